@@ -1,0 +1,82 @@
+import type { Failure } from './errors.js'
+import type { PhoneNumberState } from './phone-number.js'
+import type { Redactor } from './redact.js'
+
+export type Result = 'registered' | 'already-registered' | 'dry-run' | 'failed'
+
+/** What the run found and did; outputs and the summary are written from it alone. */
+export interface RunReport {
+  result: Result
+  phoneNumberId?: string
+  /** State read before registering (pre-flight or dry run). */
+  before?: PhoneNumberState
+  /** State read after registering (post-check, or the read that settled an uncertain call). */
+  after?: PhoneNumberState
+  /** Register calls made. */
+  attempts: number
+  /** Status of the response that decided the result. */
+  httpStatus?: number
+  failure?: Failure
+  /** For a person: what failed, why, and what to do. Not yet redacted. */
+  errorMessage?: string
+  /** Body of the last register response. Not yet redacted. */
+  response?: string
+  fbtraceId?: string
+  /** Dry run: the request that would be sent, described by field names only. */
+  plannedRequest?: string
+  /** Problems with the inputs, when the run stopped on them. */
+  inputProblems?: string[]
+  /** Warnings also given in the log. */
+  warnings: string[]
+  durationMs?: number
+}
+
+export function newReport(): RunReport {
+  return { result: 'failed', attempts: 0, warnings: [] }
+}
+
+/** Lengths at which server text is cut when shown. */
+export const MAX_MESSAGE_LENGTH = 4000
+export const MAX_RESPONSE_LENGTH = 4000
+
+/** The failure as a person reads it: what failed, Meta's words, what to do, the trace id. */
+export function describeFailure(what: string, failure: Failure, context?: string): string {
+  return [
+    `${what}: ${failure.message}`,
+    context,
+    failure.userMessage && `Meta says: ${failure.userMessage}`,
+    failure.details && `Details: ${failure.details}`,
+    failure.hint && `What to do: ${failure.hint}`,
+    failure.fbtraceId && `fbtrace_id: ${failure.fbtraceId} (give it to Meta support)`
+  ]
+    .filter(Boolean)
+    .join('\n')
+}
+
+/** The action's outputs, every server-provided value redacted. */
+export function outputsOf(report: RunReport, redactor: Redactor): Record<string, string> {
+  const latest = { ...report.before, ...report.after }
+  const fields: Record<string, string | number | undefined> = {
+    success: String(report.result !== 'failed'),
+    result: report.result,
+    'phone-number-id': report.phoneNumberId,
+    'display-phone-number': latest.displayPhoneNumber,
+    'verified-name': latest.verifiedName,
+    'platform-type': latest.platformType,
+    'phone-number-status': latest.status,
+    attempts: report.attempts,
+    'http-status': report.httpStatus,
+    'error-code': report.failure?.code,
+    'error-subcode': report.failure?.subcode,
+    'error-message': report.errorMessage,
+    'fbtrace-id': report.fbtraceId,
+    response: report.response
+  }
+  const outputs: Record<string, string> = {}
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue
+    const max = name === 'response' ? MAX_RESPONSE_LENGTH : MAX_MESSAGE_LENGTH
+    outputs[name] = typeof value === 'number' ? String(value) : redactor.redact(value, max)
+  }
+  return outputs
+}

@@ -1,0 +1,65 @@
+import type * as core from '@actions/core'
+import type { PhoneNumberState } from './phone-number.js'
+import { MAX_MESSAGE_LENGTH, type Result, type RunReport } from './report.js'
+import type { Redactor } from './redact.js'
+
+type Summary = typeof core.summary
+
+const RESULT_LABELS: Record<Result, string> = {
+  registered: '✅ registered',
+  'already-registered': '✅ already registered (no register call)',
+  'dry-run': '🧪 dry run (no register call)',
+  failed: '❌ failed'
+}
+
+/**
+ * Writes the job summary. Everything that came from the server or the inputs is redacted and
+ * HTML-escaped: core.summary inserts cell text as HTML.
+ */
+export function buildSummary(summary: Summary, report: RunReport, redactor: Redactor): Summary {
+  const show = (text: string): string => escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH))
+  const rows: [string, string | undefined][] = [
+    ['Phone number ID', report.phoneNumberId],
+    ['Display number', report.after?.displayPhoneNumber ?? report.before?.displayPhoneNumber],
+    ['Verified name', report.after?.verifiedName ?? report.before?.verifiedName],
+    ['Platform before', platform(report.before)],
+    ['Platform after', platform(report.after)],
+    ['Result', RESULT_LABELS[report.result]],
+    ['Register calls', String(report.attempts)],
+    ['HTTP status', report.httpStatus?.toString()],
+    ['fbtrace_id', report.fbtraceId],
+    [
+      'Duration',
+      report.durationMs === undefined ? undefined : `${(report.durationMs / 1000).toFixed(1)} s`
+    ]
+  ]
+  summary.addHeading('WhatsApp Cloud API registration', 2).addTable([
+    [
+      { data: 'Item', header: true },
+      { data: 'Value', header: true }
+    ],
+    ...rows
+      .filter((row): row is [string, string] => row[1] !== undefined)
+      .map(([name, value]) => [name, show(value)])
+  ])
+  if (report.plannedRequest) {
+    summary.addHeading('What a real run would send', 3).addCodeBlock(show(report.plannedRequest))
+  }
+  if (report.inputProblems) {
+    summary.addHeading('Input problems', 3).addList(report.inputProblems.map(show))
+  } else if (report.errorMessage) {
+    summary.addHeading('What went wrong', 3).addCodeBlock(show(report.errorMessage))
+  }
+  if (report.warnings.length > 0)
+    summary.addHeading('Warnings', 3).addList(report.warnings.map(show))
+  return summary
+}
+
+function platform(state: PhoneNumberState | undefined): string | undefined {
+  if (!state?.platformType && !state?.status) return undefined
+  return `${state.platformType ?? '?'} (${state.status ?? '?'})`
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+}
