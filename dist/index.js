@@ -32657,22 +32657,29 @@ async function run(options = {}) {
             ...settings,
             onVersionWarning: text => warn(`Graph API version warning: ${text}`)
         });
-        await registerNumber({
+        const context = {
             settings,
             graph,
             report,
             redactor,
+            warn,
             timing: options.timing ?? DEFAULT_TIMING,
             sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)))
-        });
+        };
+        logPlan(settings);
+        const proceed = settings.preflight || settings.dryRun ? await preflight(context) : true;
+        const registered = proceed && (await register(context));
+        // An uncertain call settled by a read has already shown the new state.
+        if (registered && settings.preflight && report.after === undefined)
+            await postCheck(context);
     }
     catch (error) {
         if (error instanceof InputError) {
             report.inputProblems = error.problems;
-            report.errorMessage = error.message;
+            fail(report, error.message);
         }
         else {
-            report.errorMessage = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+            fail(report, `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
         }
     }
     finally {
@@ -32681,46 +32688,48 @@ async function run(options = {}) {
         await finish(report, redactor);
     }
 }
-async function registerNumber(context) {
-    const { settings, report } = context;
-    const kind = settings.backup
-        ? `migration with the backup from ${settings.backup.source}`
-        : 'registration without backup';
-    info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`);
-    if (settings.preflight || settings.dryRun) {
-        const read = await readNumber(context);
-        if (!read.ok) {
-            fail(report, describeFailure('Pre-flight read of the number failed (no register call was made)', read.failure));
-            report.failure = read.failure;
-            report.httpStatus = read.failure.httpStatus;
-            report.fbtraceId = read.failure.fbtraceId;
-            return;
-        }
-        report.before = read.state;
-        logState(context, 'Before', read.state);
-        if (read.state.isOnBizApp === true) {
-            fail(report, 'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.');
-            return;
-        }
-        const registered = isRegistered(read.state);
-        if (registered && settings.skipIfRegistered && !settings.dryRun) {
-            info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
-            report.result = 'already-registered';
-            return;
-        }
-        if (read.state.nameStatus === 'PENDING_REVIEW') {
-            warning('The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).');
-        }
-        if (settings.dryRun) {
-            report.result = 'dry-run';
-            report.plannedRequest =
-                registered && settings.skipIfRegistered
-                    ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
-                    : plannedRequest(settings);
-            info(`Dry run: no register call. A real run would send: ${report.plannedRequest}`);
-            return;
-        }
+/** Reads the number before registering; returns whether to go on and register. */
+async function preflight(context) {
+    const { settings, report, graph, timing, sleep } = context;
+    const maxAttempts = 1 + settings.retries;
+    const read = await readPhoneNumberWithRetries(graph, settings.phoneNumberId, maxAttempts, timing, sleep, core_namespaceObject);
+    if (!read.ok) {
+        const what = 'Pre-flight read of the number failed (no register call was made)';
+        fail(report, describeFailure(what, read.failure));
+        report.failure = read.failure;
+        report.httpStatus = read.failure.httpStatus;
+        report.fbtraceId = read.failure.fbtraceId;
+        return false;
     }
+    const state = read.state;
+    report.before = state;
+    logState(context, 'Before', state);
+    if (state.isOnBizApp === true) {
+        fail(report, 'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.');
+        return false;
+    }
+    const skip = isRegistered(state) && settings.skipIfRegistered;
+    if (skip && !settings.dryRun) {
+        info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
+        report.result = 'already-registered';
+        return false;
+    }
+    if (state.nameStatus === 'PENDING_REVIEW') {
+        context.warn('The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).');
+    }
+    if (settings.dryRun) {
+        report.result = 'dry-run';
+        report.plannedRequest = skip
+            ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
+            : plannedRequest(settings);
+        info(`Dry run: no register call. A real run would send: ${report.plannedRequest}`);
+        return false;
+    }
+    return true;
+}
+/** Registers with retries; returns whether the number is now registered. */
+async function register(context) {
+    const { report } = context;
     const outcome = await registerWithRetries({
         ...context,
         log: core_namespaceObject,
@@ -32730,7 +32739,7 @@ async function registerNumber(context) {
     if (outcome.exchange) {
         report.httpStatus = outcome.exchange.status;
         report.response = outcome.exchange.body;
-        report.fbtraceId = traceId(outcome.exchange.headers['x-fb-trace-id']);
+        report.fbtraceId = firstHeader(outcome.exchange.headers['x-fb-trace-id']);
     }
     if (!outcome.ok) {
         report.failure = outcome.failure;
@@ -32738,30 +32747,28 @@ async function registerNumber(context) {
         if (outcome.observedState)
             report.after = outcome.observedState;
         fail(report, registerFailureMessage(outcome));
-        return;
+        return false;
     }
     report.result = 'registered';
-    info(`Registered after ${outcome.attempts} register call${outcome.attempts === 1 ? '' : 's'}.`);
-    if (outcome.confirmedState) {
+    const calls = `${outcome.attempts} register call${outcome.attempts === 1 ? '' : 's'}`;
+    info(`Registered after ${calls}.`);
+    if (outcome.confirmedState)
         report.after = outcome.confirmedState;
-    }
-    else if (settings.preflight) {
-        const after = await readNumber(context);
-        if (after.ok) {
-            report.after = after.state;
-            logState(context, 'After', after.state);
-            if (after.state.platformType !== 'CLOUD_API') {
-                warning(`Register succeeded, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`);
-            }
-        }
-        else {
-            warning(context.redactor.redact(describeFailure('Register succeeded, but reading the number afterwards failed', after.failure), MAX_MESSAGE_LENGTH));
-        }
-    }
+    return true;
 }
-function readNumber(context) {
-    const { graph, settings, timing, sleep } = context;
-    return readPhoneNumberWithRetries(graph, settings.phoneNumberId, 1 + settings.retries, timing, sleep, core_namespaceObject);
+/** Reads the number once more to report its new state; a failure here only warns. */
+async function postCheck(context) {
+    const { settings, report, graph } = context;
+    const after = await readPhoneNumber(graph, settings.phoneNumberId);
+    if (!after.ok) {
+        context.warn(describeFailure('Registered, but reading the number afterwards failed', after.failure));
+        return;
+    }
+    report.after = after.state;
+    logState(context, 'After', after.state);
+    if (after.state.platformType !== 'CLOUD_API') {
+        context.warn(`Registered, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`);
+    }
 }
 function registerFailureMessage(outcome) {
     const { failure, attempts } = outcome;
@@ -32780,15 +32787,22 @@ function plannedRequest(settings) {
     const fields = Object.keys(registerBody(settings)).flatMap(key => key === 'backup' ? ['backup.data', 'backup.password'] : [key]);
     return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/register with ${fields.join(', ')}`;
 }
+function logPlan(settings) {
+    const kind = settings.backup
+        ? `migration with the backup from ${settings.backup.source}`
+        : 'registration without backup';
+    info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`);
+}
 function logState(context, when, state) {
-    const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${state.throughputLevel ? `, throughput ${state.throughputLevel}` : ''}.`;
+    const throughput = state.throughputLevel ? `, throughput ${state.throughputLevel}` : '';
+    const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${throughput}.`;
     info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
 }
 function fail(report, message) {
     report.result = 'failed';
     report.errorMessage = message;
 }
-function traceId(header) {
+function firstHeader(header) {
     return Array.isArray(header) ? header[0] : header;
 }
 /** Reads inputs through @actions/core; a secret is masked in the runner and in our redaction. */
@@ -32809,8 +32823,8 @@ async function finish(report, redactor) {
             setOutput(name, value);
     }
     catch (error) {
-        report.result = 'failed';
-        report.errorMessage = `Could not write the outputs: ${error instanceof Error ? error.message : String(error)}\n${report.errorMessage ?? ''}`;
+        const reason = error instanceof Error ? error.message : String(error);
+        fail(report, `Could not write the outputs: ${reason}\n${report.errorMessage ?? ''}`);
     }
     if (report.result === 'failed') {
         setFailed(redactor.redact(report.errorMessage ?? 'Registration failed.', MAX_MESSAGE_LENGTH));

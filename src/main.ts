@@ -3,12 +3,12 @@ import { GraphClient } from './graph.js'
 import { InputError, readSettings, type InputSource, type Settings } from './inputs.js'
 import {
   isRegistered,
+  readPhoneNumber,
   readPhoneNumberWithRetries,
-  type PhoneNumberState,
-  type ReadOutcome
+  type PhoneNumberState
 } from './phone-number.js'
 import { Redactor } from './redact.js'
-import { registerBody, registerWithRetries } from './registration.js'
+import { registerBody, registerWithRetries, type RegistrationOutcome } from './registration.js'
 import {
   describeFailure,
   MAX_MESSAGE_LENGTH,
@@ -33,6 +33,8 @@ interface Context {
   redactor: Redactor
   timing: RetryTiming
   sleep: (ms: number) => Promise<void>
+  /** Logs a warning and keeps it for the summary. */
+  warn: (message: string) => void
 }
 
 /** The action: settings → pre-flight read → register → post-check → outputs and summary. */
@@ -54,20 +56,26 @@ export async function run(options: RunOptions = {}): Promise<void> {
       ...settings,
       onVersionWarning: text => warn(`Graph API version warning: ${text}`)
     })
-    await registerNumber({
+    const context: Context = {
       settings,
       graph,
       report,
       redactor,
+      warn,
       timing: options.timing ?? DEFAULT_TIMING,
       sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)))
-    })
+    }
+    logPlan(settings)
+    const proceed = settings.preflight || settings.dryRun ? await preflight(context) : true
+    const registered = proceed && (await register(context))
+    // An uncertain call settled by a read has already shown the new state.
+    if (registered && settings.preflight && report.after === undefined) await postCheck(context)
   } catch (error) {
     if (error instanceof InputError) {
       report.inputProblems = error.problems
-      report.errorMessage = error.message
+      fail(report, error.message)
     } else {
-      report.errorMessage = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`
+      fail(report, `Unexpected error: ${error instanceof Error ? error.message : String(error)}`)
     }
   } finally {
     graph?.dispose()
@@ -76,61 +84,63 @@ export async function run(options: RunOptions = {}): Promise<void> {
   }
 }
 
-async function registerNumber(context: Context): Promise<void> {
-  const { settings, report } = context
-  const kind = settings.backup
-    ? `migration with the backup from ${settings.backup.source}`
-    : 'registration without backup'
-  core.info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`)
-
-  if (settings.preflight || settings.dryRun) {
-    const read = await readNumber(context)
-    if (!read.ok) {
-      fail(
-        report,
-        describeFailure(
-          'Pre-flight read of the number failed (no register call was made)',
-          read.failure
-        )
-      )
-      report.failure = read.failure
-      report.httpStatus = read.failure.httpStatus
-      report.fbtraceId = read.failure.fbtraceId
-      return
-    }
-    report.before = read.state
-    logState(context, 'Before', read.state)
-    if (read.state.isOnBizApp === true) {
-      fail(
-        report,
-        'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
-      )
-      return
-    }
-    const registered = isRegistered(read.state)
-    if (registered && settings.skipIfRegistered && !settings.dryRun) {
-      core.info(
-        'The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).'
-      )
-      report.result = 'already-registered'
-      return
-    }
-    if (read.state.nameStatus === 'PENDING_REVIEW') {
-      core.warning(
-        'The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).'
-      )
-    }
-    if (settings.dryRun) {
-      report.result = 'dry-run'
-      report.plannedRequest =
-        registered && settings.skipIfRegistered
-          ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
-          : plannedRequest(settings)
-      core.info(`Dry run: no register call. A real run would send: ${report.plannedRequest}`)
-      return
-    }
+/** Reads the number before registering; returns whether to go on and register. */
+async function preflight(context: Context): Promise<boolean> {
+  const { settings, report, graph, timing, sleep } = context
+  const maxAttempts = 1 + settings.retries
+  const read = await readPhoneNumberWithRetries(
+    graph,
+    settings.phoneNumberId,
+    maxAttempts,
+    timing,
+    sleep,
+    core
+  )
+  if (!read.ok) {
+    const what = 'Pre-flight read of the number failed (no register call was made)'
+    fail(report, describeFailure(what, read.failure))
+    report.failure = read.failure
+    report.httpStatus = read.failure.httpStatus
+    report.fbtraceId = read.failure.fbtraceId
+    return false
   }
+  const state = read.state
+  report.before = state
+  logState(context, 'Before', state)
+  if (state.isOnBizApp === true) {
+    fail(
+      report,
+      'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
+    )
+    return false
+  }
+  const skip = isRegistered(state) && settings.skipIfRegistered
+  if (skip && !settings.dryRun) {
+    core.info(
+      'The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).'
+    )
+    report.result = 'already-registered'
+    return false
+  }
+  if (state.nameStatus === 'PENDING_REVIEW') {
+    context.warn(
+      'The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).'
+    )
+  }
+  if (settings.dryRun) {
+    report.result = 'dry-run'
+    report.plannedRequest = skip
+      ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
+      : plannedRequest(settings)
+    core.info(`Dry run: no register call. A real run would send: ${report.plannedRequest}`)
+    return false
+  }
+  return true
+}
 
+/** Registers with retries; returns whether the number is now registered. */
+async function register(context: Context): Promise<boolean> {
+  const { report } = context
   const outcome = await registerWithRetries({
     ...context,
     log: core,
@@ -140,60 +150,42 @@ async function registerNumber(context: Context): Promise<void> {
   if (outcome.exchange) {
     report.httpStatus = outcome.exchange.status
     report.response = outcome.exchange.body
-    report.fbtraceId = traceId(outcome.exchange.headers['x-fb-trace-id'])
+    report.fbtraceId = firstHeader(outcome.exchange.headers['x-fb-trace-id'])
   }
   if (!outcome.ok) {
     report.failure = outcome.failure
     report.fbtraceId = outcome.failure.fbtraceId ?? report.fbtraceId
     if (outcome.observedState) report.after = outcome.observedState
     fail(report, registerFailureMessage(outcome))
-    return
+    return false
   }
   report.result = 'registered'
-  core.info(
-    `Registered after ${outcome.attempts} register call${outcome.attempts === 1 ? '' : 's'}.`
-  )
-  if (outcome.confirmedState) {
-    report.after = outcome.confirmedState
-  } else if (settings.preflight) {
-    const after = await readNumber(context)
-    if (after.ok) {
-      report.after = after.state
-      logState(context, 'After', after.state)
-      if (after.state.platformType !== 'CLOUD_API') {
-        core.warning(
-          `Register succeeded, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`
-        )
-      }
-    } else {
-      core.warning(
-        context.redactor.redact(
-          describeFailure(
-            'Register succeeded, but reading the number afterwards failed',
-            after.failure
-          ),
-          MAX_MESSAGE_LENGTH
-        )
-      )
-    }
+  const calls = `${outcome.attempts} register call${outcome.attempts === 1 ? '' : 's'}`
+  core.info(`Registered after ${calls}.`)
+  if (outcome.confirmedState) report.after = outcome.confirmedState
+  return true
+}
+
+/** Reads the number once more to report its new state; a failure here only warns. */
+async function postCheck(context: Context): Promise<void> {
+  const { settings, report, graph } = context
+  const after = await readPhoneNumber(graph, settings.phoneNumberId)
+  if (!after.ok) {
+    context.warn(
+      describeFailure('Registered, but reading the number afterwards failed', after.failure)
+    )
+    return
+  }
+  report.after = after.state
+  logState(context, 'After', after.state)
+  if (after.state.platformType !== 'CLOUD_API') {
+    context.warn(
+      `Registered, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`
+    )
   }
 }
 
-function readNumber(context: Context): Promise<ReadOutcome> {
-  const { graph, settings, timing, sleep } = context
-  return readPhoneNumberWithRetries(
-    graph,
-    settings.phoneNumberId,
-    1 + settings.retries,
-    timing,
-    sleep,
-    core
-  )
-}
-
-function registerFailureMessage(
-  outcome: Extract<Awaited<ReturnType<typeof registerWithRetries>>, { ok: false }>
-): string {
+function registerFailureMessage(outcome: Extract<RegistrationOutcome, { ok: false }>): string {
   const { failure, attempts } = outcome
   const calls = `${attempts} register call${attempts === 1 ? '' : 's'} made`
   if (outcome.readFailure) {
@@ -222,8 +214,16 @@ function plannedRequest(settings: Settings): string {
   return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/register with ${fields.join(', ')}`
 }
 
+function logPlan(settings: Settings): void {
+  const kind = settings.backup
+    ? `migration with the backup from ${settings.backup.source}`
+    : 'registration without backup'
+  core.info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`)
+}
+
 function logState(context: Context, when: string, state: PhoneNumberState): void {
-  const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${state.throughputLevel ? `, throughput ${state.throughputLevel}` : ''}.`
+  const throughput = state.throughputLevel ? `, throughput ${state.throughputLevel}` : ''
+  const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${throughput}.`
   core.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH))
 }
 
@@ -232,7 +232,7 @@ function fail(report: RunReport, message: string): void {
   report.errorMessage = message
 }
 
-function traceId(header: string | string[] | undefined): string | undefined {
+function firstHeader(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header[0] : header
 }
 
@@ -254,8 +254,8 @@ async function finish(report: RunReport, redactor: Redactor): Promise<void> {
     for (const [name, value] of Object.entries(outputsOf(report, redactor)))
       core.setOutput(name, value)
   } catch (error) {
-    report.result = 'failed'
-    report.errorMessage = `Could not write the outputs: ${error instanceof Error ? error.message : String(error)}\n${report.errorMessage ?? ''}`
+    const reason = error instanceof Error ? error.message : String(error)
+    fail(report, `Could not write the outputs: ${reason}\n${report.errorMessage ?? ''}`)
   }
   if (report.result === 'failed') {
     core.setFailed(

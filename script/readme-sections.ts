@@ -1,0 +1,93 @@
+// Generates the README's tables from their sources of truth (action.yml, src/error-codes.ts), so
+// the documentation cannot drift: `npm run docs` rewrites them, and a test fails when they differ.
+import { parse } from 'yaml'
+import { KNOWN_ERRORS, type RetryPolicy } from '../src/error-codes.js'
+
+interface ActionInput {
+  description: string
+  required?: boolean
+  default?: string
+}
+interface ActionMetadata {
+  inputs: Record<string, ActionInput>
+  outputs: Record<string, { description: string }>
+}
+
+/** Inputs grouped by purpose, in the order a reader needs them. */
+const INPUT_GROUPS: [string, string[]][] = [
+  ['The number and its credentials', ['access-token', 'phone-number-id', 'pin']],
+  ['Migration from the On-Premises API', ['backup-data', 'backup-file', 'backup-password']],
+  ['The request', ['data-localization-region', 'api-version', 'graph-api-url']],
+  ['Safety and behaviour', ['timeout-seconds', 'retries', 'preflight', 'skip-if-registered', 'dry-run']]
+]
+
+const RETRY_LABELS: Record<RetryPolicy, string> = {
+  never: 'never',
+  no: 'no (unless Meta marks it transient)',
+  backoff: 'yes, with backoff',
+  'read-then-backoff': 'yes, after reading the number'
+}
+
+export function parseActionMetadata(text: string): ActionMetadata {
+  return parse(text) as ActionMetadata
+}
+
+function cell(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')
+}
+
+export function inputsSection(action: ActionMetadata): string {
+  const grouped = new Set(INPUT_GROUPS.flatMap(([, names]) => names))
+  const missing = Object.keys(action.inputs).filter(name => !grouped.has(name))
+  if (missing.length > 0) throw new Error(`Inputs without a README group: ${missing.join(', ')}`)
+  return INPUT_GROUPS.map(([title, names]) =>
+    [
+      `**${title}**`,
+      '',
+      '| Input | Required | Default | Description |',
+      '| --- | --- | --- | --- |',
+      ...names.map(name => {
+        const input = action.inputs[name]
+        if (!input) throw new Error(`README group names an unknown input: ${name}`)
+        const fallback = input.default === undefined ? '' : `\`${input.default}\``
+        return `| \`${name}\` | ${input.required ? 'yes' : 'no'} | ${fallback} | ${cell(input.description)} |`
+      })
+    ].join('\n')
+  ).join('\n\n')
+}
+
+export function outputsSection(action: ActionMetadata): string {
+  return [
+    '| Output | Description |',
+    '| --- | --- |',
+    ...Object.entries(action.outputs).map(([name, output]) => `| \`${name}\` | ${cell(output.description)} |`)
+  ].join('\n')
+}
+
+export function troubleshootingSection(): string {
+  return [
+    '| Code | Meaning | What to do | Retried by the action |',
+    '| --- | --- | --- | --- |',
+    ...KNOWN_ERRORS.map(
+      error => `| ${cell(error.label)} | ${cell(error.meaning)} | ${cell(error.action)} | ${RETRY_LABELS[error.retry]} |`
+    )
+  ].join('\n')
+}
+
+/** Replaces the text between `<!-- name:start -->` and `<!-- name:end -->`. */
+export function replaceSection(readme: string, name: string, content: string): string {
+  const start = `<!-- ${name}:start -->`
+  const end = `<!-- ${name}:end -->`
+  const from = readme.indexOf(start)
+  const to = readme.indexOf(end)
+  if (from === -1 || to < from) throw new Error(`README has no ${start} … ${end} section`)
+  return `${readme.slice(0, from + start.length)}\n\n${content}\n\n${readme.slice(to)}`
+}
+
+/** The README with every generated section brought up to date. */
+export function renderReadme(readme: string, actionYml: string): string {
+  const action = parseActionMetadata(actionYml)
+  let text = replaceSection(readme, 'inputs', inputsSection(action))
+  text = replaceSection(text, 'outputs', outputsSection(action))
+  return replaceSection(text, 'troubleshooting', troubleshootingSection())
+}
