@@ -31444,7 +31444,7 @@ class GraphClient {
     seenVersionWarnings = new Set();
     constructor(options) {
         this.options = options;
-        this.http = new HttpClient(USER_AGENT, [], {
+        this.http = new HttpClient(USER_AGENT, [exactUserAgent], {
             allowRedirects: false,
             allowRetries: false,
             socketTimeout: options.timeoutMs,
@@ -31513,6 +31513,17 @@ class GraphClient {
         }
     }
 }
+/**
+ * On GitHub's runners http-client appends ` actions_orchestration_id/…` to the user agent, which
+ * breaks the `name/x.y.z` pattern of Meta's contract; Meta has no use for GitHub's id anyway.
+ */
+const exactUserAgent = {
+    prepareRequest: options => {
+        options.headers = { ...options.headers, 'user-agent': USER_AGENT };
+    },
+    canHandleAuthentication: () => false,
+    handleAuthentication: () => Promise.reject(new Error('not an authentication handler'))
+};
 function readBody(message) {
     return new Promise((resolve, reject) => {
         const chunks = [];
@@ -32562,6 +32573,11 @@ function outputsOf(report, redactor) {
     for (const [name, value] of Object.entries(fields)) {
         if (value === undefined)
             continue;
+        // The validated input, not server text: redacting pieces of it would only garble it.
+        if (name === 'phone-number-id') {
+            outputs[name] = String(value);
+            continue;
+        }
         const max = name === 'response' ? MAX_RESPONSE_LENGTH : MAX_MESSAGE_LENGTH;
         outputs[name] = typeof value === 'number' ? String(value) : redactor.redact(value, max);
     }

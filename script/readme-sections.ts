@@ -1,5 +1,7 @@
 // Generates the README's tables from their sources of truth (action.yml, src/error-codes.ts), so
 // the documentation cannot drift: `npm run docs` rewrites them, and a test fails when they differ.
+import { readdirSync, readFileSync } from 'node:fs'
+import { format, resolveConfig } from 'prettier'
 import { parse } from 'yaml'
 import { KNOWN_ERRORS, type RetryPolicy } from '../src/error-codes.js'
 
@@ -18,7 +20,10 @@ const INPUT_GROUPS: [string, string[]][] = [
   ['The number and its credentials', ['access-token', 'phone-number-id', 'pin']],
   ['Migration from the On-Premises API', ['backup-data', 'backup-file', 'backup-password']],
   ['The request', ['data-localization-region', 'api-version', 'graph-api-url']],
-  ['Safety and behaviour', ['timeout-seconds', 'retries', 'preflight', 'skip-if-registered', 'dry-run']]
+  [
+    'Safety and behaviour',
+    ['timeout-seconds', 'retries', 'preflight', 'skip-if-registered', 'dry-run']
+  ]
 ]
 
 const RETRY_LABELS: Record<RetryPolicy, string> = {
@@ -60,7 +65,9 @@ export function outputsSection(action: ActionMetadata): string {
   return [
     '| Output | Description |',
     '| --- | --- |',
-    ...Object.entries(action.outputs).map(([name, output]) => `| \`${name}\` | ${cell(output.description)} |`)
+    ...Object.entries(action.outputs).map(
+      ([name, output]) => `| \`${name}\` | ${cell(output.description)} |`
+    )
   ].join('\n')
 }
 
@@ -69,7 +76,8 @@ export function troubleshootingSection(): string {
     '| Code | Meaning | What to do | Retried by the action |',
     '| --- | --- | --- | --- |',
     ...KNOWN_ERRORS.map(
-      error => `| ${cell(error.label)} | ${cell(error.meaning)} | ${cell(error.action)} | ${RETRY_LABELS[error.retry]} |`
+      error =>
+        `| ${cell(error.label)} | ${cell(error.meaning)} | ${cell(error.action)} | ${RETRY_LABELS[error.retry]} |`
     )
   ].join('\n')
 }
@@ -84,10 +92,48 @@ export function replaceSection(readme: string, name: string, content: string): s
   return `${readme.slice(0, from + start.length)}\n\n${content}\n\n${readme.slice(to)}`
 }
 
+/** An example workflow quoted whole, so that what the README shows is what CI validates. */
+export function exampleSection(fileName: string, content: string): string {
+  return `[\`examples/${fileName}\`](examples/${fileName})\n\n\`\`\`yaml\n${content.trimEnd()}\n\`\`\``
+}
+
 /** The README with every generated section brought up to date. */
-export function renderReadme(readme: string, actionYml: string): string {
+export function renderReadme(
+  readme: string,
+  actionYml: string,
+  examples: Record<string, string>
+): string {
   const action = parseActionMetadata(actionYml)
   let text = replaceSection(readme, 'inputs', inputsSection(action))
   text = replaceSection(text, 'outputs', outputsSection(action))
-  return replaceSection(text, 'troubleshooting', troubleshootingSection())
+  text = replaceSection(text, 'troubleshooting', troubleshootingSection())
+  for (const [fileName, content] of Object.entries(examples)) {
+    text = replaceSection(text, `example ${fileName}`, exampleSection(fileName, content))
+  }
+  return text
+}
+
+/** Reads what the README is generated from, relative to the repository root. */
+export function readSources(root: URL): { actionYml: string; examples: Record<string, string> } {
+  const examplesDir = new URL('examples/', root)
+  const examples = Object.fromEntries(
+    readdirSync(examplesDir)
+      .filter(name => name.endsWith('.yml'))
+      .sort()
+      .map(name => [name, readFileSync(new URL(name, examplesDir), 'utf8')])
+  )
+  return { actionYml: readFileSync(new URL('action.yml', root), 'utf8'), examples }
+}
+
+/** The README as `npm run docs` writes it: generated parts refreshed, then formatted by Prettier. */
+export async function renderReadmeFile(root: URL): Promise<{ current: string; rendered: string }> {
+  const readmePath = new URL('README.md', root)
+  const current = readFileSync(readmePath, 'utf8')
+  const { actionYml, examples } = readSources(root)
+  const options = await resolveConfig(readmePath)
+  const rendered = await format(renderReadme(current, actionYml, examples), {
+    ...options,
+    filepath: readmePath.pathname
+  })
+  return { current, rendered }
 }

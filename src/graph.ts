@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { HttpClient } from '@actions/http-client'
+import type { RequestHandler } from '@actions/http-client/lib/interfaces'
 import { USER_AGENT } from './constants.js'
 import type { DataLocalizationRegion } from './inputs.js'
 
@@ -58,7 +59,7 @@ export class GraphClient {
   private readonly seenVersionWarnings = new Set<string>()
 
   constructor(private readonly options: GraphClientOptions) {
-    this.http = new HttpClient(USER_AGENT, [], {
+    this.http = new HttpClient(USER_AGENT, [exactUserAgent], {
       allowRedirects: false,
       allowRetries: false,
       socketTimeout: options.timeoutMs,
@@ -130,6 +131,18 @@ export class GraphClient {
       this.options.onVersionWarning?.(text)
     }
   }
+}
+
+/**
+ * On GitHub's runners http-client appends ` actions_orchestration_id/…` to the user agent, which
+ * breaks the `name/x.y.z` pattern of Meta's contract; Meta has no use for GitHub's id anyway.
+ */
+const exactUserAgent: RequestHandler = {
+  prepareRequest: options => {
+    options.headers = { ...options.headers, 'user-agent': USER_AGENT }
+  },
+  canHandleAuthentication: () => false,
+  handleAuthentication: () => Promise.reject(new Error('not an authentication handler'))
 }
 
 function readBody(message: IncomingMessage): Promise<{ body: string; bodyTruncated: boolean }> {

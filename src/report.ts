@@ -75,6 +75,11 @@ export function outputsOf(report: RunReport, redactor: Redactor): Record<string,
   const outputs: Record<string, string> = {}
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue
+    // The validated input, not server text: redacting pieces of it would only garble it.
+    if (name === 'phone-number-id') {
+      outputs[name] = String(value)
+      continue
+    }
     const max = name === 'response' ? MAX_RESPONSE_LENGTH : MAX_MESSAGE_LENGTH
     outputs[name] = typeof value === 'number' ? String(value) : redactor.redact(value, max)
   }

@@ -1,0 +1,70 @@
+import { describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { KNOWN_ERRORS } from '../src/error-codes.js'
+import {
+  parseActionMetadata,
+  renderReadme,
+  renderReadmeFile,
+  replaceSection
+} from '../script/readme-sections.js'
+
+const root = new URL('../', import.meta.url)
+const actionYml = readFileSync(new URL('action.yml', root), 'utf8')
+
+/** A table cell holding exactly `text`, whatever padding Prettier gave it. */
+function cell(text: string): RegExp {
+  return new RegExp(`\\|\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\|`)
+}
+
+describe('README', () => {
+  it('is what `npm run docs` generates from action.yml, src/error-codes.ts and examples/', async () => {
+    const { current, rendered } = await renderReadmeFile(root)
+    expect(current).toBe(rendered)
+  })
+
+  it('documents every input and output of action.yml in its tables', () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8')
+    const action = parseActionMetadata(actionYml)
+    for (const name of [...Object.keys(action.inputs), ...Object.keys(action.outputs)]) {
+      expect(readme).toMatch(cell(`\`${name}\``))
+    }
+  })
+
+  it('lists every error code the action recognises', () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8')
+    for (const error of KNOWN_ERRORS) expect(readme).toMatch(cell(error.label))
+  })
+
+  it('gives the run and test commands from a fresh clone', () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8')
+    expect(readme).toContain('npm ci && npm run demo')
+    expect(readme).toContain('npm ci && npm test')
+  })
+})
+
+describe('generated sections', () => {
+  it('notice a drifted input description', () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8')
+    const drifted = actionYml.replace(
+      'Extra register attempts (0 to 10)',
+      'Extra register attempts (0 to 99)'
+    )
+    expect(drifted).not.toBe(actionYml)
+    expect(renderReadme(readme, drifted, {})).toContain('Extra register attempts (0 to 99)')
+  })
+
+  it('refuse an input that no README group lists', () => {
+    const extra = `${actionYml.replace('inputs:\n', 'inputs:\n  brand-new:\n    description: New.\n')}`
+    expect(() => renderReadme('<!-- inputs:start --><!-- inputs:end -->', extra, {})).toThrow(
+      'brand-new'
+    )
+  })
+
+  it('replace only the text between the markers', () => {
+    const text = 'before\n<!-- x:start -->\nold\n<!-- x:end -->\nafter'
+    expect(replaceSection(text, 'x', 'new')).toBe(
+      'before\n<!-- x:start -->\n\nnew\n\n<!-- x:end -->\nafter'
+    )
+    expect(() => replaceSection('no markers', 'x', 'new')).toThrow('<!-- x:start -->')
+  })
+})
