@@ -1,0 +1,587 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import {
+  GraphSimulator,
+  REGISTER_WINDOW_MS,
+  type GraphSimulatorOptions,
+  type SimNumber
+} from '../../sim/graph-simulator.js'
+
+const TOKEN = 'tok-9f3c1a77e0'
+const HOUR = 60 * 60 * 1000
+
+const onPremise: SimNumber = {
+  id: '1000001',
+  displayPhoneNumber: '+1 555-0100',
+  verifiedName: 'Jasper Market',
+  platformType: 'ON_PREMISE',
+  status: 'CONNECTED',
+  pin: '004217'
+}
+
+let sim: GraphSimulator | undefined
+let base = ''
+
+async function startSim(options: Partial<GraphSimulatorOptions> = {}): Promise<GraphSimulator> {
+  sim = new GraphSimulator({ numbers: [onPremise], tokens: [TOKEN], ...options })
+  base = await sim.start()
+  return sim
+}
+
+afterEach(async () => {
+  await sim?.stop()
+  sim = undefined
+})
+
+interface CallOptions {
+  token?: string | null
+  body?: unknown
+  method?: string
+}
+
+async function call(path: string, options: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  const token = options.token === undefined ? TOKEN : options.token
+  if (token !== null) headers.authorization = `Bearer ${token}`
+  return fetch(base + path, {
+    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+    headers,
+    body:
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body),
+    redirect: 'manual'
+  })
+}
+
+const register = (pin: string, extra: Record<string, unknown> = {}, id = onPremise.id) =>
+  call(`/v23.0/${id}/register`, { body: { messaging_product: 'whatsapp', pin, ...extra } })
+
+interface GraphErrorBody {
+  error: {
+    message: string
+    type: string
+    code: number
+    error_subcode?: number
+    error_user_title?: string
+    error_data?: { messaging_product: string; details: string }
+    is_transient?: boolean
+    fbtrace_id: string
+  }
+}
+
+async function graphError(response: Response): Promise<GraphErrorBody['error']> {
+  const body = (await response.json()) as GraphErrorBody
+  expect(body.error.fbtrace_id).toBe(response.headers.get('x-fb-trace-id'))
+  return body.error
+}
+
+/** Observes a request without leaving a rejection unhandled while the test does other things. */
+function outcome(request: Promise<Response>): Promise<'answered' | 'failed'> {
+  return request.then(
+    () => 'answered',
+    () => 'failed'
+  )
+}
+
+/** Waits until the simulator has recorded `count` requests (the request has fully arrived). */
+async function requestsArrived(count: number): Promise<void> {
+  while ((sim?.requests.length ?? 0) < count) await new Promise(r => setTimeout(r, 5))
+}
+
+describe('headers', () => {
+  it('sends a JSON content type and a trace id on every response, and the version warning', async () => {
+    await startSim({ versionWarning: 'v23.0 will be auto-upgraded' })
+    const responses = [
+      await call(`/v23.0/${onPremise.id}?fields=status`),
+      await call(`/v23.0/${onPremise.id}?fields=status`, { token: null }),
+      await call('/latest/1000001')
+    ]
+    const traceIds = new Set<string>()
+    for (const response of responses) {
+      expect(response.headers.get('content-type')).toBe('application/json; charset=UTF-8')
+      expect(response.headers.get('x-ad-api-version-warning')).toBe('v23.0 will be auto-upgraded')
+      const traceId = response.headers.get('x-fb-trace-id') ?? ''
+      expect(traceId).toMatch(/^[A-Za-z0-9_-]{23}$/)
+      traceIds.add(traceId)
+    }
+    expect(traceIds.size).toBe(3)
+  })
+
+  it('sends no version warning when none is configured', async () => {
+    await startSim()
+    const response = await call(`/v23.0/${onPremise.id}`)
+    expect(response.headers.has('x-ad-api-version-warning')).toBe(false)
+  })
+})
+
+describe('routes and auth', () => {
+  it.each([
+    ['a version without the v', 'GET', '/23.0/1000001'],
+    ['a GET of register', 'GET', '/v23.0/1000001/register'],
+    ['a POST to the number itself', 'POST', '/v23.0/1000001'],
+    ['a deeper path', 'GET', '/v23.0/1000001/messages']
+  ])('answers %s with code 100 as route other', async (_, method, path) => {
+    await startSim()
+    const response = await call(path, { method, body: method === 'POST' ? '{}' : undefined })
+    expect(response.status).toBe(400)
+    const error = await graphError(response)
+    expect(error.code).toBe(100)
+    expect(error.message).toMatch(/^Unsupported /)
+    expect(sim?.requests[0].route).toBe('other')
+  })
+
+  it.each([
+    ['no token', null],
+    ['an unknown token', 'not-a-token']
+  ])(
+    'answers %s with 401 and code 190, on both routes, without touching the number',
+    async (_, token) => {
+      await startSim()
+      const read = await call(`/v23.0/${onPremise.id}?fields=status`, { token })
+      const post = await call(`/v23.0/${onPremise.id}/register`, {
+        token,
+        body: { messaging_product: 'whatsapp', pin: onPremise.pin }
+      })
+      for (const response of [read, post]) {
+        expect(response.status).toBe(401)
+        const error = await graphError(response)
+        expect(error).toMatchObject({
+          message: 'Invalid OAuth access token - Cannot parse access token',
+          type: 'OAuthException',
+          code: 190
+        })
+        expect(error.error_subcode).toBeUndefined()
+      }
+      expect(sim?.number(onPremise.id).platformType).toBe('ON_PREMISE')
+      // Budget is untouched: ten valid calls still go through.
+      for (let i = 0; i < 10; i++) expect((await register(onPremise.pin ?? '')).status).toBe(200)
+    }
+  )
+
+  it('answers an unknown id with code 100 and subcode 33, naming the id and the verb', async () => {
+    await startSim()
+    const read = await graphError(await call('/v23.0/999?fields=status'))
+    expect(read).toMatchObject({ type: 'GraphMethodException', code: 100, error_subcode: 33 })
+    expect(read.message).toMatch(/^Unsupported get request\. Object with ID '999' does not exist/)
+    const post = await register('123456', {}, '999')
+    expect(post.status).toBe(400)
+    expect((await graphError(post)).message).toMatch(
+      /^Unsupported post request\. Object with ID '999'/
+    )
+  })
+})
+
+describe('read', () => {
+  it('returns the id and each requested field, with defaults for the optional ones', async () => {
+    await startSim({
+      numbers: [{ ...onPremise, nameStatus: 'PENDING_REVIEW', throughputLevel: 'HIGH' }]
+    })
+    const fields =
+      'display_phone_number,verified_name,platform_type,status,code_verification_status,' +
+      'name_status,quality_rating,is_on_biz_app,throughput,account_mode'
+    const response = await call(`/v23.0/${onPremise.id}?fields=${fields}`)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({
+      id: onPremise.id,
+      display_phone_number: '+1 555-0100',
+      verified_name: 'Jasper Market',
+      platform_type: 'ON_PREMISE',
+      status: 'CONNECTED',
+      code_verification_status: 'VERIFIED',
+      name_status: 'PENDING_REVIEW',
+      quality_rating: 'GREEN',
+      is_on_biz_app: false,
+      throughput: { level: 'HIGH' },
+      account_mode: 'LIVE'
+    })
+  })
+
+  it('returns only the default fields when none are asked for', async () => {
+    await startSim()
+    expect(await (await call(`/v23.0/${onPremise.id}`)).json()).toEqual({
+      id: onPremise.id,
+      display_phone_number: '+1 555-0100',
+      verified_name: 'Jasper Market',
+      quality_rating: 'GREEN'
+    })
+  })
+
+  it('records the query and route of a read', async () => {
+    await startSim()
+    await call(`/v23.0/${onPremise.id}?fields=status,platform_type`)
+    expect(sim?.requests[0]).toMatchObject({
+      method: 'GET',
+      path: `/v23.0/${onPremise.id}`,
+      query: { fields: 'status,platform_type' },
+      route: 'read',
+      numberId: onPremise.id,
+      json: undefined
+    })
+  })
+
+  it.each([
+    ['a field it does not know', {}, 'status,colour'],
+    ['a field configured as unknown', { unknownFields: ['is_on_biz_app'] }, 'status,is_on_biz_app']
+  ])('rejects %s with code 100', async (_, options, fields) => {
+    await startSim(options)
+    const response = await call(`/v23.0/${onPremise.id}?fields=${fields}`)
+    expect(response.status).toBe(400)
+    const field = fields.split(',')[1]
+    expect(await graphError(response)).toMatchObject({
+      code: 100,
+      message: `(#100) Tried accessing nonexisting field (${field}) on node type (WhatsAppBusinessPhoneNumber)`
+    })
+  })
+})
+
+describe('register', () => {
+  it.each([
+    ['boolean', undefined, true],
+    ['string', 'string' as const, 'true']
+  ])(
+    'succeeds with the %s success shape and moves the number to CLOUD_API',
+    async (_, shape, success) => {
+      await startSim({ successShape: shape })
+      const response = await register('004217')
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ success })
+      expect(sim?.number(onPremise.id)).toMatchObject({
+        platformType: 'CLOUD_API',
+        status: 'CONNECTED'
+      })
+      const read = await call(`/v23.0/${onPremise.id}?fields=platform_type,status`)
+      expect(await read.json()).toMatchObject({ platform_type: 'CLOUD_API', status: 'CONNECTED' })
+    }
+  )
+
+  it('records the raw and parsed body of a register call', async () => {
+    await startSim()
+    await register('004217')
+    const [recorded] = sim?.registerCalls(onPremise.id) ?? []
+    expect(recorded.json).toEqual({ messaging_product: 'whatsapp', pin: '004217' })
+    expect(recorded.body).toBe('{"messaging_product":"whatsapp","pin":"004217"}')
+    expect(recorded.headers.authorization).toBe(`Bearer ${TOKEN}`)
+    expect(sim?.registerCalls('1')).toEqual([])
+  })
+
+  it('does not change the caller’s number objects', async () => {
+    const number = { ...onPremise }
+    await startSim({ numbers: [number] })
+    await register('004217')
+    expect(number.platformType).toBe('ON_PREMISE')
+  })
+
+  it('rejects a wrong PIN with 133005 and leaves the number as it was', async () => {
+    await startSim()
+    const response = await register('004218')
+    expect(response.status).toBe(400)
+    expect(await graphError(response)).toMatchObject({
+      code: 133005,
+      type: 'OAuthException',
+      message: 'Two step verification PIN Mismatch',
+      error_user_title: 'Two step verification PIN Mismatch',
+      error_data: { messaging_product: 'whatsapp', details: expect.any(String) }
+    })
+    expect(sim?.number(onPremise.id)).toMatchObject({ platformType: 'ON_PREMISE', pin: '004217' })
+  })
+
+  it('accepts any PIN when none was set, and that PIN then sticks', async () => {
+    await startSim({ numbers: [{ ...onPremise, pin: null }] })
+    expect((await register('555111')).status).toBe(200)
+    expect(sim?.number(onPremise.id).pin).toBe('555111')
+    expect((await graphError(await register('555112'))).code).toBe(133005)
+    expect((await register('555111')).status).toBe(200)
+  })
+
+  it.each([
+    ['no body', undefined, 'The parameter messaging_product is required'],
+    ['a body that is not JSON', 'pin=123456', 'The parameter messaging_product is required'],
+    [
+      'another messaging product',
+      { messaging_product: 'WhatsApp', pin: '004217' },
+      'messaging_product'
+    ],
+    ['no PIN', { messaging_product: 'whatsapp' }, 'The parameter pin is required'],
+    ['a numeric PIN', { messaging_product: 'whatsapp', pin: 4217 }, 'must be a string'],
+    ['a 5-digit PIN', { messaging_product: 'whatsapp', pin: '04217' }, 'must be 6 digits'],
+    ['a 7-digit PIN', { messaging_product: 'whatsapp', pin: '0042170' }, 'must be 6 digits'],
+    [
+      'a backup without password',
+      { messaging_product: 'whatsapp', pin: '004217', backup: { data: 'abc' } },
+      'backup[password]'
+    ],
+    [
+      'a backup with numeric data',
+      { messaging_product: 'whatsapp', pin: '004217', backup: { data: 1, password: 'p' } },
+      'backup[data]'
+    ],
+    [
+      'a region outside the enum',
+      { messaging_product: 'whatsapp', pin: '004217', data_localization_region: 'US' },
+      'data_localization_region'
+    ]
+  ])('rejects %s with code 100 and leaves the number alone', async (_, body, message) => {
+    await startSim()
+    const response = await call(`/v23.0/${onPremise.id}/register`, {
+      method: 'POST',
+      body: body ?? ''
+    })
+    expect(response.status).toBe(400)
+    const error = await graphError(response)
+    expect(error.code).toBe(100)
+    expect(error.message).toContain(message)
+    expect(sim?.number(onPremise.id).platformType).toBe('ON_PREMISE')
+  })
+
+  it('accepts a region from the enum', async () => {
+    await startSim()
+    expect((await register('004217', { data_localization_region: 'DE' })).status).toBe(200)
+  })
+
+  it('refuses a number that is on the WhatsApp Business app', async () => {
+    await startSim({ numbers: [{ ...onPremise, isOnBizApp: true }] })
+    const error = await graphError(await register('004217'))
+    expect(error).toMatchObject({
+      code: 100,
+      message: 'Register endpoint is not available for SMB businesses'
+    })
+    expect(sim?.number(onPremise.id).platformType).toBe('ON_PREMISE')
+  })
+
+  describe('migration with a backup', () => {
+    const backup = { data: 'line one\r\nline two\n', password: 'pw-31337' }
+
+    it.each([
+      ['no backup', {}],
+      ['other data', { backup: { ...backup, data: 'line one\nline two\n' } }],
+      ['another password', { backup: { ...backup, password: 'pw-31338' } }]
+    ])('fails with %s and leaves the number on ON_PREMISE', async (_, extra) => {
+      await startSim({ numbers: [{ ...onPremise, backup }] })
+      const error = await graphError(await register('004217', extra))
+      expect(error.code).toBe(100)
+      expect(error.message).toMatch(/backup/)
+      expect(sim?.number(onPremise.id)).toMatchObject({ platformType: 'ON_PREMISE', backup })
+    })
+
+    it('succeeds with the exact backup, which is then consumed', async () => {
+      await startSim({ numbers: [{ ...onPremise, backup }] })
+      expect((await register('004217', { backup })).status).toBe(200)
+      expect(sim?.number(onPremise.id).backup).toBeUndefined()
+      expect((await register('004217')).status).toBe(200)
+    })
+  })
+
+  describe('10 calls per number in a 72-hour moving window', () => {
+    it('refuses the 11th call with 133016 until the oldest call leaves the window', async () => {
+      let now = 1_000_000
+      await startSim({ now: () => now })
+      const statuses: number[] = []
+      // Failing calls spend the budget too: every one that reaches the number counts.
+      for (let i = 0; i < 10; i++) {
+        statuses.push((await register(i % 2 === 0 ? '004217' : '111111')).status)
+        now += HOUR
+      }
+      expect(statuses).toEqual([200, 400, 200, 400, 200, 400, 200, 400, 200, 400])
+
+      const refused = await register('004217')
+      expect(refused.status).toBe(400)
+      expect(await graphError(refused)).toMatchObject({
+        code: 133016,
+        type: 'OAuthException',
+        message: 'Rate limit exceeded: too many register/deregister attempts'
+      })
+
+      // The first call was at 1_000_000: one millisecond before it leaves the window, still refused.
+      now = 1_000_000 + REGISTER_WINDOW_MS - 1
+      expect((await graphError(await register('004217'))).code).toBe(133016)
+      now += 1
+      expect((await register('004217')).status).toBe(200)
+      expect((await graphError(await register('004217'))).code).toBe(133016)
+    })
+
+    it('keeps a separate budget per number', async () => {
+      const other = { ...onPremise, id: '1000002' }
+      await startSim({ numbers: [onPremise, other] })
+      for (let i = 0; i < 10; i++) await register('004217')
+      expect((await graphError(await register('004217'))).code).toBe(133016)
+      expect((await register('004217', {}, other.id)).status).toBe(200)
+    })
+  })
+})
+
+describe('faults', () => {
+  it('consumes scripted faults in order, per route, then behaves normally', async () => {
+    await startSim()
+    sim?.script('register', [
+      { kind: 'graph-error', status: 503, code: 133004, isTransient: true },
+      { kind: 'graph-error', status: 500, code: 2 }
+    ])
+    const read = await call(`/v23.0/${onPremise.id}?fields=status`)
+    expect(read.status).toBe(200)
+    expect((await register('004217')).status).toBe(503)
+    expect((await register('004217')).status).toBe(500)
+    expect((await register('004217')).status).toBe(200)
+  })
+
+  it('respond: sends the canned status, body and headers, and changes nothing', async () => {
+    await startSim()
+    sim?.script('register', [
+      {
+        kind: 'respond',
+        status: 502,
+        body: '<html><body>Bad Gateway</body></html>',
+        headers: { 'Content-Type': 'text/html' }
+      },
+      { kind: 'respond', status: 307, body: '', headers: { location: 'http://127.0.0.2/steal' } }
+    ])
+    const html = await register('004217')
+    expect(html.status).toBe(502)
+    expect(html.headers.get('content-type')).toBe('text/html')
+    expect(html.headers.get('x-fb-trace-id')).toBeTruthy()
+    expect(await html.text()).toBe('<html><body>Bad Gateway</body></html>')
+    const redirect = await register('004217')
+    expect(redirect.status).toBe(307)
+    expect(redirect.headers.get('location')).toBe('http://127.0.0.2/steal')
+    expect(sim?.number(onPremise.id).platformType).toBe('ON_PREMISE')
+  })
+
+  it('graph-error: sends a real-shaped error with subcode, details and headers', async () => {
+    await startSim()
+    sim?.script('read', [
+      {
+        kind: 'graph-error',
+        status: 503,
+        code: 100,
+        subcode: 133004,
+        message: 'Server temporarily unavailable',
+        isTransient: true,
+        details: 'Try again in 30 seconds',
+        headers: { 'retry-after': '30' }
+      }
+    ])
+    const response = await call(`/v23.0/${onPremise.id}?fields=status`)
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('30')
+    expect(await graphError(response)).toEqual({
+      message: 'Server temporarily unavailable',
+      type: 'OAuthException',
+      code: 100,
+      error_subcode: 133004,
+      is_transient: true,
+      error_data: { messaging_product: 'whatsapp', details: 'Try again in 30 seconds' },
+      fbtrace_id: response.headers.get('x-fb-trace-id')
+    })
+  })
+
+  it('hang: never answers, and stop() closes the hanging connection', async () => {
+    await startSim()
+    sim?.script('register', [{ kind: 'hang' }])
+    const pending = outcome(register('004217'))
+    await requestsArrived(1)
+    await sim?.stop()
+    expect(await pending).toBe('failed')
+    expect(sim?.number(onPremise.id).platformType).toBe('ON_PREMISE')
+  })
+
+  it('process-then-hang: registers the number but never answers', async () => {
+    await startSim()
+    sim?.script('register', [{ kind: 'process-then-hang' }])
+    const pending = outcome(register('004217'))
+    await requestsArrived(1)
+    expect(sim?.number(onPremise.id).platformType).toBe('CLOUD_API')
+    await sim?.stop()
+    expect(await pending).toBe('failed')
+  })
+
+  it('delay: answers normally after the wait', async () => {
+    await startSim()
+    sim?.script('register', [{ kind: 'delay', ms: 20 }])
+    const response = await register('004217')
+    expect(await response.json()).toEqual({ success: true })
+    expect(sim?.number(onPremise.id).platformType).toBe('CLOUD_API')
+  })
+
+  it('delay: a pending delay does not keep the server from stopping', async () => {
+    await startSim()
+    sim?.script('register', [{ kind: 'delay', ms: 600_000 }])
+    const pending = outcome(register('004217'))
+    await requestsArrived(1)
+    await sim?.stop()
+    expect(await pending).toBe('failed')
+    expect(sim?.number(onPremise.id).platformType).toBe('ON_PREMISE')
+  })
+
+  it.each([
+    ['reset-before', 'ON_PREMISE'],
+    ['reset-after', 'CLOUD_API']
+  ] as const)('%s: resets the connection; the number ends on %s', async (kind, platform) => {
+    await startSim()
+    sim?.script('register', [{ kind }])
+    await expect(register('004217')).rejects.toThrow()
+    expect(sim?.registerCalls()).toHaveLength(1)
+    expect(sim?.number(onPremise.id).platformType).toBe(platform)
+  })
+
+  it('trickle: sends the headers, then the body in several pieces', async () => {
+    await startSim()
+    const body = '{"error":{"message":"slow","type":"OAuthException","code":1}}'
+    sim?.script('read', [{ kind: 'trickle', status: 500, body, bytesPerChunk: 16, intervalMs: 25 }])
+    const response = await call(`/v23.0/${onPremise.id}`)
+    expect(response.status).toBe(500)
+    expect(response.headers.get('content-length')).toBe(String(body.length))
+    const reader = response.body?.getReader()
+    const pieces: string[] = []
+    const decoder = new TextDecoder()
+    for (;;) {
+      const chunk = await reader?.read()
+      if (!chunk || chunk.done) break
+      pieces.push(decoder.decode(chunk.value as Uint8Array))
+    }
+    expect(pieces.join('')).toBe(body)
+    expect(pieces.length).toBeGreaterThan(1)
+  })
+
+  it('huge: sends a valid Graph error body of exactly the given size', async () => {
+    await startSim()
+    const bytes = 5 * 1024 * 1024
+    sim?.script('register', [{ kind: 'huge', status: 500, bytes }])
+    const response = await register('004217')
+    expect(response.status).toBe(500)
+    const text = await response.text()
+    expect(text).toHaveLength(bytes)
+    expect((JSON.parse(text) as GraphErrorBody).error.code).toBe(1)
+    expect(sim?.number(onPremise.id).platformType).toBe('ON_PREMISE')
+  })
+})
+
+describe('stop', () => {
+  it('closes hanging connections on both routes and can be called twice', async () => {
+    await startSim()
+    sim?.script('read', [{ kind: 'hang' }])
+    sim?.script('register', [{ kind: 'hang' }])
+    const pending = [outcome(call(`/v23.0/${onPremise.id}`)), outcome(register('004217'))]
+    await requestsArrived(2)
+    await sim?.stop()
+    await sim?.stop()
+    expect(await Promise.all(pending)).toEqual(['failed', 'failed'])
+  })
+})
+
+describe('console', () => {
+  it('never writes to the console, even for requests carrying secrets', async () => {
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map(name =>
+      jest.spyOn(console, name).mockImplementation(() => undefined)
+    )
+    await startSim()
+    sim?.script('register', [{ kind: 'reset-after' }])
+    await expect(register('004217', { backup: { data: 'd', password: 'p' } })).rejects.toThrow()
+    await register('004217')
+    await call('/nowhere', { method: 'POST', body: { pin: '004217' } })
+    for (const spy of spies) {
+      expect(spy).not.toHaveBeenCalled()
+      spy.mockRestore()
+    }
+  })
+})

@@ -1,0 +1,580 @@
+/**
+ * A stateful fake of the two Graph API calls the action makes: reading a WhatsApp business phone
+ * number and registering it. It keeps each number's state (platform, status, two-step PIN, expected
+ * On-Premises backup, the 10-per-72h register budget) and can be scripted to misbehave, so the e2e
+ * tests, the demo and the benchmark all run the action against one server we control.
+ *
+ * Response shapes follow ../shared/docs/graph-api-notes.md and Meta's OpenAPI contract. It listens
+ * on 127.0.0.1 only and never prints a request: requests carry the token, the PIN and the backup.
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** One phone number as the simulator knows it. */
+export interface SimNumber {
+  /** The phone-number id used in the path: digits only. */
+  id: string
+  /** As Graph shows it, such as '+1 555-0100'. */
+  displayPhoneNumber: string
+  /** The approved business display name. */
+  verifiedName: string
+  /** Where the number is served from; a successful register moves it to CLOUD_API. */
+  platformType: 'CLOUD_API' | 'ON_PREMISE' | 'NOT_APPLICABLE'
+  /** Such as CONNECTED, PENDING, DISCONNECTED, MIGRATED; a successful register sets CONNECTED. */
+  status: string
+  /** Two-step verification PIN; null = never set: any 6-digit PIN is accepted and becomes the PIN. */
+  pin: string | null
+  /** Display-name review state (read field name_status). Default 'APPROVED'. */
+  nameStatus?: string
+  /** Read field code_verification_status. Default 'VERIFIED'. */
+  codeVerificationStatus?: string
+  /** Also used in the WhatsApp Business app (coexistence): register is refused. Default false. */
+  isOnBizApp?: boolean
+  /** Read field throughput.level. Default 'STANDARD'. */
+  throughputLevel?: string
+  /** When set, the number awaits a migration: a register call must send exactly this backup. */
+  backup?: { data: string; password: string }
+}
+
+/** What a request was recognised as; faults are scripted per route. */
+export type Route = 'register' | 'read' | 'other'
+
+/** A misbehaviour for one request, taken from the queue of its route (see GraphSimulator.script). */
+export type Fault =
+  /** A canned response, such as an HTML page, an empty or truncated body or a redirect. State is not changed. */
+  | { kind: 'respond'; status: number; body: string; headers?: Record<string, string> }
+  /** A real-shaped Graph error. State is not changed. */
+  | {
+      kind: 'graph-error'
+      status: number
+      code: number
+      subcode?: number
+      message?: string
+      /** Default 'OAuthException'. */
+      type?: string
+      isTransient?: boolean
+      /** Becomes error_data.details, as Meta sends it for 133004 or 133008. */
+      details?: string
+      headers?: Record<string, string>
+    }
+  /** Accept the request and never answer (until stop()). State is not changed. */
+  | { kind: 'hang' }
+  /** Process the request (state changes) but never answer: "timed out, but it went through". */
+  | { kind: 'process-then-hang' }
+  /** Wait, then behave normally. */
+  | { kind: 'delay'; ms: number }
+  /** Reset the connection once the request has arrived, without processing it. */
+  | { kind: 'reset-before' }
+  /** Process the request (state changes), then reset the connection without answering. */
+  | { kind: 'reset-after' }
+  /** Send the headers (with the full Content-Length), then the body a few bytes at a time. */
+  | { kind: 'trickle'; status: number; body: string; bytesPerChunk: number; intervalMs: number }
+  /** A Graph error body that is `bytes` bytes long. State is not changed. */
+  | { kind: 'huge'; status: number; bytes: number }
+
+/** One request as it reached the simulator, in arrival order. */
+export interface RecordedRequest {
+  method: string
+  /** The path without the query string. */
+  path: string
+  /** The query parameters (a repeated name keeps its last value). */
+  query: Record<string, string>
+  /** Header names are lower case, as node gives them. */
+  headers: IncomingHttpHeaders
+  /** The raw body. */
+  body: string
+  /** The body parsed as JSON; undefined when it is empty or not JSON. */
+  json: unknown
+  route: Route
+  /** The phone-number id from the path; undefined for route 'other'. */
+  numberId?: string
+  /** The simulator's clock (`now`) when the request had been read. */
+  receivedAt: number
+}
+
+export interface GraphSimulatorOptions {
+  /** The numbers that exist; copied, so the caller's objects never change. */
+  numbers: SimNumber[]
+  /** Access tokens that are accepted; any other token, or none, is answered with code 190. */
+  tokens: string[]
+  /** Clock in milliseconds for the register budget and receivedAt. Default Date.now. */
+  now?: () => number
+  /** Register success as {"success":true} (default) or {"success":"true"}, as Meta's docs show both. */
+  successShape?: 'boolean' | 'string'
+  /** Read fields answered as nonexistent, as an older Graph version would. */
+  unknownFields?: string[]
+  /** When set, every response carries this X-Ad-Api-Version-Warning header. */
+  versionWarning?: string
+  /** Port to listen on. Default 0: any free port. */
+  port?: number
+}
+
+/** Meta's budget: 10 register calls per number in a 72-hour moving window. */
+export const REGISTER_LIMIT = 10
+export const REGISTER_WINDOW_MS = 72 * 60 * 60 * 1000
+
+/** The spec's data_localization_region enum. */
+const REGIONS = ['AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP', 'KR', 'SG', 'ZA']
+
+/** What a read without `fields` returns, per the contract. */
+const DEFAULT_FIELDS = ['id', 'display_phone_number', 'verified_name', 'quality_rating']
+
+const PATH = /^\/(v\d+\.\d+)\/([^/]+)(\/register)?$/
+
+interface GraphError {
+  message: string
+  type: string
+  code: number
+  error_subcode?: number
+  error_user_title?: string
+  error_user_msg?: string
+  error_data?: { messaging_product: 'whatsapp'; details: string }
+  is_transient?: boolean
+}
+
+/** A response to send: a literal body, or a Graph error that gets the response's fbtrace_id. */
+type Reply = { status: number; headers?: Record<string, string> } & (
+  { body: string } | { error: GraphError }
+)
+
+export class GraphSimulator {
+  private readonly numbers = new Map<string, SimNumber>()
+  private readonly tokens: Set<string>
+  private readonly unknownFields: Set<string>
+  private readonly now: () => number
+  private readonly options: GraphSimulatorOptions
+  private readonly recorded: RecordedRequest[] = []
+  private readonly faults: Record<'register' | 'read', Fault[]> = { register: [], read: [] }
+  /** Counted register calls per number id, oldest first. */
+  private readonly attempts = new Map<string, number[]>()
+  /** Pending delay and trickle timers, cleared by stop() so they never keep the process alive. */
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private server: Server | undefined
+  private stopped = false
+
+  constructor(options: GraphSimulatorOptions) {
+    this.options = options
+    for (const number of options.numbers) this.numbers.set(number.id, structuredClone(number))
+    this.tokens = new Set(options.tokens)
+    this.unknownFields = new Set(options.unknownFields)
+    this.now = options.now ?? Date.now
+  }
+
+  /** Every request received so far, in arrival order. */
+  get requests(): readonly RecordedRequest[] {
+    return this.recorded
+  }
+
+  /** Listens on 127.0.0.1 and resolves the base URL, such as http://127.0.0.1:40123. */
+  async start(): Promise<string> {
+    if (this.server || this.stopped) throw new Error('A simulator starts once; create a new one')
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        // A request cut off while its body was read has no one left to answer; anything else is
+        // a bug of the simulator, shown as a plain 500 so that it cannot pass for a Graph error.
+        if (res.headersSent || res.destroyed) return
+        res.writeHead(500, { 'content-type': 'text/plain' })
+        res.end(`simulator error: ${error instanceof Error ? error.message : String(error)}`)
+      })
+    })
+    this.server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.options.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const { port } = server.address() as AddressInfo
+    return `http://127.0.0.1:${port}`
+  }
+
+  /** Closes the server and every connection, hanging ones included, and cancels pending timers. */
+  async stop(): Promise<void> {
+    const server = this.server
+    if (!server) return
+    this.server = undefined
+    this.stopped = true
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+    await new Promise<void>((resolve, reject) => {
+      server.close(error => (error ? reject(error) : resolve()))
+      server.closeAllConnections()
+    })
+  }
+
+  /**
+   * Queues faults for a route: each later request on that route takes the next one; when the queue
+   * is empty the simulator behaves normally. Calls append to the queue.
+   */
+  script(route: 'register' | 'read', faults: Fault[]): void {
+    this.faults[route].push(...faults)
+  }
+
+  /** The register requests received, for every number or for one id. */
+  registerCalls(id?: string): RecordedRequest[] {
+    return this.recorded.filter(
+      r => r.route === 'register' && (id === undefined || r.numberId === id)
+    )
+  }
+
+  /** A copy of a number's current state. */
+  number(id: string): SimNumber {
+    const number = this.numbers.get(id)
+    if (!number) throw new Error(`The simulator has no number ${id}`)
+    return structuredClone(number)
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req)
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const method = req.method ?? 'GET'
+    const match = PATH.exec(url.pathname)
+    let route: Route = 'other'
+    if (match && method === 'GET' && !match[3]) route = 'read'
+    if (match && method === 'POST' && match[3]) route = 'register'
+    const request: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+      json: parseJson(body),
+      route,
+      numberId: route === 'other' ? undefined : match?.[2],
+      receivedAt: this.now()
+    }
+    this.recorded.push(request)
+
+    const traceId = newTraceId()
+    const fault = route === 'other' ? undefined : this.faults[route].shift()
+    switch (fault?.kind) {
+      case undefined:
+        return this.send(res, traceId, this.process(request))
+      case 'respond':
+        return this.send(res, traceId, fault)
+      case 'graph-error':
+        return this.send(res, traceId, {
+          status: fault.status,
+          headers: fault.headers,
+          error: {
+            message: fault.message ?? `(#${fault.code}) Simulated error`,
+            type: fault.type ?? 'OAuthException',
+            code: fault.code,
+            error_subcode: fault.subcode,
+            error_data:
+              fault.details === undefined
+                ? undefined
+                : { messaging_product: 'whatsapp', details: fault.details },
+            is_transient: fault.isTransient
+          }
+        })
+      case 'hang':
+        return
+      case 'process-then-hang':
+        this.process(request)
+        return
+      case 'delay':
+        await new Promise<void>(resolve => this.later(fault.ms, resolve))
+        return this.send(res, traceId, this.process(request))
+      case 'reset-before':
+        req.socket.resetAndDestroy()
+        return
+      case 'reset-after':
+        this.process(request)
+        req.socket.resetAndDestroy()
+        return
+      case 'trickle':
+        return this.trickle(res, traceId, fault)
+      case 'huge':
+        return this.send(res, traceId, { status: fault.status, body: hugeBody(fault.bytes) })
+    }
+  }
+
+  /** What the real API would answer; changes state on a successful register. */
+  private process(request: RecordedRequest): Reply {
+    if (request.route === 'other') {
+      return graphError(400, {
+        message:
+          `Unsupported ${request.method.toLowerCase()} request. The simulator serves ` +
+          'GET /{version}/{phone-number-id} and POST /{version}/{phone-number-id}/register, ' +
+          'with a version such as v23.0.',
+        type: 'GraphMethodException',
+        code: 100
+      })
+    }
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1]
+    if (token === undefined || !this.tokens.has(token)) {
+      return {
+        status: 401,
+        headers: { 'www-authenticate': 'OAuth "Facebook Platform" "invalid_token"' },
+        error: {
+          message: 'Invalid OAuth access token - Cannot parse access token',
+          type: 'OAuthException',
+          code: 190
+        }
+      }
+    }
+    const number = this.numbers.get(request.numberId ?? '')
+    if (!number) {
+      const verb = request.route === 'read' ? 'get' : 'post'
+      return graphError(400, {
+        message:
+          `Unsupported ${verb} request. Object with ID '${request.numberId}' does not exist, ` +
+          'cannot be loaded due to missing permissions, or does not support this operation',
+        type: 'GraphMethodException',
+        code: 100,
+        error_subcode: 33
+      })
+    }
+    return request.route === 'read'
+      ? this.read(number, request.query.fields)
+      : this.register(number, request.json)
+  }
+
+  private read(number: SimNumber, fields: string | undefined): Reply {
+    const names = fields === undefined ? DEFAULT_FIELDS : fields.split(',').map(f => f.trim())
+    const result: Record<string, unknown> = { id: number.id }
+    for (const name of names.filter(Boolean)) {
+      const value = this.unknownFields.has(name) ? undefined : fieldValue(number, name)
+      if (value === undefined) {
+        return graphError(400, {
+          message: `(#100) Tried accessing nonexisting field (${name}) on node type (WhatsAppBusinessPhoneNumber)`,
+          type: 'OAuthException',
+          code: 100
+        })
+      }
+      result[name] = value
+    }
+    return { status: 200, body: JSON.stringify(result) }
+  }
+
+  private register(number: SimNumber, json: unknown): Reply {
+    // Every call that reaches the number spends budget, even one with a bad body; a call refused by
+    // the limit itself does not, so the window frees up 72 h after the oldest counted call.
+    const now = this.now()
+    const recent = (this.attempts.get(number.id) ?? []).filter(t => t > now - REGISTER_WINDOW_MS)
+    if (recent.length >= REGISTER_LIMIT) {
+      this.attempts.set(number.id, recent)
+      return graphError(400, {
+        message: 'Rate limit exceeded: too many register/deregister attempts',
+        type: 'OAuthException',
+        code: 133016,
+        error_data: {
+          messaging_product: 'whatsapp',
+          details:
+            'Too many register or deregister attempts for this phone number. Try again later.'
+        }
+      })
+    }
+    this.attempts.set(number.id, [...recent, now])
+
+    const body = registerBody(json)
+    if (typeof body === 'string') {
+      return graphError(400, { message: body, type: 'OAuthException', code: 100 })
+    }
+    if (number.isOnBizApp) {
+      return graphError(400, {
+        message: 'Register endpoint is not available for SMB businesses',
+        type: 'OAuthException',
+        code: 100
+      })
+    }
+    if (number.pin !== null && number.pin !== body.pin) {
+      return graphError(400, {
+        message: 'Two step verification PIN Mismatch',
+        type: 'OAuthException',
+        code: 133005,
+        error_user_title: 'Two step verification PIN Mismatch',
+        error_user_msg:
+          'The PIN does not match the two-step verification PIN of this phone number.',
+        error_data: {
+          messaging_product: 'whatsapp',
+          details: 'Two step verification PIN Mismatch'
+        }
+      })
+    }
+    if (
+      number.backup &&
+      (body.backup?.data !== number.backup.data || body.backup.password !== number.backup.password)
+    ) {
+      return graphError(400, {
+        message: '(#100) Invalid backup data or password',
+        type: 'OAuthException',
+        code: 100
+      })
+    }
+
+    number.pin = body.pin
+    number.platformType = 'CLOUD_API'
+    number.status = 'CONNECTED'
+    delete number.backup // migrated: the backup has been consumed
+    const success = this.options.successShape === 'string' ? 'true' : true
+    return { status: 200, body: JSON.stringify({ success }) }
+  }
+
+  private send(res: ServerResponse, traceId: string, reply: Reply): void {
+    if (this.stopped || res.destroyed) return
+    const body =
+      'error' in reply
+        ? JSON.stringify({ error: { ...reply.error, fbtrace_id: traceId } })
+        : reply.body
+    const length = { 'content-length': String(Buffer.byteLength(body)) }
+    res.writeHead(reply.status, this.headers(traceId, { ...length, ...reply.headers }))
+    res.end(body)
+  }
+
+  private trickle(res: ServerResponse, traceId: string, fault: Fault & { kind: 'trickle' }): void {
+    const bytes = Buffer.from(fault.body)
+    res.writeHead(fault.status, this.headers(traceId, { 'content-length': String(bytes.length) }))
+    res.flushHeaders()
+    let offset = 0
+    const next = (): void => {
+      if (res.destroyed) return
+      const chunk = bytes.subarray(offset, offset + Math.max(1, fault.bytesPerChunk))
+      offset += chunk.length
+      if (offset >= bytes.length) {
+        res.end(chunk)
+      } else {
+        res.write(chunk)
+        this.later(fault.intervalMs, next)
+      }
+    }
+    this.later(fault.intervalMs, next)
+  }
+
+  /** Headers of every response; names lower case so that `extra` overrides regardless of case. */
+  private headers(traceId: string, extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=UTF-8',
+      'x-fb-trace-id': traceId
+    }
+    if (this.options.versionWarning !== undefined) {
+      headers['x-ad-api-version-warning'] = this.options.versionWarning
+    }
+    for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value
+    return headers
+  }
+
+  private later(ms: number, callback: () => void): void {
+    if (this.stopped) return
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      callback()
+    }, ms)
+    this.timers.add(timer)
+  }
+}
+
+function graphError(status: number, error: GraphError): Reply {
+  return { status, error }
+}
+
+/** The body of a valid register call, or the Graph message that rejects it. */
+function registerBody(
+  json: unknown
+): string | { pin: string; backup?: { data: string; password: string } } {
+  const body = isObject(json) ? json : {}
+  if (body.messaging_product === undefined) {
+    return '(#100) The parameter messaging_product is required'
+  }
+  if (body.messaging_product !== 'whatsapp') {
+    return "(#100) Param messaging_product must be 'whatsapp'"
+  }
+  if (body.pin === undefined) return '(#100) The parameter pin is required'
+  if (typeof body.pin !== 'string') return '(#100) Param pin must be a string'
+  if (!/^\d{6}$/.test(body.pin)) return '(#100) Param pin must be 6 digits'
+  let backup: { data: string; password: string } | undefined
+  if (body.backup !== undefined) {
+    const { data, password } = isObject(body.backup) ? body.backup : {}
+    if (typeof data !== 'string' || data === '') {
+      return '(#100) Param backup[data] must be a non-empty string'
+    }
+    if (typeof password !== 'string' || password === '') {
+      return '(#100) Param backup[password] must be a non-empty string'
+    }
+    backup = { data, password }
+  }
+  const region = body.data_localization_region
+  if (region !== undefined && !REGIONS.includes(region as string)) {
+    return `(#100) Param data_localization_region must be one of {${REGIONS.join(', ')}}`
+  }
+  return { pin: body.pin, backup }
+}
+
+/** A read field's value, or undefined for a field Graph does not know. */
+function fieldValue(number: SimNumber, field: string): unknown {
+  switch (field) {
+    case 'id':
+      return number.id
+    case 'display_phone_number':
+      return number.displayPhoneNumber
+    case 'verified_name':
+      return number.verifiedName
+    case 'platform_type':
+      return number.platformType
+    case 'status':
+      return number.status
+    case 'code_verification_status':
+      return number.codeVerificationStatus ?? 'VERIFIED'
+    case 'name_status':
+      return number.nameStatus ?? 'APPROVED'
+    case 'quality_rating':
+      return 'GREEN'
+    case 'is_on_biz_app':
+      return number.isOnBizApp ?? false
+    case 'throughput':
+      return { level: number.throughputLevel ?? 'STANDARD' }
+    case 'account_mode':
+      return 'LIVE'
+    default:
+      return undefined
+  }
+}
+
+/** A valid Graph error body of exactly `bytes` bytes (all ASCII), or filler when that is too few. */
+function hugeBody(bytes: number): string {
+  const head = '{"error":{"message":"'
+  const tail = '","type":"OAuthException","code":1}}'
+  const room = bytes - head.length - tail.length
+  if (room < 0) return 'x'.repeat(Math.max(0, bytes))
+  const sentence = 'An unknown error occurred. '
+  return head + sentence.repeat(Math.ceil(room / sentence.length)).slice(0, room) + tail
+}
+
+/** Like Meta's trace ids: 23 characters of base64url. */
+function newTraceId(): string {
+  return randomBytes(17).toString('base64url')
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('The request was cut off'))
+    })
+  })
+}
+
+function parseJson(body: string): unknown {
+  if (body === '') return undefined
+  try {
+    return JSON.parse(body) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
