@@ -17,7 +17,7 @@ Options:
                           sim/graph-simulator.ts: id, displayPhoneNumber, verifiedName, platformType,
                           status, pin (6 digits, or null for "never set") and the optional
                           nameStatus, codeVerificationStatus, isOnBizApp, throughputLevel and
-                          backup {data, password}. Default: one ON_PREMISE number, id 1234567890,
+                          backup {data, password}. Default: one ON_PREMISE number, id 106540352242922,
                           status CONNECTED, PIN 123456.
   --token <token>         An accepted access token; repeat for several. Default: sim-token.
   --success-shape <s>     "boolean" (default) answers {"success":true}, "string" {"success":"true"}.
@@ -27,7 +27,7 @@ Options:
 `
 
 const DEFAULT_NUMBER: SimNumber = {
-  id: '1234567890',
+  id: '106540352242922',
   displayPhoneNumber: '+1 555-0100',
   verifiedName: 'Simulated Business',
   platformType: 'ON_PREMISE',

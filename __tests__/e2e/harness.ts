@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** What one run of the action left behind. */
@@ -38,7 +38,18 @@ export interface RunOptions {
 }
 
 /** The committed bundle that action.yml's `runs.main` names. */
-export const ACTION_ENTRY = fileURLToPath(new URL('../../dist/index.js', import.meta.url))
+export const ACTION_ENTRY = join(repositoryRoot(), 'dist', 'index.js')
+
+/** The folder holding action.yml, found upwards: the harness also runs compiled, from .build/. */
+function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'action.yml'))) {
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error('action.yml not found above the harness')
+    dir = parent
+  }
+  return dir
+}
 
 /** The workflow command that registers a secret with the runner's masker. */
 export const ADD_MASK = '::add-mask::'
