@@ -31537,12 +31537,14 @@ function readBody(message) {
             if (done)
                 return;
             const room = MAX_BODY_BYTES - size;
-            chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-            size += Math.min(chunk.length, room);
-            if (chunk.length >= room) {
+            if (chunk.length > room) {
+                chunks.push(chunk.subarray(0, room));
                 finish(true);
                 message.destroy();
+                return;
             }
+            chunks.push(chunk);
+            size += chunk.length;
         });
         message.on('end', () => {
             if (!done)
@@ -32017,10 +32019,13 @@ const KNOWN_ERRORS = [
  * (such as 133005) is recognised as itself.
  */
 function lookupKnownError(code, subcode, message = '') {
+    // Meta nests a specific code as the subcode of the generic 100; under any other code a subcode
+    // only refines that code (code 4 stays a rate limit whatever its subcode).
+    const nestsCodes = code === 100 || code === undefined;
     const plain = (entry) => entry.subcode === undefined && entry.messageIncludes === undefined;
     return (KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.subcode === subcode && subcode !== undefined) ??
         KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.messageIncludes !== undefined && message.includes(e.messageIncludes)) ??
-        KNOWN_ERRORS.find(e => subcode !== undefined && e.codes.includes(subcode) && plain(e)) ??
+        KNOWN_ERRORS.find(e => nestsCodes && subcode !== undefined && e.codes.includes(subcode) && plain(e)) ??
         KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && plain(e))); // prettier-ignore
 }
 
@@ -32193,13 +32198,16 @@ function parseRetryAfter(value, now) {
     if (value === undefined)
         return undefined;
     const trimmed = value.trim();
-    if (/^[0-9]{1,10}$/.test(trimmed))
+    // Any count of digits: a wait too long to honour must end the retries, not be ignored.
+    if (/^[0-9]+$/.test(trimmed))
         return Number(trimmed) * 1000;
-    if (!/[a-z]/i.test(trimmed))
+    // Only an IMF-fixdate (RFC 9110): Date.parse also accepts text such as "in 5".
+    if (!HTTP_DATE.test(trimmed))
         return undefined;
     const date = Date.parse(trimmed);
     return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/;
 function header(exchange, name) {
     const value = exchange.headers[name];
     return Array.isArray(value) ? value[0] : value;
@@ -32392,7 +32400,14 @@ class Redactor {
     add(secret) {
         if (secret === '')
             return;
-        const forms = new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]);
+        const jsonEscaped = JSON.stringify(secret).slice(1, -1);
+        // Graph's JSON, like PHP's, also escapes '/' as '\/'.
+        const forms = new Set([
+            secret,
+            jsonEscaped,
+            jsonEscaped.replace(/\//g, '\\/'),
+            encodeURIComponent(secret)
+        ]);
         for (const line of secret.split(/\r?\n|\r/)) {
             if (line.trim().length >= FRAGMENT_LENGTH)
                 forms.add(line);
@@ -32407,8 +32422,12 @@ class Redactor {
             }
         }
     }
-    /** Returns `text` with every secret (and fragment) replaced, cut to `maxLength` characters. */
-    redact(text, maxLength = 2000) {
+    /**
+     * Returns `text` with every secret replaced, cut to `maxLength` characters. `fragments: false`
+     * keeps 6-character pieces for our own text, where a secret's piece is more likely a common word
+     * ("backup") than a leak.
+     */
+    redact(text, maxLength = 2000, { fragments = true } = {}) {
         // Cut before scanning so that a huge body costs little, but keep enough for a secret that
         // straddles the cut to still be recognised.
         const scanned = text.length > maxLength + this.longest ? text.slice(0, maxLength + this.longest) : text;
@@ -32418,22 +32437,24 @@ class Redactor {
                 hidden.fill(1, at, at + value.length);
             }
         }
-        if (this.fragments.size > 0) {
+        if (fragments && this.fragments.size > 0) {
             for (let i = 0; i + FRAGMENT_LENGTH <= scanned.length; i++) {
                 if (this.fragments.has(scanned.slice(i, i + FRAGMENT_LENGTH)))
                     hidden.fill(1, i, i + FRAGMENT_LENGTH);
             }
         }
+        // Past maxLength, only a text scanned whole may be shown: where the scan was cut, a secret that
+        // starts after maxLength may run past the cut, unrecognised.
+        const complete = scanned.length === text.length;
         let out = '';
-        for (let i = 0; i < scanned.length; i++) {
+        let i = 0;
+        for (; i < scanned.length && out.length < maxLength && (complete || i < maxLength); i++) {
             if (hidden[i] === 0)
                 out += scanned[i];
             else if (i === 0 || hidden[i - 1] === 0)
                 out += REDACTED;
         }
-        return out.length > maxLength || scanned.length < text.length
-            ? `${out.slice(0, maxLength)}… (${text.length} characters in all, cut)`
-            : out;
+        return i < text.length ? `${out}… (${text.length} characters in all, cut)` : out;
     }
 }
 
@@ -32623,7 +32644,8 @@ function buildSummary(summary, report, redactor) {
             .map(([name, value]) => [name, show(value)])
     ]);
     if (report.plannedRequest) {
-        summary.addHeading('What a real run would send', 3).addCodeBlock(show(report.plannedRequest));
+        const planned = redactor.redact(report.plannedRequest, MAX_MESSAGE_LENGTH, { fragments: false });
+        summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(planned));
     }
     if (report.inputProblems) {
         summary.addHeading('Input problems', 3).addList(report.inputProblems.map(show));

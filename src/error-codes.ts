@@ -216,12 +216,15 @@ export function lookupKnownError(
   subcode: number | undefined,
   message = ''
 ): KnownError | undefined {
+  // Meta nests a specific code as the subcode of the generic 100; under any other code a subcode
+  // only refines that code (code 4 stays a rate limit whatever its subcode).
+  const nestsCodes = code === 100 || code === undefined
   const plain = (entry: KnownError): boolean =>
     entry.subcode === undefined && entry.messageIncludes === undefined
   return (
     KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.subcode === subcode && subcode !== undefined) ??
     KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.messageIncludes !== undefined && message.includes(e.messageIncludes)) ??
-    KNOWN_ERRORS.find(e => subcode !== undefined && e.codes.includes(subcode) && plain(e)) ??
+    KNOWN_ERRORS.find(e => nestsCodes && subcode !== undefined && e.codes.includes(subcode) && plain(e)) ??
     KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && plain(e))
   ) // prettier-ignore
 }

@@ -208,11 +208,16 @@ export function classifyNetworkFailure(failure: NetworkFailure): Failure {
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined
   const trimmed = value.trim()
-  if (/^[0-9]{1,10}$/.test(trimmed)) return Number(trimmed) * 1000
-  if (!/[a-z]/i.test(trimmed)) return undefined
+  // Any count of digits: a wait too long to honour must end the retries, not be ignored.
+  if (/^[0-9]+$/.test(trimmed)) return Number(trimmed) * 1000
+  // Only an IMF-fixdate (RFC 9110): Date.parse also accepts text such as "in 5".
+  if (!HTTP_DATE.test(trimmed)) return undefined
   const date = Date.parse(trimmed)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
+
+const HTTP_DATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/
 
 function header(exchange: HttpExchange, name: string): string | undefined {
   const value = exchange.headers[name]

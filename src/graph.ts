@@ -157,12 +157,14 @@ function readBody(message: IncomingMessage): Promise<{ body: string; bodyTruncat
     message.on('data', (chunk: Buffer) => {
       if (done) return
       const room = MAX_BODY_BYTES - size
-      chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk)
-      size += Math.min(chunk.length, room)
-      if (chunk.length >= room) {
+      if (chunk.length > room) {
+        chunks.push(chunk.subarray(0, room))
         finish(true)
         message.destroy()
+        return
       }
+      chunks.push(chunk)
+      size += chunk.length
     })
     message.on('end', () => {
       if (!done) finish(false)

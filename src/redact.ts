@@ -22,7 +22,14 @@ export class Redactor {
   /** Registers a secret: its value, each line of it, its JSON and URL encodings, and its fragments. */
   add(secret: string): void {
     if (secret === '') return
-    const forms = new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])
+    const jsonEscaped = JSON.stringify(secret).slice(1, -1)
+    // Graph's JSON, like PHP's, also escapes '/' as '\/'.
+    const forms = new Set([
+      secret,
+      jsonEscaped,
+      jsonEscaped.replace(/\//g, '\\/'),
+      encodeURIComponent(secret)
+    ])
     for (const line of secret.split(/\r?\n|\r/)) {
       if (line.trim().length >= FRAGMENT_LENGTH) forms.add(line)
     }
@@ -37,8 +44,12 @@ export class Redactor {
     }
   }
 
-  /** Returns `text` with every secret (and fragment) replaced, cut to `maxLength` characters. */
-  redact(text: string, maxLength = 2000): string {
+  /**
+   * Returns `text` with every secret replaced, cut to `maxLength` characters. `fragments: false`
+   * keeps 6-character pieces for our own text, where a secret's piece is more likely a common word
+   * ("backup") than a leak.
+   */
+  redact(text: string, maxLength = 2000, { fragments = true } = {}): string {
     // Cut before scanning so that a huge body costs little, but keep enough for a secret that
     // straddles the cut to still be recognised.
     const scanned =
@@ -49,19 +60,21 @@ export class Redactor {
         hidden.fill(1, at, at + value.length)
       }
     }
-    if (this.fragments.size > 0) {
+    if (fragments && this.fragments.size > 0) {
       for (let i = 0; i + FRAGMENT_LENGTH <= scanned.length; i++) {
         if (this.fragments.has(scanned.slice(i, i + FRAGMENT_LENGTH)))
           hidden.fill(1, i, i + FRAGMENT_LENGTH)
       }
     }
+    // Past maxLength, only a text scanned whole may be shown: where the scan was cut, a secret that
+    // starts after maxLength may run past the cut, unrecognised.
+    const complete = scanned.length === text.length
     let out = ''
-    for (let i = 0; i < scanned.length; i++) {
+    let i = 0
+    for (; i < scanned.length && out.length < maxLength && (complete || i < maxLength); i++) {
       if (hidden[i] === 0) out += scanned[i]
       else if (i === 0 || hidden[i - 1] === 0) out += REDACTED
     }
-    return out.length > maxLength || scanned.length < text.length
-      ? `${out.slice(0, maxLength)}… (${text.length} characters in all, cut)`
-      : out
+    return i < text.length ? `${out}… (${text.length} characters in all, cut)` : out
   }
 }

@@ -43,7 +43,8 @@ export function buildSummary(summary: Summary, report: RunReport, redactor: Reda
       .map(([name, value]) => [name, show(value)])
   ])
   if (report.plannedRequest) {
-    summary.addHeading('What a real run would send', 3).addCodeBlock(show(report.plannedRequest))
+    const planned = redactor.redact(report.plannedRequest, MAX_MESSAGE_LENGTH, { fragments: false })
+    summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(planned))
   }
   if (report.inputProblems) {
     summary.addHeading('Input problems', 3).addList(report.inputProblems.map(show))

@@ -1,0 +1,115 @@
+import { describe, it, expect } from '@jest/globals'
+import { KNOWN_ERRORS, lookupKnownError, type RetryPolicy } from '../src/error-codes.js'
+
+const SMB_MESSAGE = 'Register endpoint is not available for SMB businesses'
+
+describe('lookupKnownError', () => {
+  it.each<[string, number | undefined, number | undefined, string, string | undefined]>([
+    ['a plain code', 133005, undefined, '', '133005'],
+    ['a code with an unknown subcode', 190, 463, '', '190 (subcodes 460, 463, 467)'],
+    ['100 with its own subcode 33', 100, 33, '', '100 (subcode 33)'],
+    ['subcode 33 wins over the SMB message', 100, 33, SMB_MESSAGE, '100 (subcode 33)'],
+    [
+      '100 with the SMB message',
+      100,
+      undefined,
+      SMB_MESSAGE,
+      '100 ("not available for SMB businesses")'
+    ],
+    [
+      'the SMB message wins over a known subcode',
+      100,
+      133005,
+      SMB_MESSAGE,
+      '100 ("not available for SMB businesses")'
+    ],
+    ['100 with a known code as subcode', 100, 133005, '(#100) Invalid parameter', '133005'],
+    ['100 with 133016 as subcode', 100, 133016, '', '133016'],
+    ['100 with 2494100 as subcode', 100, 2494100, '', '2494100'],
+    ['100 with an unknown subcode', 100, 2018001, 'Invalid parameter', '100'],
+    ['100 alone', 100, undefined, '', '100'],
+    ['a known subcode without a code', undefined, 133005, '', '133005'],
+    ['subcode 33 without code 100', undefined, 33, '', undefined],
+    [
+      'a known code as subcode of a rate limit stays the rate limit',
+      4,
+      133004,
+      '',
+      '4, 80007, 130429'
+    ],
+    [
+      'a known code as subcode of the token error stays the token error',
+      190,
+      2,
+      '',
+      '190 (subcodes 460, 463, 467)'
+    ],
+    ['an unknown code', 987654, undefined, '', undefined],
+    ['nothing', undefined, undefined, '', undefined],
+    ['code 0', 0, undefined, '', '0, 10, 200–299'],
+    ['code 10', 10, undefined, '', '0, 10, 200–299'],
+    ['code 200', 200, undefined, '', '0, 10, 200–299'],
+    ['code 299', 299, undefined, '', '0, 10, 200–299'],
+    ['code 199 is not a permission code', 199, undefined, '', undefined],
+    ['code 300 is not a permission code', 300, undefined, '', undefined],
+    [
+      'a message that only mentions SMB under another code',
+      131000,
+      undefined,
+      SMB_MESSAGE,
+      '131000'
+    ],
+    ['the SMB match is case-sensitive text', 100, undefined, 'NOT AVAILABLE FOR SMB', '100']
+  ])('%s', (_, code, subcode, message, label) => {
+    expect(lookupKnownError(code, subcode, message)?.label).toBe(label)
+  })
+
+  it('defaults the message to none', () => {
+    expect(lookupKnownError(100, undefined)?.label).toBe('100')
+  })
+})
+
+describe('KNOWN_ERRORS', () => {
+  const policyOf = (code: number): RetryPolicy | undefined =>
+    lookupKnownError(code, undefined)?.retry
+
+  it.each([133005, 133016, 4, 80007, 130429, 190, 100, 133008, 133009, 133015, 10, 200])(
+    'never retries %i, even when Meta marks it transient',
+    code => {
+      expect(policyOf(code)).toBe('never')
+    }
+  )
+
+  it.each([1, 2, 131000])('reads the number before retrying %i: the outcome is uncertain', code => {
+    expect(policyOf(code)).toBe('read-then-backoff')
+  })
+
+  it.each([133004, 2494100, 131057])('backs off and retries %i', code => {
+    expect(policyOf(code)).toBe('backoff')
+  })
+
+  it.each([133000, 133006, 133010, 2388001, 2388012, 2388091, 2388093, 2388103, 131045])(
+    'does not retry %i on its own',
+    code => {
+      expect(policyOf(code)).toBe('no')
+    }
+  )
+
+  it('has one entry per label, each with a meaning and an action', () => {
+    const labels = KNOWN_ERRORS.map(entry => entry.label)
+    expect(new Set(labels).size).toBe(labels.length)
+    for (const entry of KNOWN_ERRORS) {
+      expect(entry.codes.length).toBeGreaterThan(0)
+      expect(entry.meaning.length).toBeGreaterThan(10)
+      expect(entry.action.length).toBeGreaterThan(10)
+    }
+  })
+
+  it('gives each plain code at most one entry, so that the lookup is not decided by order', () => {
+    const plain = KNOWN_ERRORS.filter(
+      e => e.subcode === undefined && e.messageIncludes === undefined
+    )
+    const codes = plain.flatMap(entry => entry.codes)
+    expect(new Set(codes).size).toBe(codes.length)
+  })
+})

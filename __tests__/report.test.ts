@@ -1,0 +1,188 @@
+import { describe, it, expect } from '@jest/globals'
+import type { Failure } from '../src/errors.js'
+import { Redactor } from '../src/redact.js'
+import {
+  describeFailure,
+  MAX_MESSAGE_LENGTH,
+  MAX_RESPONSE_LENGTH,
+  newReport,
+  outputsOf,
+  type RunReport
+} from '../src/report.js'
+
+const TOKEN = 'EAAGm0PX4ZCpsBAKZAB1rT2xQv9Lw7'
+const PIN = '004217'
+const BACKUP_PASSWORD = 'backup-Pw-8812'
+const redactor = (): Redactor => new Redactor([TOKEN, PIN, BACKUP_PASSWORD])
+
+const PIN_MISMATCH: Failure = {
+  kind: 'graph',
+  message: 'HTTP 400, Graph error (code 100, subcode 133005): Two step verification PIN Mismatch',
+  httpStatus: 400,
+  code: 100,
+  subcode: 133005,
+  userMessage: 'PIN mismatch: Check the PIN.',
+  details: 'Two step verification PIN Mismatch',
+  fbtraceId: 'AbCdEfGh',
+  transient: false,
+  uncertain: false,
+  neverRetry: true,
+  hint: 'Use the PIN set on the number.'
+}
+
+function report(changes: Partial<RunReport>): RunReport {
+  return { ...newReport(), ...changes }
+}
+
+describe('newReport', () => {
+  it('starts as a failure with no register call, so that a crash reports failure', () => {
+    expect(newReport()).toEqual({ result: 'failed', attempts: 0, warnings: [] })
+  })
+})
+
+describe('outputsOf', () => {
+  it('sets the outputs of a registration, the state after winning over the state before', () => {
+    const outputs = outputsOf(
+      report({
+        result: 'registered',
+        phoneNumberId: '1234567890123456',
+        before: {
+          displayPhoneNumber: '+1 555-0100',
+          verifiedName: 'Acme',
+          platformType: 'ON_PREMISE',
+          status: 'CONNECTED'
+        },
+        after: { platformType: 'CLOUD_API', status: 'CONNECTED' },
+        attempts: 2,
+        httpStatus: 200,
+        response: '{"success":true}',
+        fbtraceId: 'AbCdEfGh'
+      }),
+      redactor()
+    )
+    expect(outputs).toEqual({
+      success: 'true',
+      result: 'registered',
+      'phone-number-id': '1234567890123456',
+      'display-phone-number': '+1 555-0100',
+      'verified-name': 'Acme',
+      'platform-type': 'CLOUD_API',
+      'phone-number-status': 'CONNECTED',
+      attempts: '2',
+      'http-status': '200',
+      'fbtrace-id': 'AbCdEfGh',
+      response: '{"success":true}'
+    })
+  })
+
+  it.each<[RunReport['result'], string]>([
+    ['registered', 'true'],
+    ['already-registered', 'true'],
+    ['dry-run', 'true'],
+    ['failed', 'false']
+  ])('sets success for %s to %s', (result, success) => {
+    expect(outputsOf(report({ result }), redactor())).toMatchObject({ success, result })
+  })
+
+  it('sets only success, result, attempts and the message after bad inputs', () => {
+    const outputs = outputsOf(
+      report({ errorMessage: 'Invalid inputs:\n- pin: expected exactly 6 digits' }),
+      redactor()
+    )
+    expect(outputs).toEqual({
+      success: 'false',
+      result: 'failed',
+      attempts: '0',
+      'error-message': 'Invalid inputs:\n- pin: expected exactly 6 digits'
+    })
+  })
+
+  it('sets the error code, subcode and message of a failure', () => {
+    const outputs = outputsOf(
+      report({
+        phoneNumberId: '1',
+        attempts: 1,
+        failure: PIN_MISMATCH,
+        httpStatus: 400,
+        errorMessage: describeFailure('Register failed', PIN_MISMATCH),
+        fbtraceId: 'AbCdEfGh'
+      }),
+      redactor()
+    )
+    expect(outputs).toMatchObject({
+      success: 'false',
+      'error-code': '100',
+      'error-subcode': '133005',
+      'http-status': '400',
+      'fbtrace-id': 'AbCdEfGh'
+    })
+    expect(outputs['error-message']).toMatch(/^Register failed: HTTP 400, Graph error/)
+  })
+
+  it('sets error-code 0 (a falsy code is still a code)', () => {
+    const outputs = outputsOf(report({ failure: { ...PIN_MISMATCH, code: 0 } }), redactor())
+    expect(outputs['error-code']).toBe('0')
+    expect(outputs).not.toHaveProperty('response')
+  })
+
+  it('keeps phone-number-id as given even when it holds the digits of the PIN', () => {
+    const id = `1${PIN}999000111`
+    expect(outputsOf(report({ phoneNumberId: id }), redactor())['phone-number-id']).toBe(id)
+  })
+
+  it('redacts every text from the server and caps its length', () => {
+    const body = JSON.stringify({
+      error: { message: `token ${TOKEN} pin ${PIN} password ${BACKUP_PASSWORD}` },
+      padding: 'p'.repeat(10_000)
+    })
+    const outputs = outputsOf(
+      report({
+        before: { verifiedName: `Acme ${PIN}`, displayPhoneNumber: `x${TOKEN}` },
+        errorMessage: `Meta says: ${TOKEN}\n${'m'.repeat(10_000)}`,
+        response: body,
+        fbtraceId: `trace-${TOKEN}`
+      }),
+      redactor()
+    )
+    const all = Object.values(outputs).join('\n')
+    for (const secret of [TOKEN, PIN, BACKUP_PASSWORD]) expect(all).not.toContain(secret)
+    expect(outputs['verified-name']).toBe('Acme ***')
+    expect(outputs['fbtrace-id']).toBe('trace-***')
+    expect(outputs.response).toMatch(
+      /^\{"error":\{"message":"token \*\*\* pin \*\*\* password \*\*\*"\}/
+    )
+    expect(outputs.response).toMatch(/… \(\d+ characters in all, cut\)$/)
+    expect(outputs.response?.length).toBeLessThan(MAX_RESPONSE_LENGTH + 60)
+    expect(outputs['error-message']?.length).toBeLessThan(MAX_MESSAGE_LENGTH + 60)
+  })
+})
+
+describe('describeFailure', () => {
+  it('says what failed, the context, Meta words, the details, the hint and the trace id', () => {
+    expect(
+      describeFailure('Register failed', PIN_MISMATCH, 'Not retried: never (1 call made).')
+    ).toBe(
+      [
+        'Register failed: HTTP 400, Graph error (code 100, subcode 133005): Two step verification PIN Mismatch',
+        'Not retried: never (1 call made).',
+        'Meta says: PIN mismatch: Check the PIN.',
+        'Details: Two step verification PIN Mismatch',
+        'What to do: Use the PIN set on the number.',
+        'fbtrace_id: AbCdEfGh (give it to Meta support)'
+      ].join('\n')
+    )
+  })
+
+  it('leaves out the lines it has nothing for', () => {
+    const bare: Failure = {
+      kind: 'network',
+      message: 'No complete response within 60 s.',
+      transient: true,
+      uncertain: true,
+      neverRetry: false
+    }
+    expect(describeFailure('Register failed', bare)).toBe(
+      'Register failed: No complete response within 60 s.'
+    )
+  })
+})
