@@ -31564,7 +31564,11 @@ function readBody(message) {
         });
     });
 }
-const TLS_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED)/;
+/** EPROTO: the far end does not speak TLS (plain HTTP on an https URL). */
+const TLS_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EPROTO$)/;
+/** The code given to a proxy that refused the CONNECT tunnel: nothing reached the Graph API. */
+const PROXY_TUNNEL_FAILED = 'EPROXYTUNNEL';
+const TUNNEL_FAILURE = /^tunneling socket could not be established, (.*)$/;
 function toNetworkFailure(error, timeoutMs) {
     if (error instanceof NetworkFailure)
         return error;
@@ -31574,6 +31578,11 @@ function toNetworkFailure(error, timeoutMs) {
     // http-client's own socket timeout says so in its message; it counts as our deadline.
     if (message.startsWith('Request timeout')) {
         return new NetworkFailure(`${timeoutMs / 1000} s`, undefined, true, false);
+    }
+    // The tunnel agent reports a refused CONNECT as ECONNRESET; the request never left the proxy.
+    const tunnel = TUNNEL_FAILURE.exec(message);
+    if (tunnel) {
+        return new NetworkFailure(`the proxy refused the tunnel: ${tunnel[1]}`, PROXY_TUNNEL_FAILED, false, false);
     }
     const tls = errorCode !== undefined && TLS_CODE.test(errorCode);
     return new NetworkFailure(errorCode ?? 'the connection failed', errorCode, false, tls);
@@ -31625,7 +31634,7 @@ function settingsData(envelope) {
     if (typeof settings !== 'object' || settings === null)
         return undefined;
     const data = settings.data;
-    return typeof data === 'string' && data !== '' ? data : undefined;
+    return typeof data === 'string' && data.trim() !== '' ? data : undefined;
 }
 /** Reads `backup-file`, relative to the workspace; the text is trimmed like an input. */
 function readBackupFile(path, workspace) {
@@ -32031,6 +32040,7 @@ function lookupKnownError(code, subcode, message = '') {
 
 ;// CONCATENATED MODULE: ./src/errors.ts
 
+
 /** Meta's error object in a body, if the body is one. */
 function parseGraphError(body) {
     let parsed;
@@ -32151,6 +32161,7 @@ function classifyGraphError(error, status) {
 }
 /** Network errors that happen before a request is sent: a retry cannot register twice. */
 const NOT_SENT_CODES = new Set([
+    PROXY_TUNNEL_FAILED,
     'ECONNREFUSED',
     'ENOTFOUND',
     'EAI_AGAIN',
@@ -32302,14 +32313,21 @@ const EXTRA_FIELDS = ['is_on_biz_app', 'throughput'];
 function isRegistered(state) {
     return state?.platformType === 'CLOUD_API' && state.status === 'CONNECTED';
 }
+/** Per client: the fields its Graph version accepts, once it has rejected an extra one. */
+const acceptedFields = new WeakMap();
 /**
  * Reads the number once. When Graph rejects one of the extra fields as nonexisting, reads again
- * with the core fields only.
+ * with the core fields only, and keeps to those for the rest of the run.
  */
 async function readPhoneNumber(graph, phoneNumberId) {
-    const first = await readFields(graph, phoneNumberId, [...CORE_FIELDS, ...EXTRA_FIELDS]);
-    if (first.ok || !rejectsAField(first))
-        return first.ok ? first : { ok: false, failure: first.failure };
+    const fields = acceptedFields.get(graph) ?? [...CORE_FIELDS, ...EXTRA_FIELDS];
+    const read = await readFields(graph, phoneNumberId, fields);
+    if (read.ok)
+        return read;
+    if (fields.length === CORE_FIELDS.length || !rejectsAField(read)) {
+        return { ok: false, failure: read.failure };
+    }
+    acceptedFields.set(graph, CORE_FIELDS);
     return readFields(graph, phoneNumberId, CORE_FIELDS);
 }
 async function readFields(graph, phoneNumberId, fields) {
@@ -32402,12 +32420,10 @@ class Redactor {
             return;
         const jsonEscaped = JSON.stringify(secret).slice(1, -1);
         // Graph's JSON, like PHP's, also escapes '/' as '\/'.
-        const forms = new Set([
-            secret,
-            jsonEscaped,
-            jsonEscaped.replace(/\//g, '\\/'),
-            encodeURIComponent(secret)
-        ]);
+        const forms = new Set([secret, jsonEscaped, jsonEscaped.replace(/\//g, '\\/')]);
+        const urlEncoded = urlEncode(secret);
+        if (urlEncoded !== undefined)
+            forms.add(urlEncoded);
         for (const line of secret.split(/\r?\n|\r/)) {
             if (line.trim().length >= FRAGMENT_LENGTH)
                 forms.add(line);
@@ -32455,6 +32471,15 @@ class Redactor {
                 out += REDACTED;
         }
         return i < text.length ? `${out}… (${text.length} characters in all, cut)` : out;
+    }
+}
+/** The URL encoding of a value, or undefined for a string that has none (a lone surrogate). */
+function urlEncode(value) {
+    try {
+        return encodeURIComponent(value);
+    }
+    catch {
+        return undefined;
     }
 }
 
@@ -32571,7 +32596,17 @@ function describeFailure(what, failure, context) {
         .filter(Boolean)
         .join('\n');
 }
-/** The action's outputs, every server-provided value redacted. */
+/** Outputs whose text came (at least partly) from the server, and so is redacted. */
+const SERVER_TEXT_OUTPUTS = new Set([
+    'display-phone-number',
+    'verified-name',
+    'platform-type',
+    'phone-number-status',
+    'error-message',
+    'fbtrace-id',
+    'response'
+]);
+/** The action's outputs; every value that came from the server is redacted and capped. */
 function outputsOf(report, redactor) {
     const latest = { ...report.before, ...report.after };
     const fields = {
@@ -32594,15 +32629,22 @@ function outputsOf(report, redactor) {
     for (const [name, value] of Object.entries(fields)) {
         if (value === undefined)
             continue;
-        // The validated input, not server text: redacting pieces of it would only garble it.
-        if (name === 'phone-number-id') {
+        if (!SERVER_TEXT_OUTPUTS.has(name)) {
             outputs[name] = String(value);
             continue;
         }
         const max = name === 'response' ? MAX_RESPONSE_LENGTH : MAX_MESSAGE_LENGTH;
-        outputs[name] = typeof value === 'number' ? String(value) : redactor.redact(value, max);
+        const fragments = !ownText(report, name);
+        outputs[name] = redactor.redact(String(value), max, { fragments });
     }
     return outputs;
+}
+/**
+ * Input problems are our own words and never hold a value; a secret's 6-character pieces (such as
+ * `{"settings":{"data":` of a backup envelope) must not garble them.
+ */
+function ownText(report, output) {
+    return output === 'error-message' && report.inputProblems !== undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/summary.ts
@@ -32648,7 +32690,8 @@ function buildSummary(summary, report, redactor) {
         summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(planned));
     }
     if (report.inputProblems) {
-        summary.addHeading('Input problems', 3).addList(report.inputProblems.map(show));
+        const problems = report.inputProblems.map(problem => escapeHtml(redactor.redact(problem, MAX_MESSAGE_LENGTH, { fragments: false })));
+        summary.addHeading('Input problems', 3).addList(problems);
     }
     else if (report.errorMessage) {
         summary.addHeading('What went wrong', 3).addCodeBlock(show(report.errorMessage));
@@ -32865,7 +32908,9 @@ async function finish(report, redactor) {
         fail(report, `Could not write the outputs: ${reason}\n${report.errorMessage ?? ''}`);
     }
     if (report.result === 'failed') {
-        setFailed(redactor.redact(report.errorMessage ?? 'Registration failed.', MAX_MESSAGE_LENGTH));
+        const message = report.errorMessage ?? 'Registration failed.';
+        const fragments = !ownText(report, 'error-message');
+        setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments }));
     }
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;

@@ -40,7 +40,7 @@ function settingsData(envelope: unknown): string | undefined {
   const settings = (envelope as { settings?: unknown }).settings
   if (typeof settings !== 'object' || settings === null) return undefined
   const data = (settings as { data?: unknown }).data
-  return typeof data === 'string' && data !== '' ? data : undefined
+  return typeof data === 'string' && data.trim() !== '' ? data : undefined
 }
 
 export type BackupFile = { ok: true; text: string } | { ok: false; problem: string }

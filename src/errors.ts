@@ -1,5 +1,5 @@
 import { lookupKnownError } from './error-codes.js'
-import type { HttpExchange, NetworkFailure } from './graph.js'
+import { PROXY_TUNNEL_FAILED, type HttpExchange, type NetworkFailure } from './graph.js'
 
 /** A failed request, classified: what happened, whether to retry, and what a person should do. */
 export interface Failure {
@@ -160,6 +160,7 @@ function classifyGraphError(error: GraphErrorBody, status: number): Failure {
 
 /** Network errors that happen before a request is sent: a retry cannot register twice. */
 const NOT_SENT_CODES = new Set([
+  PROXY_TUNNEL_FAILED,
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',

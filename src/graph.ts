@@ -184,7 +184,11 @@ function readBody(message: IncomingMessage): Promise<{ body: string; bodyTruncat
   })
 }
 
-const TLS_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED)/
+/** EPROTO: the far end does not speak TLS (plain HTTP on an https URL). */
+const TLS_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EPROTO$)/
+/** The code given to a proxy that refused the CONNECT tunnel: nothing reached the Graph API. */
+export const PROXY_TUNNEL_FAILED = 'EPROXYTUNNEL'
+const TUNNEL_FAILURE = /^tunneling socket could not be established, (.*)$/
 
 function toNetworkFailure(error: unknown, timeoutMs: number): NetworkFailure {
   if (error instanceof NetworkFailure) return error
@@ -194,6 +198,16 @@ function toNetworkFailure(error: unknown, timeoutMs: number): NetworkFailure {
   // http-client's own socket timeout says so in its message; it counts as our deadline.
   if (message.startsWith('Request timeout')) {
     return new NetworkFailure(`${timeoutMs / 1000} s`, undefined, true, false)
+  }
+  // The tunnel agent reports a refused CONNECT as ECONNRESET; the request never left the proxy.
+  const tunnel = TUNNEL_FAILURE.exec(message)
+  if (tunnel) {
+    return new NetworkFailure(
+      `the proxy refused the tunnel: ${tunnel[1]}`,
+      PROXY_TUNNEL_FAILED,
+      false,
+      false
+    )
   }
   const tls = errorCode !== undefined && TLS_CODE.test(errorCode)
   return new NetworkFailure(errorCode ?? 'the connection failed', errorCode, false, tls)

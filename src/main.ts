@@ -14,6 +14,7 @@ import {
   MAX_MESSAGE_LENGTH,
   newReport,
   outputsOf,
+  ownText,
   type RunReport
 } from './report.js'
 import { DEFAULT_TIMING, type RetryTiming } from './retry.js'
@@ -258,9 +259,9 @@ async function finish(report: RunReport, redactor: Redactor): Promise<void> {
     fail(report, `Could not write the outputs: ${reason}\n${report.errorMessage ?? ''}`)
   }
   if (report.result === 'failed') {
-    core.setFailed(
-      redactor.redact(report.errorMessage ?? 'Registration failed.', MAX_MESSAGE_LENGTH)
-    )
+    const message = report.errorMessage ?? 'Registration failed.'
+    const fragments = !ownText(report, 'error-message')
+    core.setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments }))
   }
   if (!process.env.GITHUB_STEP_SUMMARY) return
   try {

@@ -45,17 +45,24 @@ export function isRegistered(state: PhoneNumberState | undefined): boolean {
   return state?.platformType === 'CLOUD_API' && state.status === 'CONNECTED'
 }
 
+/** Per client: the fields its Graph version accepts, once it has rejected an extra one. */
+const acceptedFields = new WeakMap<GraphClient, readonly string[]>()
+
 /**
  * Reads the number once. When Graph rejects one of the extra fields as nonexisting, reads again
- * with the core fields only.
+ * with the core fields only, and keeps to those for the rest of the run.
  */
 export async function readPhoneNumber(
   graph: GraphClient,
   phoneNumberId: string
 ): Promise<ReadOutcome> {
-  const first = await readFields(graph, phoneNumberId, [...CORE_FIELDS, ...EXTRA_FIELDS])
-  if (first.ok || !rejectsAField(first))
-    return first.ok ? first : { ok: false, failure: first.failure }
+  const fields = acceptedFields.get(graph) ?? [...CORE_FIELDS, ...EXTRA_FIELDS]
+  const read = await readFields(graph, phoneNumberId, fields)
+  if (read.ok) return read
+  if (fields.length === CORE_FIELDS.length || !rejectsAField(read)) {
+    return { ok: false, failure: read.failure }
+  }
+  acceptedFields.set(graph, CORE_FIELDS)
   return readFields(graph, phoneNumberId, CORE_FIELDS)
 }
 

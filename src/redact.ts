@@ -24,12 +24,9 @@ export class Redactor {
     if (secret === '') return
     const jsonEscaped = JSON.stringify(secret).slice(1, -1)
     // Graph's JSON, like PHP's, also escapes '/' as '\/'.
-    const forms = new Set([
-      secret,
-      jsonEscaped,
-      jsonEscaped.replace(/\//g, '\\/'),
-      encodeURIComponent(secret)
-    ])
+    const forms = new Set([secret, jsonEscaped, jsonEscaped.replace(/\//g, '\\/')])
+    const urlEncoded = urlEncode(secret)
+    if (urlEncoded !== undefined) forms.add(urlEncoded)
     for (const line of secret.split(/\r?\n|\r/)) {
       if (line.trim().length >= FRAGMENT_LENGTH) forms.add(line)
     }
@@ -76,5 +73,14 @@ export class Redactor {
       else if (i === 0 || hidden[i - 1] === 0) out += REDACTED
     }
     return i < text.length ? `${out}… (${text.length} characters in all, cut)` : out
+  }
+}
+
+/** The URL encoding of a value, or undefined for a string that has none (a lone surrogate). */
+function urlEncode(value: string): string | undefined {
+  try {
+    return encodeURIComponent(value)
+  } catch {
+    return undefined
   }
 }

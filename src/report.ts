@@ -53,7 +53,18 @@ export function describeFailure(what: string, failure: Failure, context?: string
     .join('\n')
 }
 
-/** The action's outputs, every server-provided value redacted. */
+/** Outputs whose text came (at least partly) from the server, and so is redacted. */
+const SERVER_TEXT_OUTPUTS = new Set([
+  'display-phone-number',
+  'verified-name',
+  'platform-type',
+  'phone-number-status',
+  'error-message',
+  'fbtrace-id',
+  'response'
+])
+
+/** The action's outputs; every value that came from the server is redacted and capped. */
 export function outputsOf(report: RunReport, redactor: Redactor): Record<string, string> {
   const latest = { ...report.before, ...report.after }
   const fields: Record<string, string | number | undefined> = {
@@ -75,13 +86,21 @@ export function outputsOf(report: RunReport, redactor: Redactor): Record<string,
   const outputs: Record<string, string> = {}
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue
-    // The validated input, not server text: redacting pieces of it would only garble it.
-    if (name === 'phone-number-id') {
+    if (!SERVER_TEXT_OUTPUTS.has(name)) {
       outputs[name] = String(value)
       continue
     }
     const max = name === 'response' ? MAX_RESPONSE_LENGTH : MAX_MESSAGE_LENGTH
-    outputs[name] = typeof value === 'number' ? String(value) : redactor.redact(value, max)
+    const fragments = !ownText(report, name)
+    outputs[name] = redactor.redact(String(value), max, { fragments })
   }
   return outputs
+}
+
+/**
+ * Input problems are our own words and never hold a value; a secret's 6-character pieces (such as
+ * `{"settings":{"data":` of a backup envelope) must not garble them.
+ */
+export function ownText(report: RunReport, output: string): boolean {
+  return output === 'error-message' && report.inputProblems !== undefined
 }

@@ -47,7 +47,10 @@ export function buildSummary(summary: Summary, report: RunReport, redactor: Reda
     summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(planned))
   }
   if (report.inputProblems) {
-    summary.addHeading('Input problems', 3).addList(report.inputProblems.map(show))
+    const problems = report.inputProblems.map(problem =>
+      escapeHtml(redactor.redact(problem, MAX_MESSAGE_LENGTH, { fragments: false }))
+    )
+    summary.addHeading('Input problems', 3).addList(problems)
   } else if (report.errorMessage) {
     summary.addHeading('What went wrong', 3).addCodeBlock(show(report.errorMessage))
   }
