@@ -8,5 +8,7 @@ export default {
   // The contract suite needs Prism and Meta's spec: `npm run test:contract` runs it.
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.node24/', '/__tests__/contract/'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.node24/'],
-  clearMocks: true
+  clearMocks: true,
+  // Prints the totals of the secret-leak sweep that every e2e and fault scenario runs.
+  reporters: ['default', '<rootDir>/__tests__/reporters/leak-sweep-reporter.js']
 }

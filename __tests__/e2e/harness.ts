@@ -54,6 +54,14 @@ function repositoryRoot(): string {
 /** The workflow command that registers a secret with the runner's masker. */
 export const ADD_MASK = '::add-mask::'
 
+/** Runs that runAction made, as opposed to runs a test put together by hand. */
+const actionRuns = new WeakSet<ActionRun>()
+
+/** Whether `run` came from runAction: the leak sweep counts real runs of the action only. */
+export function isActionRun(run: ActionRun): boolean {
+  return actionRuns.has(run)
+}
+
 /** Runs the action with `inputs` (names as in action.yml) and collects what it left behind. */
 export async function runAction(
   inputs: Record<string, string>,
@@ -95,11 +103,13 @@ export async function runAction(
 
     const node = options.node ?? process.env.E2E_NODE ?? process.execPath
     const child = await spawnAndWait(node, [script], workspace, env, options.timeoutMs ?? 60_000)
-    return {
+    const run: ActionRun = {
       ...child,
       outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
       summary: await readFile(summaryFile, 'utf8')
     }
+    actionRuns.add(run)
+    return run
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

@@ -7,13 +7,21 @@
  * Choose secrets that share no 6-character run with ordinary log text (random-looking values):
  * a PIN '123456' next to a phone-number id '1234567890' is reported, and rightly so.
  */
-import { ADD_MASK, maskedValues, type ActionRun } from './harness.js'
+import { appendFileSync } from 'node:fs'
+import { ADD_MASK, isActionRun, maskedValues, type ActionRun } from './harness.js'
 
 /**
  * Running totals of findLeaks calls, for the leak-sweep report. Jest gives each test file its own
  * module instance, so these are totals for the test file that reads them.
  */
 export const leakSweep = { scenarios: 0, secretsChecked: 0, leaksFound: 0 }
+
+/**
+ * Names the JSON-lines file where each check of a real run (one made by runAction) is appended,
+ * so that totals add up across test files and jest workers; the leak-sweep reporter
+ * (`__tests__/reporters/leak-sweep-reporter.js`) sets it and prints the totals after the run.
+ */
+export const LEAK_SWEEP_FILE_VARIABLE = 'LEAK_SWEEP_FILE'
 
 const SHOWN_LINES = 5
 
@@ -71,6 +79,12 @@ export function findLeaks(
   leakSweep.scenarios += 1
   leakSweep.secretsChecked += checked.length
   leakSweep.leaksFound += leaks.length
+  const sweepFile = process.env[LEAK_SWEEP_FILE_VARIABLE]
+  if (sweepFile && isActionRun(run)) {
+    // One short line per append: O_APPEND writes this small do not interleave between workers.
+    const entry = { scenarios: 1, secretsChecked: checked.length, leaksFound: leaks.length }
+    appendFileSync(sweepFile, `${JSON.stringify(entry)}\n`)
+  }
   return leaks
 }
 

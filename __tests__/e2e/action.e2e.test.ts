@@ -1,0 +1,551 @@
+/**
+ * The committed bundle, run as the runner runs it, against the Graph simulator: one scenario per
+ * outcome a person meets. Each asserts the exit code, the outputs, the exact register calls the
+ * simulator received (the minimum the outcome needs: issue 6), the body it received, what the log
+ * and the summary tell a person, and that no secret shows anywhere.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { REGISTER_LIMIT } from '../../sim/graph-simulator.js'
+import {
+  BACKUP_DATA,
+  BACKUP_PASSWORD,
+  CLOUD_ID,
+  cloudNumber,
+  debugLines,
+  infoLines,
+  inputs,
+  LEADING_ZERO_PIN,
+  NEW_NUMBER_ID,
+  newNumber,
+  ON_PREMISE_ID,
+  onPremiseNumber,
+  OTHER_TOKEN,
+  PIN,
+  routes,
+  runChecked,
+  startSimulator,
+  stopSimulators,
+  summaryRow,
+  theFailure,
+  TOKEN,
+  traceRecorder,
+  UNKNOWN_ID,
+  WRONG_PIN
+} from './action-scenario.js'
+
+jest.setTimeout(30_000)
+afterEach(stopSimulators)
+
+const SECRETS = [TOKEN, PIN, BACKUP_DATA, BACKUP_PASSWORD]
+const MIGRATION = { 'backup-data': BACKUP_DATA, 'backup-password': BACKUP_PASSWORD }
+const USER_AGENT = 'whatsapp-cloud-api-register/1.0.0'
+
+describe('migration from the On-Premises API', () => {
+  it('registers with the backup in one call and reports the platform before and after', async () => {
+    const { sim, url } = await startSimulator([onPremiseNumber()])
+
+    const run = await runChecked(inputs(url, ON_PREMISE_ID, MIGRATION), SECRETS)
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({
+      success: 'true',
+      result: 'registered',
+      attempts: '1',
+      'phone-number-id': ON_PREMISE_ID,
+      'display-phone-number': '+1 555-0142',
+      'verified-name': 'Harbour Lights Bakery',
+      'platform-type': 'CLOUD_API',
+      'phone-number-status': 'CONNECTED',
+      'http-status': '200',
+      response: '{"success":true}'
+    })
+    expect(run.outputs).not.toHaveProperty('error-message')
+    expect(routes(sim.requests)).toEqual(['read', 'register', 'read'])
+    const [register] = sim.registerCalls()
+    expect(register.path).toBe(`/v26.0/${ON_PREMISE_ID}/register`)
+    expect(register.json).toEqual({
+      messaging_product: 'whatsapp',
+      pin: PIN,
+      backup: { data: BACKUP_DATA, password: BACKUP_PASSWORD }
+    })
+    for (const request of sim.requests) {
+      expect(request.headers.authorization).toBe(`Bearer ${TOKEN}`)
+      expect(request.headers['user-agent']).toBe(USER_AGENT)
+    }
+    expect(register.headers['content-type']).toBe('application/json')
+    expect(sim.number(ON_PREMISE_ID)).toMatchObject({ platformType: 'CLOUD_API', pin: PIN })
+
+    expect(infoLines(run)).toEqual(
+      expect.arrayContaining([
+        `Phone number ${ON_PREMISE_ID}: migration with the backup from backup-data, Graph API v26.0.`,
+        expect.stringMatching(
+          /^Before: \+1 555-0142 \(Harbour Lights Bakery\), platform ON_PREMISE/
+        ),
+        'Registered after 1 register call.',
+        expect.stringMatching(/^After: \+1 555-0142 .*platform CLOUD_API, status CONNECTED/)
+      ])
+    )
+    expect(summaryRow(run, 'Platform before')).toBe('ON_PREMISE (CONNECTED)')
+    expect(summaryRow(run, 'Platform after')).toBe('CLOUD_API (CONNECTED)')
+    expect(summaryRow(run, 'Result')).toBe('✅ registered')
+    expect(summaryRow(run, 'Register calls')).toBe('1')
+    expect(summaryRow(run, 'fbtrace_id')).toBe(run.outputs['fbtrace-id'])
+    expect(run.outputs['fbtrace-id']).toMatch(/^[A-Za-z0-9_-]{23}$/)
+  })
+
+  it('sends a multi-line backup byte for byte and keeps every line out of the log', async () => {
+    const backup =
+      'UXVheXNpZGVCYWNrdXBMaW5lMQ\nTGluZVR3b19WZXJ5U2VjcmV0\r\nVGhpcmRMaW5lX0VuZE9mRGF0YQ'
+    const { sim, url } = await startSimulator([
+      onPremiseNumber({ data: backup, password: BACKUP_PASSWORD })
+    ])
+
+    const run = await runChecked(
+      inputs(url, ON_PREMISE_ID, { 'backup-data': backup, 'backup-password': BACKUP_PASSWORD }),
+      [TOKEN, PIN, backup, BACKUP_PASSWORD]
+    )
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({ result: 'registered', attempts: '1' })
+    const [register] = sim.registerCalls()
+    expect(register.body).toContain(`"data":${JSON.stringify(backup)}`)
+    expect((register.json as { backup: { data: string } }).backup.data).toBe(backup)
+    expect(sim.requests).toHaveLength(3)
+  })
+
+  it('redacts each line of a multi-line backup that Meta quotes back in an error', async () => {
+    const lines = [
+      'UXVheXNpZGVCYWNrdXBMaW5lMQ',
+      'TGluZVR3b19WZXJ5U2VjcmV0',
+      'VGhpcmRMaW5lX0VuZE9mRGF0YQ'
+    ]
+    const backup = lines.join('\r\n')
+    const { sim, url } = await startSimulator([
+      onPremiseNumber({ data: backup, password: BACKUP_PASSWORD })
+    ])
+    sim.script('register', [
+      {
+        kind: 'graph-error',
+        status: 400,
+        code: 100,
+        message: `(#100) Invalid backup: unexpected "${lines[1]}" after "${lines[0]}" in ${lines[2]}`
+      }
+    ])
+
+    const run = await runChecked(
+      inputs(url, ON_PREMISE_ID, { 'backup-data': backup, 'backup-password': BACKUP_PASSWORD }),
+      [TOKEN, PIN, backup, BACKUP_PASSWORD]
+    )
+
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs).toMatchObject({ result: 'failed', attempts: '1', 'error-code': '100' })
+    expect(sim.registerCalls()).toHaveLength(1)
+    expect(theFailure(run)).toContain('(#100) Invalid backup: unexpected "***" after "***" in ***')
+    // The response output is Meta's body with the same lines redacted (leaks are checked above).
+    expect(run.outputs.response).toMatch(
+      /^\{"error":\{"message":"\(#100\) Invalid backup: unexpected .*\*\*\*/
+    )
+  })
+
+  it('reads a backup-file envelope relative to the workspace and sends the data inside', async () => {
+    const workspace = await mkdtemp(join(tmpdir(), 'action-e2e-workspace-'))
+    try {
+      const data = 'T25QcmVtQmFja3VwRW52ZWxvcGVEYXRhX3E5WnQ0'
+      const contents = `${JSON.stringify({ settings: { data } })}\n`
+      await mkdir(join(workspace, 'backups'))
+      await writeFile(join(workspace, 'backups', 'onprem-backup.json'), contents)
+      const { sim, url } = await startSimulator([
+        onPremiseNumber({ data, password: BACKUP_PASSWORD })
+      ])
+
+      // The working directory is another folder: the path must be taken from the workspace.
+      const run = await runChecked(
+        inputs(url, ON_PREMISE_ID, {
+          'backup-file': 'backups/onprem-backup.json',
+          'backup-password': BACKUP_PASSWORD
+        }),
+        [TOKEN, PIN, contents, data, BACKUP_PASSWORD],
+        { env: { GITHUB_WORKSPACE: workspace } }
+      )
+
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs).toMatchObject({
+        result: 'registered',
+        attempts: '1',
+        'platform-type': 'CLOUD_API'
+      })
+      expect(sim.registerCalls().map(call => call.json)).toEqual([
+        { messaging_product: 'whatsapp', pin: PIN, backup: { data, password: BACKUP_PASSWORD } }
+      ])
+      expect(infoLines(run)).toContain(
+        `Phone number ${ON_PREMISE_ID}: migration with the backup from backup-file, Graph API v26.0.`
+      )
+    } finally {
+      await rm(workspace, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('registration without a backup', () => {
+  it('sends no backup object', async () => {
+    const { sim, url } = await startSimulator([newNumber()])
+
+    const run = await runChecked(inputs(url, NEW_NUMBER_ID), [TOKEN, PIN])
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({
+      success: 'true',
+      result: 'registered',
+      attempts: '1',
+      'platform-type': 'CLOUD_API',
+      'phone-number-status': 'CONNECTED'
+    })
+    expect(routes(sim.requests)).toEqual(['read', 'register', 'read'])
+    const [register] = sim.registerCalls()
+    expect(register.json).toEqual({ messaging_product: 'whatsapp', pin: PIN })
+    expect(register.body).not.toContain('backup')
+    expect(sim.number(NEW_NUMBER_ID)).toMatchObject({ platformType: 'CLOUD_API', pin: PIN })
+    expect(infoLines(run)).toContain(
+      `Phone number ${NEW_NUMBER_ID}: registration without backup, Graph API v26.0.`
+    )
+    expect(summaryRow(run, 'Platform before')).toBe('NOT_APPLICABLE (PENDING)')
+    expect(summaryRow(run, 'Platform after')).toBe('CLOUD_API (CONNECTED)')
+  })
+
+  it('sends a PIN with leading zeros as the JSON string "004217"', async () => {
+    const { sim, url } = await startSimulator([{ ...newNumber(), pin: LEADING_ZERO_PIN }])
+
+    const run = await runChecked(inputs(url, NEW_NUMBER_ID, { pin: LEADING_ZERO_PIN }), [
+      TOKEN,
+      LEADING_ZERO_PIN
+    ])
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({ result: 'registered', attempts: '1' })
+    const [register] = sim.registerCalls()
+    expect(register.body).toContain('"pin":"004217"')
+    expect(register.json).toEqual({ messaging_product: 'whatsapp', pin: '004217' })
+  })
+})
+
+describe('a number already on the Cloud API', () => {
+  it('is left alone: success without a register call', async () => {
+    const { sim, url } = await startSimulator([cloudNumber()])
+
+    const run = await runChecked(inputs(url, CLOUD_ID), [TOKEN, PIN])
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({
+      success: 'true',
+      result: 'already-registered',
+      attempts: '0',
+      'platform-type': 'CLOUD_API',
+      'phone-number-status': 'CONNECTED'
+    })
+    expect(run.outputs).not.toHaveProperty('response')
+    expect(routes(sim.requests)).toEqual(['read'])
+    expect(infoLines(run)).toContain(
+      'The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).'
+    )
+    expect(summaryRow(run, 'Result')).toBe('✅ already registered (no register call)')
+    expect(summaryRow(run, 'Register calls')).toBe('0')
+    expect(summaryRow(run, 'Platform before')).toBe('CLOUD_API (CONNECTED)')
+  })
+
+  it('is registered again, once, with skip-if-registered false', async () => {
+    const { sim, url } = await startSimulator([cloudNumber()])
+
+    const run = await runChecked(inputs(url, CLOUD_ID, { 'skip-if-registered': 'false' }), [
+      TOKEN,
+      PIN
+    ])
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({ result: 'registered', attempts: '1' })
+    expect(routes(sim.requests)).toEqual(['read', 'register', 'read'])
+    expect(sim.registerCalls()[0].json).toEqual({ messaging_product: 'whatsapp', pin: PIN })
+  })
+})
+
+describe('dry run', () => {
+  it('reads the number, never registers, and names the fields it would send', async () => {
+    const { sim, url } = await startSimulator([onPremiseNumber()])
+
+    const run = await runChecked(
+      inputs(url, ON_PREMISE_ID, { ...MIGRATION, 'dry-run': 'true' }),
+      SECRETS
+    )
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({
+      success: 'true',
+      result: 'dry-run',
+      attempts: '0',
+      'platform-type': 'ON_PREMISE'
+    })
+    expect(routes(sim.requests)).toEqual(['read'])
+    expect(sim.number(ON_PREMISE_ID).platformType).toBe('ON_PREMISE')
+    const planned = `POST ${url}/v26.0/${ON_PREMISE_ID}/register with messaging_product, pin, backup.data, backup.password`
+    expect(run.summary).toContain('<h3>What a real run would send</h3>')
+    expect(run.summary).toContain(`<pre><code>${planned}</code></pre>`)
+    expect(summaryRow(run, 'Result')).toBe('🧪 dry run (no register call)')
+    expect(infoLines(run)).toContain(`Dry run: no register call. A real run would send: ${planned}`)
+  })
+
+  it('reads the number even with preflight false', async () => {
+    const { sim, url } = await startSimulator([newNumber()])
+
+    const run = await runChecked(
+      inputs(url, NEW_NUMBER_ID, { 'dry-run': 'true', preflight: 'false' }),
+      [TOKEN, PIN]
+    )
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({
+      result: 'dry-run',
+      attempts: '0',
+      'platform-type': 'NOT_APPLICABLE'
+    })
+    expect(routes(sim.requests)).toEqual(['read'])
+    expect(run.summary).toContain(
+      `POST ${url}/v26.0/${NEW_NUMBER_ID}/register with messaging_product, pin</code>`
+    )
+  })
+})
+
+describe('errors that are never retried', () => {
+  it('stops after a PIN mismatch: one call, the hint, and the trace id Meta sent', async () => {
+    const { sim, url: simUrl } = await startSimulator([onPremiseNumber()])
+    const proxy = await traceRecorder(simUrl)
+
+    const run = await runChecked(
+      inputs(proxy.url, ON_PREMISE_ID, { ...MIGRATION, pin: WRONG_PIN }),
+      [TOKEN, WRONG_PIN, BACKUP_DATA, BACKUP_PASSWORD]
+    )
+
+    expect(run.exitCode).toBe(1)
+    expect(routes(sim.requests)).toEqual(['read', 'register'])
+    expect(proxy.traceIds).toHaveLength(2)
+    const registerTrace = proxy.traceIds[1]
+    expect(run.outputs).toMatchObject({
+      success: 'false',
+      result: 'failed',
+      attempts: '1',
+      'http-status': '400',
+      'error-code': '133005',
+      'fbtrace-id': registerTrace,
+      'platform-type': 'ON_PREMISE'
+    })
+    expect(run.outputs).not.toHaveProperty('error-subcode')
+    const failure = theFailure(run)
+    expect(failure).toMatch(
+      /^Register failed: HTTP 400, Graph error \(code 133005\): Two step verification PIN Mismatch\n/
+    )
+    expect(failure).toContain('Not retried: this error is never retried')
+    expect(failure).toContain('(1 register call made)')
+    expect(failure).toContain(
+      'What to do: Use the PIN set on the number, or reset two-step verification in WhatsApp Manager. During a migration the On-Premises deployment is now down: act quickly.'
+    )
+    expect(failure).toContain(`fbtrace_id: ${registerTrace} (give it to Meta support)`)
+    expect(debugLines(run)).toContain(
+      'Retry decision after attempt 1: this error is never retried: a retry cannot help and spends a register call.'
+    )
+    expect(summaryRow(run, 'Result')).toBe('❌ failed')
+    expect(summaryRow(run, 'fbtrace_id')).toBe(registerTrace)
+    expect(run.summary).toContain('<h3>What went wrong</h3>')
+    expect(run.summary).toContain('What to do: Use the PIN set on the number')
+    expect(sim.number(ON_PREMISE_ID)).toMatchObject({ platformType: 'ON_PREMISE', pin: PIN })
+  })
+
+  it('stops at the 72-hour register limit (133016) with one call', async () => {
+    const { sim, url } = await startSimulator([onPremiseNumber()])
+    // Spend the number's budget the way earlier runs would have.
+    for (let i = 0; i < REGISTER_LIMIT; i++) {
+      const response = await fetch(`${url}/v26.0/${ON_PREMISE_ID}/register`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: '{}'
+      })
+      expect(response.status).toBe(400)
+      await response.text()
+    }
+    const spent = sim.requests.length
+
+    const run = await runChecked(inputs(url, ON_PREMISE_ID, MIGRATION), SECRETS)
+
+    expect(run.exitCode).toBe(1)
+    expect(routes(sim.requests.slice(spent))).toEqual(['read', 'register'])
+    expect(sim.registerCalls()).toHaveLength(REGISTER_LIMIT + 1)
+    expect(run.outputs).toMatchObject({
+      result: 'failed',
+      attempts: '1',
+      'error-code': '133016',
+      'http-status': '400'
+    })
+    const failure = theFailure(run)
+    expect(failure).toContain('Graph error (code 133016): Rate limit exceeded')
+    expect(failure).toContain('Not retried: this error is never retried')
+    expect(failure).toContain(
+      'What to do: Wait until the 72-hour window allows another call; every further call extends the wait.'
+    )
+  })
+
+  it('does not retry a rate limit (code 4) that Meta marks transient', async () => {
+    const { sim, url } = await startSimulator([onPremiseNumber()])
+    sim.script('register', [
+      {
+        kind: 'graph-error',
+        status: 400,
+        code: 4,
+        message: '(#4) Application request limit reached',
+        isTransient: true
+      }
+    ])
+
+    const run = await runChecked(inputs(url, ON_PREMISE_ID, MIGRATION), SECRETS)
+
+    expect(run.exitCode).toBe(1)
+    expect(routes(sim.requests)).toEqual(['read', 'register'])
+    expect(run.outputs).toMatchObject({ result: 'failed', attempts: '1', 'error-code': '4' })
+    const failure = theFailure(run)
+    expect(failure).toContain('Graph error (code 4): (#4) Application request limit reached')
+    expect(failure).toContain('Not retried: this error is never retried')
+    expect(failure).toContain(
+      'What to do: Wait before running again; do not call register in a loop.'
+    )
+    expect(debugLines(run)).toContain(
+      'Register attempt 1 failed: transient=false, uncertain=false, never-retry=true.'
+    )
+  })
+})
+
+describe('transient failures', () => {
+  it('reads the number after a 503 without a Graph body, then retries once and succeeds', async () => {
+    const { sim, url } = await startSimulator([onPremiseNumber()])
+    sim.script('register', [
+      {
+        kind: 'respond',
+        status: 503,
+        body: '<html><body><h1>503 Service Unavailable</h1></body></html>',
+        headers: { 'content-type': 'text/html' }
+      }
+    ])
+
+    const run = await runChecked(inputs(url, ON_PREMISE_ID, MIGRATION), SECRETS)
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({
+      success: 'true',
+      result: 'registered',
+      attempts: '2',
+      'http-status': '200',
+      'platform-type': 'CLOUD_API'
+    })
+    // The 503 leaves the outcome uncertain: a read settles it before the one retry.
+    expect(routes(sim.requests)).toEqual(['read', 'register', 'read', 'register', 'read'])
+    const [first, second] = sim.registerCalls()
+    expect(second.body).toBe(first.body)
+    expect(infoLines(run)).toContain(
+      'The outcome of the register call is uncertain: reading the number before deciding.'
+    )
+    expectRetryLine(infoLines(run), 'HTTP 503')
+    expect(infoLines(run)).toContain('Registered after 2 register calls.')
+    expect(summaryRow(run, 'Register calls')).toBe('2')
+  })
+
+  it('retries a temporarily unavailable server (133004) once and succeeds', async () => {
+    const { sim, url } = await startSimulator([newNumber()])
+    sim.script('register', [
+      {
+        kind: 'graph-error',
+        status: 503,
+        code: 133004,
+        message: 'Server Temporarily Unavailable',
+        details: 'Please try again in a few seconds'
+      }
+    ])
+
+    const run = await runChecked(inputs(url, NEW_NUMBER_ID), [TOKEN, PIN])
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({ result: 'registered', attempts: '2' })
+    expect(routes(sim.requests)).toEqual(['read', 'register', 'register', 'read'])
+    expect(sim.registerCalls().map(call => call.json)).toEqual([
+      { messaging_product: 'whatsapp', pin: PIN },
+      { messaging_product: 'whatsapp', pin: PIN }
+    ])
+    expectRetryLine(infoLines(run), 'code 133004')
+    expect(debugLines(run)).toContain(
+      'Retry decision after attempt 1: transient error; backing off.'
+    )
+  })
+})
+
+describe('pre-flight problems stop before any register call', () => {
+  it('a bad token (190)', async () => {
+    const { sim, url } = await startSimulator([onPremiseNumber()])
+
+    const run = await runChecked(
+      inputs(url, ON_PREMISE_ID, { ...MIGRATION, 'access-token': OTHER_TOKEN }),
+      [OTHER_TOKEN, PIN, BACKUP_DATA, BACKUP_PASSWORD]
+    )
+
+    expect(run.exitCode).toBe(1)
+    expect(routes(sim.requests)).toEqual(['read'])
+    expect(run.outputs).toMatchObject({
+      success: 'false',
+      result: 'failed',
+      attempts: '0',
+      'http-status': '401',
+      'error-code': '190'
+    })
+    expect(run.outputs['fbtrace-id']).toMatch(/^[A-Za-z0-9_-]{23}$/)
+    const failure = theFailure(run)
+    expect(failure).toMatch(
+      /^Pre-flight read of the number failed \(no register call was made\): HTTP 401, Graph error \(code 190\): Invalid OAuth access token/
+    )
+    expect(failure).toContain(
+      'What to do: Create a new system-user token with whatsapp_business_management and update the secret.'
+    )
+    expect(failure).toContain(`fbtrace_id: ${run.outputs['fbtrace-id']}`)
+  })
+
+  it('an unknown phone-number-id (100, subcode 33)', async () => {
+    const { sim, url } = await startSimulator([onPremiseNumber()])
+
+    const run = await runChecked(inputs(url, UNKNOWN_ID, MIGRATION), SECRETS)
+
+    expect(run.exitCode).toBe(1)
+    expect(routes(sim.requests)).toEqual(['read'])
+    expect(run.outputs).toMatchObject({
+      result: 'failed',
+      attempts: '0',
+      'phone-number-id': UNKNOWN_ID,
+      'http-status': '400',
+      'error-code': '100',
+      'error-subcode': '33'
+    })
+    const failure = theFailure(run)
+    expect(failure).toContain('Pre-flight read of the number failed (no register call was made)')
+    expect(failure).toContain(`Object with ID '${UNKNOWN_ID}' does not exist`)
+    expect(failure).toContain(
+      "What to do: Check phone-number-id (the number's ID from WhatsApp Manager, not the number or the account ID)"
+    )
+  })
+})
+
+/** The log line of the one retry: attempt 2 of 3 (default retries 2), after the first backoff. */
+function expectRetryLine(lines: string[], cause: string): void {
+  const pattern = new RegExp(
+    `^Register attempt 2 of 3 in ([0-9]+\\.[0-9]) s: ${cause} \\(transient error; backing off\\)\\.$`
+  )
+  const retries = lines.filter(line => line.startsWith('Register attempt'))
+  expect(retries).toEqual([expect.stringMatching(pattern)])
+  // The first backoff is 0.5–1 s (README, "How it decides"), as logged: not a measured time.
+  const seconds = Number(pattern.exec(retries[0])?.[1])
+  expect(seconds).toBeGreaterThanOrEqual(0.5)
+  expect(seconds).toBeLessThanOrEqual(1)
+}
