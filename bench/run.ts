@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GraphSimulator, type Fault, type SimNumber } from '../sim/graph-simulator.js'
-import { ACTION_ENTRY, runAction, type ActionRun } from '../__tests__/e2e/harness.js'
+import { ACTION_ENTRY, runAction, type ActionRun } from '../sim/action-runner.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)

@@ -6,7 +6,7 @@
  * three outcomes are as expected, 1 otherwise.
  */
 import { fileURLToPath } from 'node:url'
-import { runAction, type ActionRun } from '../__tests__/e2e/harness.js'
+import { runAction, type ActionRun } from '../sim/action-runner.js'
 import { findLeaks } from '../__tests__/e2e/leaks.js'
 import { GraphSimulator, type SimNumber } from '../sim/graph-simulator.js'
 import { ANSI, PLAIN, masker, renderLog, renderSummary, width } from './demo-render.js'

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
-import { ADD_MASK, runAction, type ActionRun } from '../e2e/harness.js'
+import { ADD_MASK, runAction, type ActionRun } from '../../sim/action-runner.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const DEFAULT_SPEC = '../shared/contracts/meta-business-messaging-api-v23.0.yaml'

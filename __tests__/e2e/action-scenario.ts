@@ -12,7 +12,7 @@ import {
   type RecordedRequest,
   type SimNumber
 } from '../../sim/graph-simulator.js'
-import { runAction, type ActionRun, type RunOptions } from './harness.js'
+import { runAction, type ActionRun, type RunOptions } from '../../sim/action-runner.js'
 import { expectMasked, expectNoLeaks } from './leaks.js'
 
 // Random-looking values: no digit run of the PINs occurs in an id or display number below.

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
-import { runAction, type ActionRun } from './harness.js'
+import { runAction, type ActionRun } from '../../sim/action-runner.js'
 import { expectMasked, expectNoLeaks, findLeaks } from './leaks.js'
 import {
   BACKUP_DATA,

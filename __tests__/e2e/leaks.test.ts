@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { maskedValues, parseOutputFile, type ActionRun } from './harness.js'
+import { maskedValues, parseOutputFile, type ActionRun } from '../../sim/action-runner.js'
 import { expectMasked, expectNoLeaks, findLeaks, leakSweep } from './leaks.js'
 
 const TOKEN = 'EAAGm0PX4ZCpsBAKqZBz'

@@ -8,7 +8,7 @@
  * a PIN '123456' next to a phone-number id '1234567890' is reported, and rightly so.
  */
 import { appendFileSync } from 'node:fs'
-import { ADD_MASK, isActionRun, maskedValues, type ActionRun } from './harness.js'
+import { ADD_MASK, isActionRun, maskedValues, type ActionRun } from '../../sim/action-runner.js'
 
 /**
  * Running totals of findLeaks calls, for the leak-sweep report. Jest gives each test file its own

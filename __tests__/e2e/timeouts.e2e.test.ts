@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
 import type { Fault } from '../../sim/graph-simulator.js'
-import type { ActionRun } from './harness.js'
+import type { ActionRun } from '../../sim/action-runner.js'
 import {
   BACKUP_DATA,
   BACKUP_PASSWORD,

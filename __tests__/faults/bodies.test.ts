@@ -4,7 +4,7 @@
  * that is not Meta's success is settled by reading the number; the echo of any body is capped.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { ActionRun } from '../e2e/harness.js'
+import type { ActionRun } from '../../sim/action-runner.js'
 import {
   commandMessages,
   expectFailure,

@@ -12,7 +12,7 @@ import { connect, createServer as createNetServer, type Server, type Socket } fr
 import type { AddressInfo } from 'node:net'
 import { expect } from '@jest/globals'
 import { GraphSimulator, type SimNumber } from '../../sim/graph-simulator.js'
-import { runAction, type ActionRun } from '../e2e/harness.js'
+import { runAction, type ActionRun } from '../../sim/action-runner.js'
 import { expectMasked, expectNoLeaks } from '../e2e/leaks.js'
 
 // Random-looking values that share no 6-character run with ids, numbers or log text.

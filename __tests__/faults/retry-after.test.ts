@@ -4,7 +4,7 @@
  * ignored and the normal backoff (0.5–1 s before the first retry) applies.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { ActionRun } from '../e2e/harness.js'
+import type { ActionRun } from '../../sim/action-runner.js'
 import {
   expectFailure,
   expectRegistered,

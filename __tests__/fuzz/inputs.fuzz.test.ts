@@ -115,13 +115,13 @@ interface Scenario {
   dispose(): void
 }
 
-/** `settings.data` of an On-Premises backup envelope, as the issue defines one. */
+/** `settings.data` of an On-Premises backup envelope, as the issue defines one (not blank). */
 function envelopeData(text: string): string | undefined {
   if (!text.startsWith('{')) return undefined
   try {
     const parsed = JSON.parse(text) as { settings?: { data?: unknown } } | null
     const data = parsed?.settings?.data
-    return typeof data === 'string' && data !== '' ? data : undefined
+    return typeof data === 'string' && data.trim() !== '' ? data : undefined
   } catch {
     return undefined
   }

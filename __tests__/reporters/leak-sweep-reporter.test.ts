@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { runAction, type ActionRun } from '../e2e/harness.js'
+import { runAction, type ActionRun } from '../../sim/action-runner.js'
 import { findLeaks, LEAK_SWEEP_FILE_VARIABLE } from '../e2e/leaks.js'
 import LeakSweepReporter, { sweepTotals } from './leak-sweep-reporter.js'
 
