@@ -1,5 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http'
 import { describe, it, expect } from '@jest/globals'
+import { response, TIMING } from '../__fixtures__/graph.js'
 import { NetworkFailure, type GraphClient, type HttpExchange } from '../src/graph.js'
 import {
   CORE_FIELDS,
@@ -10,25 +10,8 @@ import {
   readPhoneNumberWithRetries,
   type PhoneNumberState
 } from '../src/phone-number.js'
-import type { RetryTiming } from '../src/retry.js'
 
 const ID = '1234567890123456'
-const TIMING: RetryTiming = {
-  baseDelayMs: 1000,
-  maxDelayMs: 30_000,
-  maxRetryAfterMs: 60_000,
-  random: () => 0
-}
-
-function response(status: number, body: unknown, headers: IncomingHttpHeaders = {}): HttpExchange {
-  return {
-    status,
-    headers,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    bodyTruncated: false
-  }
-}
-
 const FULL_NODE = {
   id: ID,
   display_phone_number: '+1 555-0100',

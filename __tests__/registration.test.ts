@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { describe, it, expect } from '@jest/globals'
+import { response, TIMING } from '../__fixtures__/graph.js'
 import {
   NetworkFailure,
   type GraphClient,
@@ -25,23 +26,6 @@ const SETTINGS: Settings = {
   preflight: true,
   skipIfRegistered: true,
   dryRun: false
-}
-
-/** Real waits are never made: sleep only records. The delays still follow the default shape. */
-const TIMING: RetryTiming = {
-  baseDelayMs: 1000,
-  maxDelayMs: 30_000,
-  maxRetryAfterMs: 60_000,
-  random: () => 0
-}
-
-function response(status: number, body: unknown, headers: IncomingHttpHeaders = {}): HttpExchange {
-  return {
-    status,
-    headers,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    bodyTruncated: false
-  }
 }
 
 const SUCCESS = response(200, { success: true })
