@@ -129,16 +129,27 @@ export function infoLines(run: ActionRun): string[] {
   return run.stdout.split('\n').filter(line => line !== '' && !line.startsWith('::'))
 }
 
-function commandMessages(run: ActionRun, command: string): string[] {
+/** The messages of `::command::` lines (error, warning, debug), with the command escaping undone. */
+export function commandMessages(run: ActionRun, command: string): string[] {
   const prefix = `::${command}::`
+  const codes: Record<string, string> = { '%25': '%', '%0D': '\r', '%0A': '\n' }
   return run.stdout
     .split('\n')
     .filter(line => line.startsWith(prefix))
-    .map(line =>
-      line
-        .slice(prefix.length)
-        .replace(/%25|%0D|%0A/g, code => ({ '%25': '%', '%0D': '\r', '%0A': '\n' })[code] ?? code)
-    )
+    .map(line => line.slice(prefix.length).replace(/%25|%0D|%0A/g, code => codes[code]))
+}
+
+/** A run that registered the number: exit 0, no error, and the outputs of a number on CLOUD_API. */
+export function expectRegistered(run: ActionRun, attempts: number): void {
+  expect(run.exitCode).toBe(0)
+  expect(commandMessages(run, 'error')).toEqual([])
+  expect(run.outputs).toMatchObject({
+    success: 'true',
+    result: 'registered',
+    attempts: String(attempts),
+    'platform-type': 'CLOUD_API',
+    'phone-number-status': 'CONNECTED'
+  })
 }
 
 /** The one failure message of a failed run, with the error-message output saying the same. */

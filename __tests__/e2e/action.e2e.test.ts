@@ -33,7 +33,8 @@ import {
   TOKEN,
   traceRecorder,
   UNKNOWN_ID,
-  WRONG_PIN
+  WRONG_PIN,
+  expectRegistered
 } from './action-scenario.js'
 
 jest.setTimeout(30_000)
@@ -195,14 +196,7 @@ describe('registration without a backup', () => {
 
     const run = await runChecked(inputs(url, NEW_NUMBER_ID), [TOKEN, PIN])
 
-    expect(run.exitCode).toBe(0)
-    expect(run.outputs).toMatchObject({
-      success: 'true',
-      result: 'registered',
-      attempts: '1',
-      'platform-type': 'CLOUD_API',
-      'phone-number-status': 'CONNECTED'
-    })
+    expectRegistered(run, 1)
     expect(routes(sim.requests)).toEqual(['read', 'register', 'read'])
     const [register] = sim.registerCalls()
     expect(register.json).toEqual({ messaging_product: 'whatsapp', pin: PIN })

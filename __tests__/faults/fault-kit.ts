@@ -14,6 +14,10 @@ import { expect } from '@jest/globals'
 import { GraphSimulator, type SimNumber } from '../../sim/graph-simulator.js'
 import { runAction, type ActionRun } from '../../sim/action-runner.js'
 import { expectMasked, expectNoLeaks } from '../e2e/leaks.js'
+import { commandMessages } from '../e2e/action-scenario.js'
+
+// Shared with the e2e scenarios.
+export { commandMessages, expectRegistered, infoLines } from '../e2e/action-scenario.js'
 
 // Random-looking values that share no 6-character run with ids, numbers or log text.
 export const TOKEN = 'EAAKx4TgQ9wZbVn2Rm7PsLc8YhDf3Ju'
@@ -109,38 +113,6 @@ export function expectFailure(run: ActionRun, attempts: number): string {
   expect(messages).toHaveLength(1)
   expect(run.outputs['error-message']).toBe(messages[0])
   return messages[0]
-}
-
-/** A run that registered the number with `attempts` register calls. */
-export function expectRegistered(run: ActionRun, attempts: number): void {
-  expect(run.exitCode).toBe(0)
-  expect(commandMessages(run, 'error')).toEqual([])
-  expect(run.outputs).toMatchObject({
-    success: 'true',
-    result: 'registered',
-    attempts: String(attempts),
-    'platform-type': 'CLOUD_API',
-    'phone-number-status': 'CONNECTED'
-  })
-}
-
-/** The messages of `::command::` lines (error, warning, debug), with the command escaping undone. */
-export function commandMessages(run: ActionRun, command: string): string[] {
-  const prefix = `::${command}::`
-  return run.stdout
-    .split('\n')
-    .filter(line => line.startsWith(prefix))
-    .map(line => unescapeData(line.slice(prefix.length)))
-}
-
-/** Plain log lines (core.info), without workflow commands. */
-export function infoLines(run: ActionRun): string[] {
-  return run.stdout.split('\n').filter(line => line !== '' && !line.startsWith('::'))
-}
-
-function unescapeData(data: string): string {
-  const codes: Record<string, string> = { '%25': '%', '%0D': '\r', '%0A': '\n' }
-  return data.replace(/%25|%0D|%0A/g, code => codes[code])
 }
 
 /** Listens on 127.0.0.1, any free port; the server is stopped by `stopAll`, connections and all. */
