@@ -494,17 +494,10 @@ describe('run: failures', () => {
   })
 
   it('refuses a number used in the WhatsApp Business app before calling register', async () => {
-    sim = new GraphSimulator({
-      numbers: [{ ...NEW_NUMBER_STATE, isOnBizApp: true }],
-      tokens: [TOKEN]
+    const inputs = await startGraph({
+      simulator: { numbers: [{ ...NEW_NUMBER_STATE, isOnBizApp: true }] }
     })
-    const url = await sim.start()
-    await runWith({
-      'access-token': TOKEN,
-      pin: PIN,
-      'graph-api-url': url,
-      'phone-number-id': NEW_NUMBER
-    })
+    await runWith({ ...inputs, 'phone-number-id': NEW_NUMBER })
     expect(registerCalls()).toBe(0)
     expect(core.setFailed.mock.calls[0]?.[0]).toMatch(/WhatsApp Business app \(coexistence\)/)
   })
@@ -548,17 +541,10 @@ describe('run: failures', () => {
   })
 
   it('warns before registering a number whose display name is in review', async () => {
-    sim = new GraphSimulator({
-      numbers: [{ ...NEW_NUMBER_STATE, nameStatus: 'PENDING_REVIEW' }],
-      tokens: [TOKEN]
+    const inputs = await startGraph({
+      simulator: { numbers: [{ ...NEW_NUMBER_STATE, nameStatus: 'PENDING_REVIEW' }] }
     })
-    const url = await sim.start()
-    await runWith({
-      'access-token': TOKEN,
-      pin: PIN,
-      'graph-api-url': url,
-      'phone-number-id': NEW_NUMBER
-    })
+    await runWith({ ...inputs, 'phone-number-id': NEW_NUMBER })
     expect(core.warning).toHaveBeenCalledWith(expect.stringContaining('name_status PENDING_REVIEW'))
     expect(registerCalls()).toBe(1)
   })
