@@ -132,6 +132,7 @@ describe('action.yml agrees with the code', () => {
         'graph-api-url',
         'preflight',
         'retries',
+        'settle-seconds',
         'skip-if-registered',
         'timeout-seconds'
       ].sort()
@@ -170,9 +171,7 @@ describe('action.yml agrees with the code', () => {
           message: 'm',
           code: 100,
           subcode: 33,
-          transient: false,
-          uncertain: false,
-          neverRetry: true
+          next: 'stop'
         },
         errorMessage: 'm',
         response: '{}',

@@ -84,9 +84,26 @@ describe('KNOWN_ERRORS', () => {
     expect(policyOf(code)).toBe('read-then-backoff')
   })
 
-  it.each([133004, 2494100, 131057])('backs off and retries %i', code => {
-    expect(policyOf(code)).toBe('backoff')
+  it('backs off and retries 133004', () => {
+    expect(policyOf(133004)).toBe('backoff')
   })
+
+  it.each([2494100, 131057])('retries maintenance %i only when the server says when', code => {
+    expect(policyOf(code)).toBe('retry-after-only')
+  })
+
+  it.each([
+    [100, 2, '100'],
+    [100, 4, '100'],
+    [100, 200, '100'],
+    [100, 133005, '133005'],
+    [undefined, 133016, '133016']
+  ])(
+    "reads subcode %i under %s as a code of its own only when it is WhatsApp's",
+    (code, subcode, label) => {
+      expect(lookupKnownError(code, subcode)?.label).toBe(label)
+    }
+  )
 
   it.each([133000, 133006, 133010, 2388001, 2388012, 2388091, 2388093, 2388103, 131045])(
     'does not retry %i on its own',

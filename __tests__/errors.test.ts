@@ -34,20 +34,11 @@ function hintOf(label: string): string {
   return entry.action
 }
 
-type Expected = Pick<Failure, 'transient' | 'uncertain' | 'neverRetry'> & { hint?: string }
+type Expected = Pick<Failure, 'next'> & { hint?: string }
 
-const NEVER: Omit<Expected, 'hint'> = { transient: false, uncertain: false, neverRetry: true }
-const NOT_RETRIED: Omit<Expected, 'hint'> = {
-  transient: false,
-  uncertain: false,
-  neverRetry: false
-}
-const BACKOFF: Omit<Expected, 'hint'> = { transient: true, uncertain: false, neverRetry: false }
-const READ_THEN_BACKOFF: Omit<Expected, 'hint'> = {
-  transient: true,
-  uncertain: true,
-  neverRetry: false
-}
+const STOP: Omit<Expected, 'hint'> = { next: 'stop' }
+const RETRY: Omit<Expected, 'hint'> = { next: 'retry' }
+const SETTLE: Omit<Expected, 'hint'> = { next: 'settle' }
 
 describe('classifyResponse: Graph errors', () => {
   it.each<[string, number, Record<string, unknown>, Expected]>([
@@ -55,45 +46,45 @@ describe('classifyResponse: Graph errors', () => {
       'PIN mismatch 133005',
       400,
       { code: 133005, message: 'Two step verification PIN Mismatch' },
-      { ...NEVER, hint: hintOf('133005') }
+      { ...STOP, hint: hintOf('133005') }
     ],
     [
       '133005 as a subcode of 100',
       400,
       { code: 100, error_subcode: 133005, message: '(#100) Invalid parameter' },
-      { ...NEVER, hint: hintOf('133005') }
+      { ...STOP, hint: hintOf('133005') }
     ],
     [
       '133005 marked transient',
       400,
       { code: 133005, is_transient: true },
-      { ...NEVER, hint: hintOf('133005') }
+      { ...STOP, hint: hintOf('133005') }
     ],
     [
       'register rate limit 133016',
       400,
       { code: 133016, message: 'Rate limit exceeded' },
-      { ...NEVER, hint: hintOf('133016') }
+      { ...STOP, hint: hintOf('133016') }
     ],
     [
       '133016 as a subcode of 100',
       400,
       { code: 100, error_subcode: 133016 },
-      { ...NEVER, hint: hintOf('133016') }
+      { ...STOP, hint: hintOf('133016') }
     ],
     [
       'throttling code 4 marked transient',
       429,
       { code: 4, is_transient: true, message: '(#4) Application request limit reached' },
-      { ...NEVER, hint: hintOf('4, 80007, 130429') }
+      { ...STOP, hint: hintOf('4, 80007, 130429') }
     ],
     [
       'business rate limit 80007 marked transient',
       400,
       { code: 80007, is_transient: true },
-      { ...NEVER, hint: hintOf('4, 80007, 130429') }
+      { ...STOP, hint: hintOf('4, 80007, 130429') }
     ],
-    ['130429', 400, { code: 130429 }, { ...NEVER, hint: hintOf('4, 80007, 130429') }],
+    ['130429', 400, { code: 130429 }, { ...STOP, hint: hintOf('4, 80007, 130429') }],
     [
       'expired token 190/463',
       401,
@@ -102,23 +93,23 @@ describe('classifyResponse: Graph errors', () => {
         error_subcode: 463,
         message: 'Error validating access token: Session has expired'
       },
-      { ...NEVER, hint: hintOf('190 (subcodes 460, 463, 467)') }
+      { ...STOP, hint: hintOf('190 (subcodes 460, 463, 467)') }
     ],
     [
       'invalid token 190 marked transient',
       401,
       { code: 190, is_transient: true },
-      { ...NEVER, hint: hintOf('190 (subcodes 460, 463, 467)') }
+      { ...STOP, hint: hintOf('190 (subcodes 460, 463, 467)') }
     ],
     [
       'permission 10',
       403,
       { code: 10, message: '(#10) Application does not have permission for this action' },
-      { ...NEVER, hint: hintOf('0, 10, 200–299') }
+      { ...STOP, hint: hintOf('0, 10, 200–299') }
     ],
-    ['permission 200', 403, { code: 200 }, { ...NEVER, hint: hintOf('0, 10, 200–299') }],
-    ['permission 299', 403, { code: 299 }, { ...NEVER, hint: hintOf('0, 10, 200–299') }],
-    ['permission 0', 400, { code: 0 }, { ...NEVER, hint: hintOf('0, 10, 200–299') }],
+    ['permission 200', 403, { code: 200 }, { ...STOP, hint: hintOf('0, 10, 200–299') }],
+    ['permission 299', 403, { code: 299 }, { ...STOP, hint: hintOf('0, 10, 200–299') }],
+    ['permission 0', 400, { code: 0 }, { ...STOP, hint: hintOf('0, 10, 200–299') }],
     [
       'unknown id 100/33',
       400,
@@ -127,43 +118,43 @@ describe('classifyResponse: Graph errors', () => {
         error_subcode: 33,
         message: "Unsupported post request. Object with ID '123' does not exist"
       },
-      { ...NEVER, hint: hintOf('100 (subcode 33)') }
+      { ...STOP, hint: hintOf('100 (subcode 33)') }
     ],
     [
       'coexistence number',
       400,
       { code: 100, message: 'Register endpoint is not available for SMB businesses' },
-      { ...NEVER, hint: hintOf('100 ("not available for SMB businesses")') }
+      { ...STOP, hint: hintOf('100 ("not available for SMB businesses")') }
     ],
     [
       'invalid parameter 100',
       400,
       { code: 100, message: '(#100) Param pin must be 6 digits' },
-      { ...NEVER, hint: hintOf('100') }
+      { ...STOP, hint: hintOf('100') }
     ],
     [
       '100 with an unknown subcode',
       400,
       { code: 100, error_subcode: 2018001 },
-      { ...NEVER, hint: hintOf('100') }
+      { ...STOP, hint: hintOf('100') }
     ],
     [
       'unknown error 1',
       500,
       { code: 1, is_transient: true, message: 'An unknown error occurred' },
-      { ...READ_THEN_BACKOFF, hint: hintOf('1, 2') }
+      { ...SETTLE, hint: hintOf('1, 2') }
     ],
     [
       'service error 2 not marked transient',
       500,
       { code: 2, message: 'Service temporarily unavailable' },
-      { ...READ_THEN_BACKOFF, hint: hintOf('1, 2') }
+      { ...SETTLE, hint: hintOf('1, 2') }
     ],
     [
       '131000',
       500,
       { code: 131000, message: 'Something went wrong' },
-      { ...READ_THEN_BACKOFF, hint: hintOf('131000') }
+      { ...SETTLE, hint: hintOf('131000') }
     ],
     [
       '133004 unavailable',
@@ -172,41 +163,65 @@ describe('classifyResponse: Graph errors', () => {
         code: 133004,
         error_data: { messaging_product: 'whatsapp', details: 'Try again in 5 minutes' }
       },
-      { ...BACKOFF, hint: hintOf('133004') }
+      { ...RETRY, hint: hintOf('133004') }
     ],
-    ['2494100 maintenance', 503, { code: 2494100 }, { ...BACKOFF, hint: hintOf('2494100') }],
-    ['2494100 with HTTP 400', 400, { code: 2494100 }, { ...BACKOFF, hint: hintOf('2494100') }],
-    ['131057 account maintenance', 500, { code: 131057 }, { ...BACKOFF, hint: hintOf('131057') }],
-    ['133000 with HTTP 500', 500, { code: 133000 }, { ...NOT_RETRIED, hint: hintOf('133000') }],
-    ['131045 with HTTP 500', 500, { code: 131045 }, { ...NOT_RETRIED, hint: hintOf('131045') }],
-    ['2388001 certificate', 400, { code: 2388001 }, { ...NOT_RETRIED, hint: hintOf('2388001') }],
-    ['133015 recently deleted', 400, { code: 133015 }, { ...NEVER, hint: hintOf('133015') }],
-    ['an unknown code', 400, { code: 987654 }, NOT_RETRIED],
-    ['an unknown code marked transient', 500, { code: 987654, is_transient: true }, BACKOFF],
+    ['2494100 maintenance', 503, { code: 2494100 }, { ...STOP, hint: hintOf('2494100') }],
+    ['2494100 with HTTP 400', 400, { code: 2494100 }, { ...STOP, hint: hintOf('2494100') }],
+    ['131057 account maintenance', 500, { code: 131057 }, { ...STOP, hint: hintOf('131057') }],
+    ['803 wrong alias', 404, { code: 803 }, { ...STOP, hint: hintOf('803') }],
+    ['33 at the top level', 400, { code: 33 }, { ...STOP, hint: hintOf('33') }],
+    ['3 capability', 400, { code: 3 }, { ...STOP, hint: hintOf('3') }],
+    ['368 policy block', 400, { code: 368 }, { ...STOP, hint: hintOf('368') }],
+    [
+      '100 with the generic subcode 2 stays 100',
+      400,
+      { code: 100, error_subcode: 2 },
+      { ...STOP, hint: hintOf('100') }
+    ],
+    [
+      '100 with the generic subcode 1 stays 100',
+      500,
+      { code: 100, error_subcode: 1 },
+      { ...STOP, hint: hintOf('100') }
+    ],
+    ['an unknown code on a 5xx may have been carried out', 500, { code: 987654 }, SETTLE],
+    ['an unknown code on a 4xx is not retried', 400, { code: 987654 }, STOP],
+    ['133000 with HTTP 500', 500, { code: 133000 }, { ...STOP, hint: hintOf('133000') }],
+    ['131045 with HTTP 500', 500, { code: 131045 }, { ...STOP, hint: hintOf('131045') }],
+    ['2388001 certificate', 400, { code: 2388001 }, { ...STOP, hint: hintOf('2388001') }],
+    ['133015 recently deleted', 400, { code: 133015 }, { ...STOP, hint: hintOf('133015') }],
+    ['an unknown code', 400, { code: 987654 }, STOP],
+    [
+      'an unknown code marked transient on a 5xx',
+      500,
+      { code: 987654, is_transient: true },
+      SETTLE
+    ],
+    ['an unknown code marked transient on a 4xx', 400, { code: 987654, is_transient: true }, RETRY],
     [
       'a "no" code marked transient by Meta',
       500,
       { code: 133000, is_transient: true },
-      { ...BACKOFF, hint: hintOf('133000') }
+      { ...RETRY, hint: hintOf('133000') }
     ],
-    [
-      'is_transient as a string is not a mark',
-      500,
-      { code: 987654, is_transient: 'true' },
-      NOT_RETRIED
-    ],
-    ['a code sent as a string', 400, { code: '133005' }, { ...NEVER, hint: hintOf('133005') }],
-    ['no code at all', 400, { message: 'Something' }, NOT_RETRIED]
+    ['is_transient as a string is not a mark', 400, { code: 987654, is_transient: 'true' }, STOP],
+    ['a code sent as a string', 400, { code: '133005' }, { ...STOP, hint: hintOf('133005') }],
+    ['no code at all', 400, { message: 'Something' }, STOP]
   ])('%s', (_, status, error, expected) => {
     const failure = classifyResponse(exchange(status, graphBody(error)), NOW)
     expect(failure.kind).toBe('graph')
     expect(failure.httpStatus).toBe(status)
-    expect({
-      transient: failure.transient,
-      uncertain: failure.uncertain,
-      neverRetry: failure.neverRetry,
-      hint: failure.hint
-    }).toEqual(expected)
+    expect({ next: failure.next, hint: failure.hint }).toEqual(expected)
+  })
+
+  it.each([
+    ['2494100', 503],
+    ['131057', 500]
+  ])('retries maintenance %s only when Retry-After says when', (code, status) => {
+    const body = graphBody({ code: Number(code) })
+    expect(classifyResponse(exchange(status, body), NOW).next).toBe('stop')
+    const withRetryAfter = classifyResponse(exchange(status, body, { 'retry-after': '20' }), NOW)
+    expect(withRetryAfter).toMatchObject({ next: 'retry', retryAfterMs: 20_000 })
   })
 
   it('never retries any never-retry error, whatever else the body says', () => {
@@ -301,7 +316,7 @@ describe('classifyResponse: answers without a Graph error', () => {
       'HTML 502 from a proxy',
       exchange(502, html, { 'content-type': 'text/html; charset=utf-8' }),
       {
-        ...READ_THEN_BACKOFF,
+        ...SETTLE,
         message: new RegExp(
           `^HTTP 502 without a Graph error \\(${html.length} characters of text/html\\)`
         )
@@ -310,33 +325,29 @@ describe('classifyResponse: answers without a Graph error', () => {
     [
       'empty 503',
       exchange(503, ''),
-      { ...READ_THEN_BACKOFF, message: /^HTTP 503 without a Graph error \(empty body\)/ }
+      { ...SETTLE, message: /^HTTP 503 without a Graph error \(empty body\)/ }
     ],
-    [
-      'whitespace-only 504',
-      exchange(504, ' \r\n'),
-      { ...READ_THEN_BACKOFF, message: /\(empty body\)/ }
-    ],
+    ['whitespace-only 504', exchange(504, ' \r\n'), { ...SETTLE, message: /\(empty body\)/ }],
     [
       'plain-text 500',
       exchange(500, 'Internal Server Error', { 'content-type': 'text/plain' }),
-      { ...READ_THEN_BACKOFF, message: /^HTTP 500 .*21 characters of text\/plain/ }
+      { ...SETTLE, message: /^HTTP 500 .*21 characters of text\/plain/ }
     ],
     [
       'truncated body',
       exchange(502, 'x'.repeat(10), {}, true),
-      { ...READ_THEN_BACKOFF, message: /10\+ characters\)/ }
+      { ...SETTLE, message: /10\+ characters\)/ }
     ],
     [
       'JSON without an error object',
       exchange(503, '{"error":"busy"}'),
-      { ...READ_THEN_BACKOFF, message: /^HTTP 503 without a Graph error/ }
+      { ...SETTLE, message: /^HTTP 503 without a Graph error/ }
     ],
     [
       '429 without a Graph error',
       exchange(429, 'Too Many Requests'),
       {
-        ...NEVER,
+        ...STOP,
         message: /^HTTP 429 without a Graph error/,
         hint: 'Rate limited: wait before running again.'
       }
@@ -345,7 +356,7 @@ describe('classifyResponse: answers without a Graph error', () => {
       'a 302 redirect',
       exchange(302, '', { location: 'https://login.example.com/' }),
       {
-        ...NEVER,
+        ...STOP,
         message: /^HTTP 302: a redirect to https:\/\/login\.example\.com\/, not followed/,
         hint: 'Check graph-api-url: it must point at the Graph API itself.'
       }
@@ -354,7 +365,7 @@ describe('classifyResponse: answers without a Graph error', () => {
       'a 307 without Location',
       exchange(307, ''),
       {
-        ...NEVER,
+        ...STOP,
         message: /^HTTP 307: a redirect, not followed/,
         hint: 'Check graph-api-url: it must point at the Graph API itself.'
       }
@@ -363,9 +374,7 @@ describe('classifyResponse: answers without a Graph error', () => {
       '200 with success false',
       exchange(200, '{"success":false}'),
       {
-        transient: false,
-        uncertain: true,
-        neverRetry: false,
+        ...SETTLE,
         message: /^HTTP 200 but not a success/
       }
     ],
@@ -373,9 +382,7 @@ describe('classifyResponse: answers without a Graph error', () => {
       '200 with plain text',
       exchange(200, 'OK'),
       {
-        transient: false,
-        uncertain: true,
-        neverRetry: false,
+        ...SETTLE,
         message: /^HTTP 200 but not a success \(2 characters\)/
       }
     ],
@@ -383,7 +390,7 @@ describe('classifyResponse: answers without a Graph error', () => {
       '404 HTML',
       exchange(404, html, { 'content-type': 'text/html' }),
       {
-        ...NOT_RETRIED,
+        ...STOP,
         message: /^HTTP 404 without a Graph error/,
         hint: 'Check graph-api-url and any proxy between the runner and Meta.'
       }
@@ -391,18 +398,14 @@ describe('classifyResponse: answers without a Graph error', () => {
     [
       '400 empty',
       exchange(400, ''),
-      { ...NOT_RETRIED, message: /^HTTP 400 without a Graph error \(empty body\)/ }
+      { ...STOP, message: /^HTTP 400 without a Graph error \(empty body\)/ }
     ]
   ])('%s', (_, response, expected) => {
     const failure = classifyResponse(response, NOW)
     expect(failure.kind).toBe('http')
     expect(failure.httpStatus).toBe(response.status)
     expect(failure.message).toMatch(expected.message)
-    expect(failure).toMatchObject({
-      transient: expected.transient,
-      uncertain: expected.uncertain,
-      neverRetry: expected.neverRetry
-    })
+    expect(failure.next).toBe(expected.next)
     if (expected.hint !== undefined) expect(failure.hint).toBe(expected.hint)
     else expect(typeof failure.hint).toBe('string')
   })
@@ -483,7 +486,7 @@ describe('classifyNetworkFailure', () => {
     const failure = classifyNetworkFailure(
       new NetworkFailure('CERT_HAS_EXPIRED', 'CERT_HAS_EXPIRED', false, true)
     )
-    expect(failure).toMatchObject({ kind: 'network', ...NEVER })
+    expect(failure).toMatchObject({ kind: 'network', ...STOP })
     expect(failure.message).toBe('TLS failed before the request was sent: CERT_HAS_EXPIRED.')
   })
 
@@ -496,7 +499,7 @@ describe('classifyNetworkFailure', () => {
     ['EADDRNOTAVAIL']
   ])('retries %s without doubt: nothing was sent', code => {
     const failure = classifyNetworkFailure(new NetworkFailure(code, code, false, false))
-    expect(failure).toMatchObject({ kind: 'network', ...BACKOFF })
+    expect(failure).toMatchObject({ kind: 'network', ...RETRY })
     expect(failure.message).toBe(`Could not connect (${code}); the request was not sent.`)
   })
 
@@ -506,14 +509,14 @@ describe('classifyNetworkFailure', () => {
       const failure = classifyNetworkFailure(
         new NetworkFailure(code ?? 'the connection failed', code, false, false)
       )
-      expect(failure).toMatchObject({ kind: 'network', ...READ_THEN_BACKOFF })
+      expect(failure).toMatchObject({ kind: 'network', ...SETTLE })
       expect(failure.message).toMatch(/after the request may have been sent/)
     }
   )
 
   it('treats a timeout as uncertain and hints at the timeout', () => {
     const failure = classifyNetworkFailure(new NetworkFailure('60 s', undefined, true, false))
-    expect(failure).toMatchObject({ kind: 'network', ...READ_THEN_BACKOFF })
+    expect(failure).toMatchObject({ kind: 'network', ...SETTLE })
     expect(failure.message).toBe('No complete response within 60 s.')
     expect(failure.hint).toMatch(/timeout-seconds at 30 or more/)
   })

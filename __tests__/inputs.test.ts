@@ -6,6 +6,7 @@ import {
   DEFAULT_API_VERSION,
   DEFAULT_GRAPH_API_URL,
   DEFAULT_RETRIES,
+  DEFAULT_SETTLE_SECONDS,
   DEFAULT_TIMEOUT_SECONDS
 } from '../src/constants.js'
 import {
@@ -78,6 +79,7 @@ describe('readSettings: valid inputs', () => {
       graphApiUrl: DEFAULT_GRAPH_API_URL,
       timeoutMs: DEFAULT_TIMEOUT_SECONDS * 1000,
       retries: DEFAULT_RETRIES,
+      settleMs: DEFAULT_SETTLE_SECONDS * 1000,
       preflight: true,
       skipIfRegistered: true,
       dryRun: false
@@ -98,6 +100,7 @@ describe('readSettings: valid inputs', () => {
       'graph-api-url': 'https://graph.example.com/',
       'timeout-seconds': '45',
       retries: '0',
+      'settle-seconds': '12',
       preflight: 'false',
       'skip-if-registered': 'False',
       'dry-run': 'TRUE'
@@ -108,6 +111,7 @@ describe('readSettings: valid inputs', () => {
       graphApiUrl: 'https://graph.example.com',
       timeoutMs: 45_000,
       retries: 0,
+      settleMs: 12_000,
       preflight: false,
       skipIfRegistered: false,
       dryRun: true
@@ -272,6 +276,12 @@ describe('readSettings: invalid inputs', () => {
     ['11 retries', { retries: '11' }, /^retries: expected a whole number from 0 to 10/],
     ['negative retries', { retries: '-1' }, /^retries: /],
     ['retries as words', { retries: 'two' }, /^retries: /],
+    [
+      'settle window above 300 s',
+      { 'settle-seconds': '301' },
+      /^settle-seconds: expected a whole number from 0 to 300/
+    ],
+    ['negative settle window', { 'settle-seconds': '-1' }, /^settle-seconds: /],
     ['preflight yes', { preflight: 'yes' }, /^preflight: expected true or false/],
     ['preflight 1', { preflight: '1' }, /^preflight: expected true or false/],
     ['preflight mixed case', { preflight: 'tRue' }, /^preflight: expected true or false/],

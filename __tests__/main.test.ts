@@ -466,12 +466,19 @@ describe('run: failures', () => {
         { kind: 'graph-error', status: 400, code: 100, subcode: 33 }
       ]
     })
-    await runWith({ ...inputs, 'phone-number-id': NEW_NUMBER, retries: '5' })
+    await runWith({
+      ...inputs,
+      'phone-number-id': NEW_NUMBER,
+      retries: '5',
+      'settle-seconds': '0'
+    })
     expect(registerCalls()).toBe(1)
     const message = core.setFailed.mock.calls[0]?.[0] as string
     expect(message).toMatch(/^The outcome of the register call is uncertain: HTTP 502/)
-    expect(message).toContain('Reading the number to settle it failed too')
-    expect(outputs()).toMatchObject({ result: 'failed', attempts: '1', 'http-status': '502' })
+    expect(message).toContain('the number could not be read')
+    expect(outputs()).toMatchObject({ result: 'uncertain', attempts: '1', 'http-status': '502' })
+    // The state read before the call is not the number's state now.
+    expect(outputs()).not.toHaveProperty('platform-type')
   })
 
   it('redacts secrets that the server echoes, in the failure, the outputs and the summary', async () => {

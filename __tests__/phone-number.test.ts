@@ -6,8 +6,7 @@ import {
   EXTRA_FIELDS,
   isRegistered,
   parsePhoneNumber,
-  readPhoneNumber,
-  readPhoneNumberWithRetries,
+  PhoneNumberReader,
   type PhoneNumberState
 } from '../src/phone-number.js'
 
@@ -47,13 +46,13 @@ type Step = HttpExchange | NetworkFailure | Error
 function fakeGraph(steps: Step[]) {
   const calls: { id: string; fields: readonly string[] }[] = []
   const graph = {
-    readPhoneNumber: (id: string, fields: readonly string[]) => {
-      calls.push({ id, fields })
+    get: (path: string, query: { fields: string }) => {
+      calls.push({ id: path, fields: query.fields.split(',') })
       const step = steps.shift()
       if (step === undefined) return Promise.reject(new Error('unexpected read'))
       return step instanceof Error ? Promise.reject(step) : Promise.resolve(step)
     },
-    register: () => Promise.reject(new Error('unexpected register'))
+    post: () => Promise.reject(new Error('unexpected post'))
   } as unknown as GraphClient
   return { graph, calls }
 }
@@ -61,6 +60,7 @@ function fakeGraph(steps: Step[]) {
 describe('parsePhoneNumber', () => {
   it('maps every field it knows', () => {
     expect(parsePhoneNumber(JSON.stringify(FULL_NODE))).toEqual({
+      id: ID,
       displayPhoneNumber: '+1 555-0100',
       verifiedName: 'Acme Support',
       platformType: 'ON_PREMISE',
@@ -75,8 +75,8 @@ describe('parsePhoneNumber', () => {
 
   it('leaves out missing fields instead of setting them undefined', () => {
     const state = parsePhoneNumber('{"id":"1","platform_type":"CLOUD_API"}')
-    expect(state).toEqual({ platformType: 'CLOUD_API' })
-    expect(Object.keys(state ?? {})).toEqual(['platformType'])
+    expect(state).toEqual({ id: '1', platformType: 'CLOUD_API' })
+    expect(Object.keys(state ?? {})).toEqual(['id', 'platformType'])
   })
 
   it('ignores fields of the wrong type', () => {
@@ -128,10 +128,10 @@ describe('isRegistered', () => {
   })
 })
 
-describe('readPhoneNumber', () => {
+describe('PhoneNumberReader.read', () => {
   it('reads the core and the extra fields in one request', async () => {
     const { graph, calls } = fakeGraph([response(200, FULL_NODE)])
-    const read = await readPhoneNumber(graph, ID)
+    const read = await new PhoneNumberReader(graph, ID).read()
     expect(read.ok).toBe(true)
     if (read.ok) expect(read.state.platformType).toBe('ON_PREMISE')
     expect(calls).toEqual([{ id: ID, fields: [...CORE_FIELDS, ...EXTRA_FIELDS] }])
@@ -139,10 +139,11 @@ describe('readPhoneNumber', () => {
 
   it('reads again without the extra fields when Graph rejects one as nonexisting', async () => {
     const { graph, calls } = fakeGraph([NONEXISTING_FIELD, CORE_NODE])
-    const read = await readPhoneNumber(graph, ID)
+    const read = await new PhoneNumberReader(graph, ID).read()
     expect(read).toEqual({
       ok: true,
       state: {
+        id: ID,
         displayPhoneNumber: '+1 555-0100',
         verifiedName: 'Acme Support',
         platformType: 'CLOUD_API',
@@ -157,9 +158,28 @@ describe('readPhoneNumber', () => {
     for (const field of EXTRA_FIELDS) expect(calls[1]?.fields).not.toContain(field)
   })
 
+  it('remembers the rejected fields for the rest of the run, per reader', async () => {
+    const { graph, calls } = fakeGraph([
+      NONEXISTING_FIELD,
+      CORE_NODE,
+      CORE_NODE,
+      response(200, FULL_NODE)
+    ])
+    const reader = new PhoneNumberReader(graph, ID)
+    await reader.read()
+    await reader.read()
+    await new PhoneNumberReader(graph, ID).read()
+    expect(calls.map(call => call.fields.length)).toEqual([
+      CORE_FIELDS.length + EXTRA_FIELDS.length,
+      CORE_FIELDS.length,
+      CORE_FIELDS.length,
+      CORE_FIELDS.length + EXTRA_FIELDS.length
+    ])
+  })
+
   it('reads again at most once', async () => {
     const { graph, calls } = fakeGraph([NONEXISTING_FIELD, NONEXISTING_FIELD])
-    const read = await readPhoneNumber(graph, ID)
+    const read = await new PhoneNumberReader(graph, ID).read()
     expect(read).toMatchObject({ ok: false, failure: { code: 100, kind: 'graph' } })
     expect(calls).toHaveLength(2)
   })
@@ -184,7 +204,7 @@ describe('readPhoneNumber', () => {
     ['a 200 that is not a node', response(200, '[]')]
   ])('does not read again after %s', async (_, failed) => {
     const { graph, calls } = fakeGraph([failed])
-    const read = await readPhoneNumber(graph, ID)
+    const read = await new PhoneNumberReader(graph, ID).read()
     expect(read.ok).toBe(false)
     expect(calls).toHaveLength(1)
     if (!read.ok) expect(read.failure.httpStatus).toBe(failed.status)
@@ -192,39 +212,40 @@ describe('readPhoneNumber', () => {
 
   it('does not keep the body of a failed read in its result', async () => {
     const { graph } = fakeGraph([response(401, { error: { message: 'Bad', code: 190 } })])
-    expect(Object.keys(await readPhoneNumber(graph, ID)).sort()).toEqual(['failure', 'ok'])
+    expect(Object.keys(await new PhoneNumberReader(graph, ID).read()).sort()).toEqual([
+      'failure',
+      'ok'
+    ])
   })
 
   it('classifies a network failure', async () => {
     const { graph } = fakeGraph([new NetworkFailure('60 s', undefined, true, false)])
-    expect(await readPhoneNumber(graph, ID)).toMatchObject({
+    expect(await new PhoneNumberReader(graph, ID).read()).toMatchObject({
       ok: false,
-      failure: { kind: 'network', uncertain: true, transient: true }
+      failure: { kind: 'network', next: 'settle' }
     })
   })
 
   it('lets an unexpected error through', async () => {
     const { graph } = fakeGraph([new TypeError('boom')])
-    await expect(readPhoneNumber(graph, ID)).rejects.toThrow(TypeError)
+    await expect(new PhoneNumberReader(graph, ID).read()).rejects.toThrow(TypeError)
   })
 })
 
-describe('readPhoneNumberWithRetries', () => {
+describe('PhoneNumberReader.readWithRetries', () => {
   async function readWithRetries(steps: Step[], maxAttempts: number) {
     const { graph, calls } = fakeGraph(steps)
     const sleeps: number[] = []
     const logs: string[] = []
-    const read = await readPhoneNumberWithRetries(
-      graph,
-      ID,
-      maxAttempts,
-      TIMING,
-      ms => {
+    const read = await new PhoneNumberReader(graph, ID).readWithRetries(maxAttempts, {
+      timing: TIMING,
+      now: () => 0,
+      sleep: ms => {
         sleeps.push(ms)
         return Promise.resolve()
       },
-      { info: message => logs.push(message) }
-    )
+      log: message => logs.push(message)
+    })
     return { read, calls, sleeps, logs }
   }
 

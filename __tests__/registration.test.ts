@@ -1,15 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { describe, it, expect } from '@jest/globals'
 import { response, TIMING } from '../__fixtures__/graph.js'
-import {
-  NetworkFailure,
-  type GraphClient,
-  type HttpExchange,
-  type RegisterBody
-} from '../src/graph.js'
+import { NetworkFailure, type GraphClient, type HttpExchange } from '../src/graph.js'
 import type { Settings } from '../src/inputs.js'
-import { CORE_FIELDS, EXTRA_FIELDS } from '../src/phone-number.js'
-import { isSuccess, registerBody, registerWithRetries } from '../src/registration.js'
+import { CORE_FIELDS, EXTRA_FIELDS, PhoneNumberReader } from '../src/phone-number.js'
+import {
+  isSuccess,
+  proveRegistered,
+  registerBody,
+  registerWithRetries,
+  type RegisterBody
+} from '../src/registration.js'
 import type { RetryTiming } from '../src/retry.js'
 
 const PIN = '004217'
@@ -23,6 +24,7 @@ const SETTINGS: Settings = {
   graphApiUrl: 'http://127.0.0.1:1',
   timeoutMs: 60_000,
   retries: 2,
+  settleMs: 0,
   preflight: true,
   skipIfRegistered: true,
   dryRun: false
@@ -70,12 +72,14 @@ function fakeGraph(registerSteps: Step[], readSteps: Step[] = []): Fake {
     return step instanceof NetworkFailure ? Promise.reject(step) : Promise.resolve(step)
   }
   fake.graph = {
-    register: (id: string, body: RegisterBody) => {
+    post: (path: string, body: RegisterBody) => {
+      const id = path.replace(/\/register$/, '')
       fake.registerCalls.push({ id, body })
       fake.order.push('register')
       return next(registerSteps, 'register')
     },
-    readPhoneNumber: (id: string, fields: readonly string[]) => {
+    get: (id: string, query: { fields: string }) => {
+      const fields = query.fields.split(',')
       fake.readCalls.push({ id, fields })
       fake.order.push('read')
       return next(readSteps, 'read')
@@ -90,18 +94,26 @@ interface RunOptions {
   timing?: RetryTiming
 }
 
+/** Runs registerWithRetries on a fake clock: sleeping moves it, nothing really waits. */
 async function register(fake: Fake, options: RunOptions = {}) {
   const sleeps: number[] = []
   const logs: string[] = []
+  let clock = 0
+  const settings = { ...SETTINGS, ...options.settings }
   const outcome = await registerWithRetries({
     graph: fake.graph,
-    settings: { ...SETTINGS, ...options.settings },
-    timing: options.timing ?? TIMING,
-    sleep: ms => {
-      sleeps.push(ms)
-      return Promise.resolve()
+    numbers: new PhoneNumberReader(fake.graph, settings.phoneNumberId),
+    settings,
+    env: {
+      timing: options.timing ?? TIMING,
+      now: () => clock,
+      sleep: ms => {
+        sleeps.push(ms)
+        clock += ms
+        return Promise.resolve()
+      },
+      log: message => logs.push(message)
     },
-    log: { info: message => logs.push(message), debug: message => logs.push(message) },
     registeredBefore: options.registeredBefore ?? false
   })
   return { outcome, sleeps, logs }
@@ -251,19 +263,10 @@ describe('registerWithRetries: success and plain failures', () => {
 
   it('lets an unexpected error through', async () => {
     const graph = {
-      register: () => Promise.reject(new TypeError('boom')),
-      readPhoneNumber: () => Promise.reject(new Error('unexpected read'))
+      post: () => Promise.reject(new TypeError('boom')),
+      get: () => Promise.reject(new Error('unexpected read'))
     } as unknown as GraphClient
-    await expect(
-      registerWithRetries({
-        graph,
-        settings: SETTINGS,
-        timing: TIMING,
-        sleep: () => Promise.resolve(),
-        log: { info: () => {}, debug: () => {} },
-        registeredBefore: false
-      })
-    ).rejects.toThrow(TypeError)
+    await expect(register({ graph } as Fake)).rejects.toThrow(TypeError)
   })
 
   it('never logs the PIN or the backup', async () => {
@@ -274,7 +277,7 @@ describe('registerWithRetries: success and plain failures', () => {
     const { logs } = await register(fake, {
       settings: { backup: { ...BACKUP, source: 'backup-data' } }
     })
-    expect(logs.length).toBeGreaterThan(3)
+    expect(logs.length).toBeGreaterThanOrEqual(3)
     for (const line of logs) {
       for (const secret of [
         PIN,
@@ -307,7 +310,11 @@ describe('registerWithRetries: uncertain outcomes', () => {
       expect(outcome).toEqual({
         ok: true,
         attempts: 1,
-        confirmedState: { platformType: 'CLOUD_API', status: 'CONNECTED' }
+        confirmedState: {
+          id: SETTINGS.phoneNumberId,
+          platformType: 'CLOUD_API',
+          status: 'CONNECTED'
+        }
       })
       expect(fake.order).toEqual(['register', 'read'])
       expect(fake.readCalls[0]).toEqual({
@@ -330,15 +337,15 @@ describe('registerWithRetries: uncertain outcomes', () => {
     ['a Graph error', graphError(401, { code: 190 })],
     ['a timeout', TIMEOUT],
     ['an HTML 503', response(503, '<html></html>')]
-  ])('stops with the read failure when the read fails with %s', async (_, readFailed) => {
+  ])('ends uncertain, never retried, when the read fails with %s', async (_, readFailed) => {
     const fake = fakeGraph([TIMEOUT], [readFailed])
     const { outcome, sleeps } = await register(fake, { settings: { retries: 10 } })
     expect(outcome).toMatchObject({
       ok: false,
       attempts: 1,
-      failure: { kind: 'network', uncertain: true },
-      readFailure: expect.objectContaining({ message: expect.any(String) }),
-      reason: 'the outcome is uncertain and the number could not be read to settle it'
+      failure: { kind: 'network', next: 'settle' },
+      uncertain: true,
+      reason: expect.stringMatching(/^the number could not be read: /)
     })
     expect(fake.order).toEqual(['register', 'read'])
     expect(sleeps).toEqual([])
@@ -347,14 +354,14 @@ describe('registerWithRetries: uncertain outcomes', () => {
   it('keeps the failed response when the read fails', async () => {
     const fake = fakeGraph([PROXY_502], [graphError(401, { code: 190 })])
     const { outcome } = await register(fake)
-    expect(outcome).toMatchObject({ ok: false, exchange: PROXY_502, readFailure: { code: 190 } })
+    expect(outcome).toMatchObject({ ok: false, exchange: PROXY_502, uncertain: true })
   })
 
-  it('does not count a registered read as confirmation when the number was registered before', async () => {
-    const fake = fakeGraph([TIMEOUT, SUCCESS], [REGISTERED])
+  it('neither confirms nor retries when the number was registered before the call', async () => {
+    const fake = fakeGraph([TIMEOUT], [REGISTERED])
     const { outcome } = await register(fake, { registeredBefore: true })
-    expect(outcome).toMatchObject({ ok: true, attempts: 2, exchange: SUCCESS })
-    expect(fake.order).toEqual(['register', 'read', 'register'])
+    expect(outcome).toMatchObject({ ok: false, attempts: 1, uncertain: true })
+    expect(fake.order).toEqual(['register', 'read'])
   })
 
   it('reads before each retry and fails with what it saw when attempts run out', async () => {
@@ -369,21 +376,84 @@ describe('registerWithRetries: uncertain outcomes', () => {
     })
   })
 
-  it('reads once and stops after a 200 that is not a success (uncertain, not transient)', async () => {
-    const fake = fakeGraph([response(200, { success: false })], [NOT_REGISTERED])
+  it('settles a 200 that is not a success like any uncertain answer, then retries', async () => {
+    const fake = fakeGraph([response(200, { success: false }), SUCCESS], [NOT_REGISTERED])
     const { outcome } = await register(fake)
-    expect(fake.order).toEqual(['register', 'read'])
-    expect(outcome).toMatchObject({
-      ok: false,
-      attempts: 1,
-      observedState: { platformType: 'ON_PREMISE' },
-      reason: 'the error is not transient'
-    })
+    expect(fake.order).toEqual(['register', 'read', 'register'])
+    expect(outcome).toMatchObject({ ok: true, attempts: 2 })
   })
 
   it('takes a 200 that is not a success as success when the read shows the number registered', async () => {
     const fake = fakeGraph([response(200, 'OK')], [REGISTERED])
     const { outcome } = await register(fake)
     expect(outcome).toMatchObject({ ok: true, attempts: 1 })
+  })
+})
+
+describe('registerWithRetries: the settle window', () => {
+  it('keeps reading until the number turns registered, with one register call', async () => {
+    const fake = fakeGraph(
+      [PROXY_502],
+      [NOT_REGISTERED, NOT_REGISTERED, NOT_REGISTERED, REGISTERED]
+    )
+    const { outcome, sleeps } = await register(fake, { settings: { settleMs: 30_000 } })
+    expect(outcome).toMatchObject({
+      ok: true,
+      attempts: 1,
+      confirmedState: { status: 'CONNECTED' }
+    })
+    expect(fake.order).toEqual(['register', 'read', 'read', 'read', 'read'])
+    expect(sleeps).toEqual([3000, 3000, 3000])
+  })
+
+  it('retries only once the window has passed and a read then shows it did not happen', async () => {
+    const reads = Array.from({ length: 20 }, () => NOT_REGISTERED)
+    const fake = fakeGraph([PROXY_502, SUCCESS], reads)
+    const { outcome, sleeps } = await register(fake, { settings: { settleMs: 10_000 } })
+    expect(outcome).toMatchObject({ ok: true, attempts: 2 })
+    const readsBeforeRetry = fake.order.indexOf('register', 1) - 1
+    expect(readsBeforeRetry).toBe(11)
+    // Ten reads a second apart fill the window; then the backoff before the retry.
+    expect(sleeps.slice(0, 10).reduce((a, b) => a + b, 0)).toBe(10_000)
+  })
+
+  it.each<[string, HttpExchange]>([
+    ['no platform or status', response(200, { id: SETTINGS.phoneNumberId, verified_name: 'A' })],
+    ['another id', response(200, { id: '999', platform_type: 'ON_PREMISE', status: 'CONNECTED' })]
+  ])('takes a read with %s as no proof: uncertain, not retried', async (_, read) => {
+    const fake = fakeGraph([TIMEOUT], [read, read, read])
+    const { outcome } = await register(fake, { settings: { settleMs: 1000 } })
+    expect(outcome).toMatchObject({ ok: false, attempts: 1, uncertain: true })
+    expect(fake.registerCalls).toHaveLength(1)
+  })
+})
+
+describe('proveRegistered', () => {
+  const ID = SETTINGS.phoneNumberId
+  it.each<[string, Parameters<typeof proveRegistered>[0], boolean, string]>([
+    ['registered', { id: ID, platformType: 'CLOUD_API', status: 'CONNECTED' }, false, 'happened'],
+    [
+      'not registered',
+      { id: ID, platformType: 'ON_PREMISE', status: 'CONNECTED' },
+      false,
+      'not-happened'
+    ],
+    [
+      'pending on Cloud API',
+      { id: ID, platformType: 'CLOUD_API', status: 'PENDING' },
+      false,
+      'not-happened'
+    ],
+    [
+      'registered before the call',
+      { id: ID, platformType: 'CLOUD_API', status: 'CONNECTED' },
+      true,
+      'nothing'
+    ],
+    ['no status', { id: ID, platformType: 'CLOUD_API' }, false, 'nothing'],
+    ['no platform', { id: ID, status: 'CONNECTED' }, false, 'nothing'],
+    ['another id', { id: '1', platformType: 'CLOUD_API', status: 'CONNECTED' }, false, 'nothing']
+  ])('%s proves %s', (_, state, before, proved) => {
+    expect(proveRegistered(state, ID, before).proved).toBe(proved)
   })
 })

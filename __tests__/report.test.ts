@@ -24,9 +24,7 @@ const PIN_MISMATCH: Failure = {
   userMessage: 'PIN mismatch: Check the PIN.',
   details: 'Two step verification PIN Mismatch',
   fbtraceId: 'AbCdEfGh',
-  transient: false,
-  uncertain: false,
-  neverRetry: true,
+  next: 'stop',
   hint: 'Use the PIN set on the number.'
 }
 
@@ -177,9 +175,7 @@ describe('describeFailure', () => {
     const bare: Failure = {
       kind: 'network',
       message: 'No complete response within 60 s.',
-      transient: true,
-      uncertain: true,
-      neverRetry: false
+      next: 'settle'
     }
     expect(describeFailure('Register failed', bare)).toBe(
       'Register failed: No complete response within 60 s.'

@@ -17,9 +17,7 @@ const PIN_MISMATCH: Failure = {
   httpStatus: 400,
   code: 133005,
   fbtraceId: 'AbCdEfGh',
-  transient: false,
-  uncertain: false,
-  neverRetry: true,
+  next: 'stop',
   hint: 'Use the PIN set on the number, or reset two-step verification in WhatsApp Manager.'
 }
 

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2813);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3666);
 
 // run() reports its own failures; this only keeps a bug from printing a stack trace.
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)().catch((error) => {
@@ -28390,59 +28390,13 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2813:
+/***/ 3666:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
-});
-
-// NAMESPACE OBJECT: ./node_modules/@actions/core/lib/platform.js
-var platform_namespaceObject = {};
-__nccwpck_require__.r(platform_namespaceObject);
-__nccwpck_require__.d(platform_namespaceObject, {
-  arch: () => (arch),
-  getDetails: () => (getDetails),
-  isLinux: () => (isLinux),
-  isMacOS: () => (isMacOS),
-  isWindows: () => (isWindows),
-  platform: () => (platform)
-});
-
-// NAMESPACE OBJECT: ./node_modules/@actions/core/lib/core.js
-var core_namespaceObject = {};
-__nccwpck_require__.r(core_namespaceObject);
-__nccwpck_require__.d(core_namespaceObject, {
-  ExitCode: () => (ExitCode),
-  addPath: () => (addPath),
-  debug: () => (debug),
-  endGroup: () => (endGroup),
-  error: () => (error),
-  exportVariable: () => (exportVariable),
-  getBooleanInput: () => (getBooleanInput),
-  getIDToken: () => (getIDToken),
-  getInput: () => (getInput),
-  getMultilineInput: () => (getMultilineInput),
-  getState: () => (getState),
-  group: () => (group),
-  info: () => (info),
-  isDebug: () => (isDebug),
-  markdownSummary: () => (markdownSummary),
-  notice: () => (notice),
-  platform: () => (platform_namespaceObject),
-  saveState: () => (saveState),
-  setCommandEcho: () => (setCommandEcho),
-  setFailed: () => (setFailed),
-  setOutput: () => (setOutput),
-  setSecret: () => (setSecret),
-  startGroup: () => (startGroup),
-  summary: () => (summary),
-  toPlatformPath: () => (toPlatformPath),
-  toPosixPath: () => (toPosixPath),
-  toWin32Path: () => (toWin32Path),
-  warning: () => (warning)
 });
 
 ;// CONCATENATED MODULE: external "os"
@@ -28454,7 +28408,7 @@ const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta
  * Sanitizes an input into a string so it can be passed into issueCommand safely
  * @param input input to sanitize into a string
  */
-function toCommandValue(input) {
+function utils_toCommandValue(input) {
     if (input === null || input === undefined) {
         return '';
     }
@@ -28469,7 +28423,7 @@ function toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function toCommandProperties(annotationProperties) {
+function utils_toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -28519,12 +28473,12 @@ function toCommandProperties(annotationProperties) {
  * This is an internal utility function that powers the public API functions
  * such as setSecret, warning, error, and exportVariable.
  */
-function issueCommand(command, properties, message) {
+function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
     process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
 }
-function issue(name, message = '') {
-    issueCommand(name, {}, message);
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
 }
 const CMD_STRING = '::';
 class Command {
@@ -28561,13 +28515,13 @@ class Command {
     }
 }
 function escapeData(s) {
-    return toCommandValue(s)
+    return utils_toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A');
 }
 function escapeProperty(s) {
-    return toCommandValue(s)
+    return utils_toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A')
@@ -28587,7 +28541,7 @@ const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta
 
 
 
-function issueFileCommand(command, message) {
+function file_command_issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
@@ -28595,13 +28549,13 @@ function issueFileCommand(command, message) {
     if (!external_fs_namespaceObject.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
         encoding: 'utf8'
     });
 }
-function prepareKeyValueMessage(key, value) {
+function file_command_prepareKeyValueMessage(key, value) {
     const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
+    const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -28838,7 +28792,7 @@ function isHttps(requestUrl) {
     const parsedUrl = new URL(requestUrl);
     return parsedUrl.protocol === 'https:';
 }
-class HttpClient {
+class lib_HttpClient {
     constructor(userAgent, handlers, requestOptions) {
         this._ignoreSslError = false;
         this._allowRedirects = true;
@@ -29445,7 +29399,7 @@ class BasicCredentialHandler {
         });
     }
 }
-class BearerCredentialHandler {
+class auth_BearerCredentialHandler {
     constructor(token) {
         this.token = token;
     }
@@ -29503,13 +29457,13 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 
 
 
-class OidcClient {
+class oidc_utils_OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -29528,7 +29482,7 @@ class OidcClient {
     static getCall(id_token_url) {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = OidcClient.createHttpClient();
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -29547,13 +29501,13 @@ class OidcClient {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = OidcClient.getIDTokenUrl();
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield OidcClient.getCall(id_token_url);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -29842,7 +29796,7 @@ const _summary = new Summary();
 /**
  * @deprecated use `core.summary`
  */
-const markdownSummary = _summary;
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
@@ -29876,7 +29830,7 @@ function toWin32Path(pth) {
  * @return string The platform-specific path.
  */
 function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, external_path_namespaceObject.sep);
+    return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
 // EXTERNAL MODULE: external "string_decoder"
@@ -30951,16 +30905,16 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  * @param     options            optional exec options.  See ExecOptions
  * @returns   Promise<number>    exit code
  */
-function exec(commandLine, args, options) {
+function exec_exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = argStringToArray(commandLine);
+        const commandArgs = tr.argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new ToolRunner(toolPath, args, options);
+        const runner = new tr.ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -30980,8 +30934,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -30997,7 +30951,7 @@ function getExecOutput(commandLine, args, options) {
             }
         };
         const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
         //flush any remaining characters
         stdout += stdoutDecoder.end();
         stderr += stderrDecoder.end();
@@ -31022,10 +30976,10 @@ var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, 
 
 
 const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
         silent: true
     });
-    const { stdout: name } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
         silent: true
     });
     return {
@@ -31035,7 +30989,7 @@ const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* 
 });
 const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
     var _a, _b, _c, _d;
-    const { stdout } = yield getExecOutput('sw_vers', undefined, {
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
         silent: true
     });
     const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
@@ -31046,7 +31000,7 @@ const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
     };
 });
 const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
         silent: true
     });
     const [name, version] = stdout.trim().split('\n');
@@ -31151,8 +31105,8 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -31166,7 +31120,7 @@ function addPath(inputPath) {
     else {
         issueCommand('add-path', {}, inputPath);
     }
-    process.env['PATH'] = `${inputPath}${external_path_namespaceObject.delimiter}${process.env['PATH']}`;
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
 }
 /**
  * Gets the value of an input.
@@ -31235,10 +31189,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
     process.stdout.write(external_os_namespaceObject.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -31273,7 +31227,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function debug(message) {
+function core_debug(message) {
     issueCommand('debug', {}, message);
 }
 /**
@@ -31282,7 +31236,7 @@ function debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -31290,7 +31244,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -31402,10 +31356,17 @@ const DEFAULT_API_VERSION = 'v26.0';
 const DEFAULT_GRAPH_API_URL = 'https://graph.facebook.com';
 const DEFAULT_TIMEOUT_SECONDS = 60;
 const DEFAULT_RETRIES = 2;
+/** Twice the 15 s Meta gives register: a slow backend has finished by then. */
+const DEFAULT_SETTLE_SECONDS = 30;
 /** Meta says register can take 15 s; a shorter client timeout turns successes into doubts. */
 const RECOMMENDED_MIN_TIMEOUT_SECONDS = 30;
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 ;// CONCATENATED MODULE: ./src/graph.ts
+
 
 
 /** Enough for any Graph answer; a larger body is cut (and its echo capped again when shown). */
@@ -31434,9 +31395,9 @@ class NetworkFailure extends Error {
     }
 }
 /**
- * The two Graph calls the action makes. Each request has one deadline for the whole exchange
- * (headers and body); nothing here retries, and redirects are not followed so that the token only
- * ever goes to the configured host.
+ * The Graph API over one HttpClient (for its proxy and TLS settings). Each request has one deadline
+ * for the whole exchange and is destroyed when it passes, so nothing outlives the run; nothing here
+ * retries, and redirects are not followed so that the token only ever goes to the configured host.
  */
 class GraphClient {
     options;
@@ -31444,61 +31405,64 @@ class GraphClient {
     seenVersionWarnings = new Set();
     constructor(options) {
         this.options = options;
-        this.http = new HttpClient(USER_AGENT, [exactUserAgent], {
-            allowRedirects: false,
-            allowRetries: false,
-            socketTimeout: options.timeoutMs,
-            keepAlive: false
-        });
+        this.http = new lib_HttpClient(options.userAgent, [], { keepAlive: false });
     }
-    /** `GET /{version}/{id}?fields=…` */
-    readPhoneNumber(phoneNumberId, fields) {
-        const query = new URLSearchParams({ fields: fields.join(',') });
-        return this.send('GET', `${this.base(phoneNumberId)}?${query.toString()}`);
+    /** `GET /{version}/{path}?{query}` */
+    get(path, query) {
+        const search = query ? `?${new URLSearchParams(query).toString()}` : '';
+        return this.send('GET', `${this.url(path)}${search}`);
     }
-    /** `POST /{version}/{id}/register` */
-    register(phoneNumberId, body) {
-        return this.send('POST', `${this.base(phoneNumberId)}/register`, JSON.stringify(body));
+    /** `POST /{version}/{path}` with a JSON body, or none. */
+    post(path, body) {
+        return this.send('POST', this.url(path), body === undefined ? undefined : JSON.stringify(body));
     }
     /** Closes the client's sockets. */
     dispose() {
         this.http.dispose();
     }
-    base(phoneNumberId) {
-        return `${this.options.graphApiUrl}/${this.options.apiVersion}/${phoneNumberId}`;
+    url(path) {
+        return `${this.options.baseUrl}/${this.options.apiVersion}/${path}`;
     }
     async send(method, url, body) {
+        const target = new URL(url);
         const headers = {
             authorization: `Bearer ${this.options.accessToken}`,
             accept: 'application/json',
-            ...(body !== undefined && { 'content-type': 'application/json' })
+            // Exactly `name/x.y.z`, as Meta's contract wants (http-client would append GitHub's id).
+            'user-agent': this.options.userAgent,
+            ...(body !== undefined && {
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body)
+            })
         };
-        const timeoutMs = this.options.timeoutMs;
-        let timer;
-        let onDeadline = () => { };
-        const deadline = new Promise((_, reject) => {
-            timer = setTimeout(() => {
-                onDeadline();
-                reject(new NetworkFailure(`${timeoutMs / 1000} s`, undefined, true, false));
-            }, timeoutMs);
-        });
+        const { timeoutMs } = this.options;
+        const deadline = new AbortController();
+        const timer = setTimeout(() => deadline.abort(), timeoutMs);
         try {
-            const response = await Promise.race([
-                this.http.request(method, url, body ?? null, headers),
-                deadline
-            ]);
-            onDeadline = () => response.message.destroy();
-            const read = await Promise.race([readBody(response.message), deadline]);
-            const exchange = {
-                status: response.message.statusCode ?? 0,
-                headers: response.message.headers,
-                ...read
-            };
+            const message = await new Promise((resolve, reject) => {
+                const request = (target.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request)({
+                    // URL keeps the brackets of an IPv6 literal; the socket layer wants the bare address.
+                    host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
+                    port: target.port,
+                    path: `${target.pathname}${target.search}`,
+                    method,
+                    headers,
+                    agent: this.http.getAgent(url),
+                    signal: deadline.signal
+                }, resolve);
+                request.on('error', reject);
+                request.end(body);
+            });
+            const read = await readBody(message);
+            const exchange = { status: message.statusCode ?? 0, headers: message.headers, ...read };
             this.noteVersionWarning(exchange.headers);
             return exchange;
         }
         catch (error) {
-            throw toNetworkFailure(error, timeoutMs);
+            if (deadline.signal.aborted) {
+                throw new NetworkFailure(`${timeoutMs / 1000} s`, undefined, true, false);
+            }
+            throw toNetworkFailure(error);
         }
         finally {
             clearTimeout(timer);
@@ -31513,17 +31477,6 @@ class GraphClient {
         }
     }
 }
-/**
- * On GitHub's runners http-client appends ` actions_orchestration_id/…` to the user agent, which
- * breaks the `name/x.y.z` pattern of Meta's contract; Meta has no use for GitHub's id anyway.
- */
-const exactUserAgent = {
-    prepareRequest: options => {
-        options.headers = { ...options.headers, 'user-agent': USER_AGENT };
-    },
-    canHandleAuthentication: () => false,
-    handleAuthentication: () => Promise.reject(new Error('not an authentication handler'))
-};
 function readBody(message) {
     return new Promise((resolve, reject) => {
         const chunks = [];
@@ -31569,16 +31522,12 @@ const TLS_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EP
 /** The code given to a proxy that refused the CONNECT tunnel: nothing reached the Graph API. */
 const PROXY_TUNNEL_FAILED = 'EPROXYTUNNEL';
 const TUNNEL_FAILURE = /^tunneling socket could not be established, (.*)$/;
-function toNetworkFailure(error, timeoutMs) {
+function toNetworkFailure(error) {
     if (error instanceof NetworkFailure)
         return error;
     const code = error.code;
     const errorCode = typeof code === 'string' ? code : undefined;
     const message = error instanceof Error ? error.message : '';
-    // http-client's own socket timeout says so in its message; it counts as our deadline.
-    if (message.startsWith('Request timeout')) {
-        return new NetworkFailure(`${timeoutMs / 1000} s`, undefined, true, false);
-    }
     // The tunnel agent reports a refused CONNECT as ECONNRESET; the request never left the proxy.
     const tunnel = TUNNEL_FAILURE.exec(message);
     if (tunnel) {
@@ -31672,6 +31621,7 @@ const DATA_LOCALIZATION_REGIONS = [
     'AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP', 'KR', 'SG', 'ZA'
 ]; // prettier-ignore
 const MAX_RETRIES = 10;
+const MAX_SETTLE_SECONDS = 300;
 /** Keeps `timeout-seconds` within what a timer can hold; a day is far beyond any sane request. */
 const MAX_TIMEOUT_SECONDS = 86_400;
 /** Bad inputs, all of them at once; messages name inputs and expectations, never secret values. */
@@ -31728,6 +31678,7 @@ function readSettings(source) {
         warnings.push(`timeout-seconds is ${timeoutSeconds}: register can take 15 s, and a request cut short leaves its outcome uncertain. ${RECOMMENDED_MIN_TIMEOUT_SECONDS} or more is safer.`);
     }
     const retries = wholeNumber(input('retries'), 'retries', DEFAULT_RETRIES, 0, MAX_RETRIES, problems);
+    const settleSeconds = wholeNumber(input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems); // prettier-ignore
     const preflight = inputs_boolean(input('preflight'), 'preflight', true, problems);
     const skipIfRegistered = inputs_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
     const dryRun = inputs_boolean(input('dry-run'), 'dry-run', false, problems);
@@ -31747,6 +31698,7 @@ function readSettings(source) {
             graphApiUrl,
             timeoutMs: timeoutSeconds * 1000,
             retries,
+            settleMs: settleSeconds * 1000,
             preflight,
             skipIfRegistered,
             dryRun
@@ -31850,6 +31802,8 @@ function inputs_boolean(value, name, fallback, problems) {
  * Graph error codes the action recognises, with what they mean and what to do. The README's
  * troubleshooting table is generated from this list (`npm run docs`), and a test keeps them equal.
  */
+/** Codes from here up are WhatsApp's own; below are Graph's generic ones. */
+const WHATSAPP_CODES_FROM = 1000;
 const PERMISSION_CODES = [0, 10, ...Array.from({ length: 100 }, (_, i) => 200 + i)];
 const KNOWN_ERRORS = [
     {
@@ -31887,6 +31841,34 @@ const KNOWN_ERRORS = [
         codes: [100],
         meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
         action: "Fix the input that Meta's message names.",
+        retry: 'never'
+    },
+    {
+        label: '803',
+        codes: [803],
+        meaning: 'Some of the aliases requested do not exist: the ID is wrong.',
+        action: "Check phone-number-id: it is the number's ID from WhatsApp Manager, not the phone number itself.",
+        retry: 'never'
+    },
+    {
+        label: '33',
+        codes: [33],
+        meaning: 'The object does not exist or does not support this action.',
+        action: "Check the ID and that the token's system user has the asset assigned.",
+        retry: 'never'
+    },
+    {
+        label: '3',
+        codes: [3],
+        meaning: 'The app lacks the capability for this call.',
+        action: 'Add the WhatsApp product to the app and grant whatsapp_business_management to its token.',
+        retry: 'never'
+    },
+    {
+        label: '368',
+        codes: [368],
+        meaning: 'Temporarily blocked for a policy violation.',
+        action: 'See Business Support Home for the restriction; retrying does not lift it.',
         retry: 'never'
     },
     {
@@ -32005,15 +31987,15 @@ const KNOWN_ERRORS = [
         label: '2494100',
         codes: [2494100],
         meaning: 'The number is in maintenance mode.',
-        action: 'Run again in a few minutes.',
-        retry: 'backoff'
+        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
+        retry: 'retry-after-only'
     },
     {
         label: '131057',
         codes: [131057],
         meaning: 'The account is in maintenance mode.',
-        action: 'Run again later.',
-        retry: 'backoff'
+        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
+        retry: 'retry-after-only'
     },
     {
         label: '131045',
@@ -32028,9 +32010,10 @@ const KNOWN_ERRORS = [
  * (such as 133005) is recognised as itself.
  */
 function lookupKnownError(code, subcode, message = '') {
-    // Meta nests a specific code as the subcode of the generic 100; under any other code a subcode
-    // only refines that code (code 4 stays a rate limit whatever its subcode).
-    const nestsCodes = code === 100 || code === undefined;
+    // Meta nests a WhatsApp code (133005, 2388001: all above 1000) as the subcode of the generic 100;
+    // a generic Graph code in that place (1, 2, 4, 10, 200) only refines the 100 and is not read as
+    // itself, nor is any subcode under another code (4 stays a rate limit whatever its subcode).
+    const nestsCodes = (code === 100 || code === undefined) && subcode !== undefined && subcode >= WHATSAPP_CODES_FROM;
     const plain = (entry) => entry.subcode === undefined && entry.messageIncludes === undefined;
     return (KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.subcode === subcode && subcode !== undefined) ??
         KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.messageIncludes !== undefined && message.includes(e.messageIncludes)) ??
@@ -32062,7 +32045,7 @@ function classifyResponse(exchange, now = Date.now()) {
     const graphError = parseGraphError(exchange.body);
     if (graphError) {
         return {
-            ...classifyGraphError(graphError, exchange.status),
+            ...classifyGraphError(graphError, exchange.status, retryAfterMs),
             ...(retryAfterMs !== undefined && { retryAfterMs }),
             ...(errors_text(graphError.fbtrace_id) === undefined &&
                 traceHeader !== undefined && { fbtraceId: traceHeader })
@@ -32081,9 +32064,7 @@ function classifyResponse(exchange, now = Date.now()) {
         return {
             ...base,
             message: `HTTP ${status}: a redirect${location ? ` to ${location}` : ''}, not followed (the token goes to graph-api-url only).`,
-            transient: false,
-            uncertain: false,
-            neverRetry: true,
+            next: 'stop',
             hint: 'Check graph-api-url: it must point at the Graph API itself.'
         };
     }
@@ -32091,9 +32072,7 @@ function classifyResponse(exchange, now = Date.now()) {
         return {
             ...base,
             message: `HTTP ${status} without a Graph error (${bodyNote}), probably from a proxy or load balancer.`,
-            transient: true,
-            uncertain: true,
-            neverRetry: false,
+            next: 'settle',
             hint: 'A temporary problem between the runner and Meta; run again later.'
         };
     }
@@ -32101,9 +32080,7 @@ function classifyResponse(exchange, now = Date.now()) {
         return {
             ...base,
             message: `HTTP 429 without a Graph error (${bodyNote}).`,
-            transient: false,
-            uncertain: false,
-            neverRetry: true,
+            next: 'stop',
             hint: 'Rate limited: wait before running again.'
         };
     }
@@ -32111,30 +32088,23 @@ function classifyResponse(exchange, now = Date.now()) {
         return {
             ...base,
             message: `HTTP ${status} but not a success (${bodyNote}).`,
-            transient: false,
-            uncertain: true,
-            neverRetry: false,
+            next: 'settle',
             hint: "The answer was not Meta's; check graph-api-url and any proxy, and the number's state in WhatsApp Manager."
         };
     }
     return {
         ...base,
         message: `HTTP ${status} without a Graph error (${bodyNote}).`,
-        transient: false,
-        uncertain: false,
-        neverRetry: false,
+        next: 'stop',
         hint: 'Check graph-api-url and any proxy between the runner and Meta.'
     };
 }
-function classifyGraphError(error, status) {
+function classifyGraphError(error, status, retryAfterMs) {
     const code = whole(error.code);
     const subcode = whole(error.error_subcode);
     const metaMessage = errors_text(error.message) ?? 'no message';
     const known = lookupKnownError(code, subcode, metaMessage);
-    const markedTransient = error.is_transient === true;
-    const neverRetry = known?.retry === 'never';
-    const transient = !neverRetry &&
-        (known?.retry === 'backoff' || known?.retry === 'read-then-backoff' || markedTransient);
+    const next = nextAfterGraphError(known, error.is_transient === true, status, retryAfterMs);
     const userMessage = [errors_text(error.error_user_title), errors_text(error.error_user_msg)]
         .filter(Boolean)
         .join(': ');
@@ -32153,11 +32123,29 @@ function classifyGraphError(error, status) {
         ...(userMessage !== '' && { userMessage }),
         ...(details !== undefined && { details }),
         ...(fbtraceId !== undefined && { fbtraceId }),
-        transient,
-        uncertain: known?.retry === 'read-then-backoff',
-        neverRetry,
+        next,
         ...(known && { hint: known.action })
     };
+}
+function nextAfterGraphError(known, markedTransient, status, retryAfterMs) {
+    switch (known?.retry) {
+        case 'never':
+            return 'stop';
+        case 'backoff':
+            return 'retry';
+        case 'read-then-backoff':
+            return 'settle';
+        // Maintenance lasts minutes: a retry within seconds only spends a call, unless Meta says when.
+        case 'retry-after-only':
+            return retryAfterMs === undefined ? 'stop' : 'retry';
+        case 'no':
+            return markedTransient ? 'retry' : 'stop';
+        case undefined:
+            // An error we do not know on a 5xx may come from a backend that carried the call out.
+            if (status >= 500)
+                return 'settle';
+            return markedTransient ? 'retry' : 'stop';
+    }
 }
 /** Network errors that happen before a request is sent: a retry cannot register twice. */
 const NOT_SENT_CODES = new Set([
@@ -32175,9 +32163,7 @@ function classifyNetworkFailure(failure) {
         return {
             kind: 'network',
             message: `TLS failed before the request was sent: ${failure.reason}.`,
-            transient: false,
-            uncertain: false,
-            neverRetry: true,
+            next: 'stop',
             hint: 'Check graph-api-url and any TLS-intercepting proxy (NODE_EXTRA_CA_CERTS).'
         };
     }
@@ -32185,9 +32171,7 @@ function classifyNetworkFailure(failure) {
         return {
             kind: 'network',
             message: `Could not connect (${failure.reason}); the request was not sent.`,
-            transient: true,
-            uncertain: false,
-            neverRetry: false,
+            next: 'retry',
             hint: "Check graph-api-url, the proxy settings and the runner's network."
         };
     }
@@ -32196,9 +32180,7 @@ function classifyNetworkFailure(failure) {
         message: failure.timedOut
             ? `No complete response within ${failure.reason}.`
             : `The connection failed after the request may have been sent (${failure.reason}).`,
-        transient: true,
-        uncertain: true,
-        neverRetry: false,
+        next: 'settle',
         hint: failure.timedOut
             ? 'Register can take 15 s; keep timeout-seconds at 30 or more.'
             : "Check the runner's network and any proxy."
@@ -32260,16 +32242,13 @@ function backoffDelay(retryNumber, timing) {
     const ceiling = Math.min(timing.maxDelayMs, timing.baseDelayMs * 2 ** (retryNumber - 1));
     return Math.round(ceiling / 2 + (timing.random() * ceiling) / 2);
 }
-/** Whether to try again after `failure` on attempt `attempt` of `maxAttempts`, and how long to wait. */
+/**
+ * Whether to try again after `failure` on attempt `attempt` of `maxAttempts`, and how long to
+ * wait. A `settle` failure reaches here only once reading has shown that the call did not happen.
+ */
 function decideRetry(failure, attempt, maxAttempts, timing) {
-    if (failure.neverRetry) {
-        return {
-            retry: false,
-            reason: 'this error is never retried: a retry cannot help and spends a register call'
-        };
-    }
-    if (!failure.transient)
-        return { retry: false, reason: 'the error is not transient' };
+    if (failure.next === 'stop')
+        return { retry: false, reason: 'a retry cannot help with this error' };
     if (attempt >= maxAttempts) {
         return { retry: false, reason: `no attempts left (${attempt} of ${maxAttempts} made)` };
     }
@@ -32280,17 +32259,43 @@ function decideRetry(failure, attempt, maxAttempts, timing) {
                 reason: `the server asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s (Retry-After), longer than the ${timing.maxRetryAfterMs / 1000} s the action waits`
             };
         }
-        return {
-            retry: true,
-            delayMs: failure.retryAfterMs,
-            reason: 'transient error; waiting as Retry-After asks'
-        };
+        return { retry: true, delayMs: failure.retryAfterMs, reason: 'waiting as Retry-After asks' };
     }
-    return {
-        retry: true,
-        delayMs: backoffDelay(attempt, timing),
-        reason: 'transient error; backing off'
-    };
+    return { retry: true, delayMs: backoffDelay(attempt, timing), reason: 'backing off' };
+}
+/**
+ * The one retry loop: attempt, classify, settle what may have happened, back off or honour
+ * `Retry-After`, and stop on the first failure a retry cannot help.
+ */
+async function withRetries(loop, env) {
+    for (let attempt = 1;; attempt++) {
+        const sentAt = env.now();
+        const result = await loop.attempt(attempt);
+        if (result.ok)
+            return { ok: true, value: result.value, attempts: attempt };
+        const { failure } = result;
+        if (failure.next === 'settle' && loop.settle) {
+            const settled = await loop.settle(failure, sentAt);
+            if (settled.proved === 'happened')
+                return { ok: true, value: settled.value, attempts: attempt };
+            if (settled.proved === 'nothing') {
+                return { ok: false, failure, attempts: attempt, reason: settled.why, uncertain: true };
+            }
+        }
+        const decision = decideRetry(failure, attempt, loop.maxAttempts, env.timing);
+        if (!decision.retry) {
+            return { ok: false, failure, attempts: attempt, reason: decision.reason, uncertain: false };
+        }
+        env.log(`${loop.what} attempt ${attempt + 1} of ${loop.maxAttempts} in ${(decision.delayMs / 1000).toFixed(1)} s: ${failureLabel(failure)} (${decision.reason}).`);
+        await env.sleep(decision.delayMs);
+    }
+}
+function failureLabel(failure) {
+    if (failure.kind === 'graph')
+        return `code ${failure.code ?? '?'}`;
+    if (failure.httpStatus !== undefined)
+        return `HTTP ${failure.httpStatus}`;
+    return 'network failure';
 }
 
 ;// CONCATENATED MODULE: ./src/phone-number.ts
@@ -32313,37 +32318,56 @@ const EXTRA_FIELDS = ['is_on_biz_app', 'throughput'];
 function isRegistered(state) {
     return state?.platformType === 'CLOUD_API' && state.status === 'CONNECTED';
 }
-/** Per client: the fields its Graph version accepts, once it has rejected an extra one. */
-const acceptedFields = new WeakMap();
 /**
- * Reads the number once. When Graph rejects one of the extra fields as nonexisting, reads again
- * with the core fields only, and keeps to those for the rest of the run.
+ * Reads one number's state for a run. When Graph rejects one of the extra fields as nonexisting,
+ * it reads again with the core fields only, and keeps to those for the rest of the run.
  */
-async function readPhoneNumber(graph, phoneNumberId) {
-    const fields = acceptedFields.get(graph) ?? [...CORE_FIELDS, ...EXTRA_FIELDS];
-    const read = await readFields(graph, phoneNumberId, fields);
-    if (read.ok)
-        return read;
-    if (fields.length === CORE_FIELDS.length || !rejectsAField(read)) {
-        return { ok: false, failure: read.failure };
+class PhoneNumberReader {
+    graph;
+    phoneNumberId;
+    fields = [...CORE_FIELDS, ...EXTRA_FIELDS];
+    constructor(graph, phoneNumberId) {
+        this.graph = graph;
+        this.phoneNumberId = phoneNumberId;
     }
-    acceptedFields.set(graph, CORE_FIELDS);
-    return readFields(graph, phoneNumberId, CORE_FIELDS);
-}
-async function readFields(graph, phoneNumberId, fields) {
-    let exchange;
-    try {
-        exchange = await graph.readPhoneNumber(phoneNumberId, fields);
+    /** Reads the number once (twice when an extra field is rejected). */
+    async read() {
+        const read = await this.readFields(this.fields);
+        if (read.ok)
+            return read;
+        if (this.fields.length === CORE_FIELDS.length || !rejectsAField(read)) {
+            return { ok: false, failure: read.failure };
+        }
+        this.fields = CORE_FIELDS;
+        return this.readFields(CORE_FIELDS);
     }
-    catch (error) {
-        if (error instanceof NetworkFailure)
-            return { ok: false, failure: classifyNetworkFailure(error) };
-        throw error;
+    /** Reads the number, retrying transient failures (a read changes nothing, so retries are safe). */
+    async readWithRetries(maxAttempts, env) {
+        const outcome = await withRetries({
+            what: 'Read',
+            maxAttempts,
+            attempt: async () => {
+                const read = await this.read();
+                return read.ok ? { ok: true, value: read } : read;
+            }
+        }, env);
+        return outcome.ok ? outcome.value : { ok: false, failure: outcome.failure };
     }
-    const state = exchange.status === 200 ? parsePhoneNumber(exchange.body) : undefined;
-    if (state)
-        return { ok: true, state, exchange };
-    return { ok: false, failure: classifyResponse(exchange), body: exchange.body };
+    async readFields(fields) {
+        let exchange;
+        try {
+            exchange = await this.graph.get(this.phoneNumberId, { fields: fields.join(',') });
+        }
+        catch (error) {
+            if (error instanceof NetworkFailure)
+                return { ok: false, failure: classifyNetworkFailure(error) };
+            throw error;
+        }
+        const state = exchange.status === 200 ? parsePhoneNumber(exchange.body) : undefined;
+        if (state)
+            return { ok: true, state, exchange };
+        return { ok: false, failure: classifyResponse(exchange), body: exchange.body };
+    }
 }
 function rejectsAField(read) {
     const error = read.body === undefined ? undefined : parseGraphError(read.body);
@@ -32368,6 +32392,7 @@ function parsePhoneNumber(body) {
     const str = (key) => typeof record[key] === 'string' ? record[key] : undefined;
     const throughput = record.throughput;
     const state = {
+        id: str('id'),
         displayPhoneNumber: str('display_phone_number'),
         verifiedName: str('verified_name'),
         platformType: str('platform_type'),
@@ -32379,19 +32404,6 @@ function parsePhoneNumber(body) {
         throughputLevel: typeof throughput?.level === 'string' ? throughput.level : undefined
     };
     return Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined));
-}
-/** Reads the number, retrying transient failures (a read changes nothing, so retries are safe). */
-async function readPhoneNumberWithRetries(graph, phoneNumberId, maxAttempts, timing, sleep, log) {
-    for (let attempt = 1;; attempt++) {
-        const read = await readPhoneNumber(graph, phoneNumberId);
-        if (read.ok)
-            return read;
-        const decision = decideRetry({ ...read.failure, uncertain: false }, attempt, maxAttempts, timing);
-        if (!decision.retry)
-            return read;
-        log.info(`Read attempt ${attempt + 1} of ${maxAttempts} in ${(decision.delayMs / 1000).toFixed(1)} s (${decision.reason}).`);
-        await sleep(decision.delayMs);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/redact.ts
@@ -32483,7 +32495,35 @@ function urlEncode(value) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/settle.ts
+/** The longest pause between two reads while settling: the outcome is known this soon after. */
+const MAX_SETTLE_READ_INTERVAL_MS = 3000;
+const MIN_SETTLE_READ_INTERVAL_MS = 500;
+/** Reads often enough to notice the change quickly, without hammering Graph in a long window. */
+function settleReadInterval(windowMs) {
+    return Math.min(MAX_SETTLE_READ_INTERVAL_MS, Math.max(MIN_SETTLE_READ_INTERVAL_MS, windowMs / 10));
+}
+/**
+ * Settles a call that may have been carried out: reads the state until it proves the call
+ * happened, or until `windowMs` have passed since the call was sent. A slow backend behind a
+ * gateway can still be working when the gateway gives up, so only a read made after the window
+ * may prove that the call did not happen; a read that proves nothing never permits a retry.
+ */
+async function settleByReading(probe, sentAt, windowMs, env) {
+    const interval = settleReadInterval(windowMs);
+    for (;;) {
+        const read = await probe();
+        if (read.proved === 'happened')
+            return read;
+        const remaining = sentAt + windowMs - env.now();
+        if (remaining <= 0)
+            return read;
+        await env.sleep(Math.min(interval, remaining));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/registration.ts
+
 
 
 
@@ -32514,66 +32554,77 @@ function isSuccess(exchange) {
     }
 }
 /**
- * Calls register at most 1 + retries times, and again only after a transient failure. After an
- * attempt whose outcome is uncertain, the number is read: registered now means it went through.
+ * Calls register at most 1 + retries times, and again only after a failure that a retry can
+ * help. An attempt whose outcome is uncertain is settled by reading the number: registered means
+ * it went through; a retry goes out only once a read after the settle window shows it did not.
  */
 async function registerWithRetries(context) {
-    const { graph, settings, timing, sleep, log } = context;
-    const maxAttempts = 1 + settings.retries;
+    const { graph, numbers, settings, env } = context;
     const body = registerBody(settings);
-    for (let attempt = 1;; attempt++) {
-        let exchange;
-        let failure;
-        try {
-            exchange = await graph.register(settings.phoneNumberId, body);
-            if (isSuccess(exchange))
-                return { ok: true, attempts: attempt, exchange };
-            failure = classifyResponse(exchange);
-        }
-        catch (error) {
-            if (!(error instanceof NetworkFailure))
-                throw error;
-            failure = classifyNetworkFailure(error);
-        }
-        log.debug(`Register attempt ${attempt} failed: transient=${failure.transient}, uncertain=${failure.uncertain}, never-retry=${failure.neverRetry}.`);
-        let observedState;
-        if (failure.uncertain) {
-            log.info('The outcome of the register call is uncertain: reading the number before deciding.');
-            const read = await readPhoneNumber(graph, settings.phoneNumberId);
-            if (!read.ok) {
-                return {
-                    ok: false,
-                    attempts: attempt,
-                    failure,
-                    ...(exchange && { exchange }),
-                    readFailure: read.failure,
-                    reason: 'the outcome is uncertain and the number could not be read to settle it'
-                };
+    let lastExchange;
+    let observedState;
+    const outcome = await withRetries({
+        what: 'Register',
+        maxAttempts: 1 + settings.retries,
+        attempt: async () => {
+            lastExchange = undefined;
+            try {
+                const exchange = await graph.post(`${settings.phoneNumberId}/register`, body);
+                lastExchange = exchange;
+                if (isSuccess(exchange))
+                    return { ok: true, value: { exchange } };
+                return { ok: false, failure: classifyResponse(exchange) };
             }
-            observedState = read.state;
-            if (isRegistered(read.state) && !context.registeredBefore) {
-                log.info('The number is now on CLOUD_API and CONNECTED: the register call went through.');
-                return { ok: true, attempts: attempt, confirmedState: read.state };
+            catch (error) {
+                if (!(error instanceof NetworkFailure))
+                    throw error;
+                return { ok: false, failure: classifyNetworkFailure(error) };
             }
-            log.debug(context.registeredBefore
-                ? 'The number was registered before the call, so its state cannot confirm this call.'
-                : 'The number is not registered: the register call did not go through.');
+        },
+        settle: async (_failure, sentAt) => {
+            env.log(`The outcome of the register call is uncertain: reading the number until it shows registered, for up to ${settings.settleMs / 1000} s from the call.`);
+            const settled = await settleByReading(async () => {
+                const read = await numbers.read();
+                if (!read.ok) {
+                    return { proved: 'nothing', why: `the number could not be read: ${read.failure.message}` };
+                }
+                observedState = read.state;
+                return proveRegistered(read.state, settings.phoneNumberId, context.registeredBefore);
+            }, sentAt, settings.settleMs, env);
+            if (settled.proved === 'happened') {
+                env.log('The number is now on CLOUD_API and CONNECTED: the register call went through.');
+                return { proved: 'happened', value: { confirmedState: settled.value } };
+            }
+            return settled;
         }
-        const decision = decideRetry(failure, attempt, maxAttempts, timing);
-        log.debug(`Retry decision after attempt ${attempt}: ${decision.reason}.`);
-        if (!decision.retry) {
-            return {
-                ok: false,
-                attempts: attempt,
-                failure,
-                ...(exchange && { exchange }),
-                ...(observedState && { observedState }),
-                reason: decision.reason
-            };
-        }
-        log.info(`Register attempt ${attempt + 1} of ${maxAttempts} in ${(decision.delayMs / 1000).toFixed(1)} s: ${failure.kind === 'graph' ? `code ${failure.code ?? '?'}` : failure.httpStatus !== undefined ? `HTTP ${failure.httpStatus}` : 'network failure'} (${decision.reason}).`);
-        await sleep(decision.delayMs);
+    }, env);
+    if (outcome.ok)
+        return { ok: true, attempts: outcome.attempts, ...outcome.value };
+    return {
+        ok: false,
+        attempts: outcome.attempts,
+        failure: outcome.failure,
+        ...(lastExchange && { exchange: lastExchange }),
+        ...(observedState && { observedState }),
+        uncertain: outcome.uncertain,
+        reason: outcome.reason
+    };
+}
+/** What one read proves about a register call that may have gone through. */
+function proveRegistered(state, phoneNumberId, registeredBefore) {
+    if (state.id !== undefined && state.id !== phoneNumberId) {
+        return { proved: 'nothing', why: 'the read answered for another id' };
     }
+    if (state.platformType === undefined || state.status === undefined) {
+        return { proved: 'nothing', why: 'the read did not say the platform and status' };
+    }
+    if (registeredBefore) {
+        return {
+            proved: 'nothing',
+            why: 'the number was registered before the call, so its state cannot confirm this call'
+        };
+    }
+    return isRegistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' };
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
@@ -32609,14 +32660,16 @@ const SERVER_TEXT_OUTPUTS = new Set([
 /** The action's outputs; every value that came from the server is redacted and capped. */
 function outputsOf(report, redactor) {
     const latest = { ...report.before, ...report.after };
+    // After a call whose outcome is unknown, the state read before it may no longer be current.
+    const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before);
     const fields = {
-        success: String(report.result !== 'failed'),
+        success: String(report.result !== 'failed' && report.result !== 'uncertain'),
         result: report.result,
         'phone-number-id': report.phoneNumberId,
         'display-phone-number': latest.displayPhoneNumber,
         'verified-name': latest.verifiedName,
-        'platform-type': latest.platformType,
-        'phone-number-status': latest.status,
+        'platform-type': current?.platformType,
+        'phone-number-status': current?.status,
         attempts: report.attempts,
         'http-status': report.httpStatus,
         'error-code': report.failure?.code,
@@ -32653,7 +32706,8 @@ const RESULT_LABELS = {
     registered: '✅ registered',
     'already-registered': '✅ already registered (no register call)',
     'dry-run': '🧪 dry run (no register call)',
-    failed: '❌ failed'
+    failed: '❌ failed',
+    uncertain: '⚠️ uncertain: the register call may have gone through; check before running again'
 };
 /**
  * Writes the job summary. Everything that came from the server or the inputs is redacted and
@@ -32719,6 +32773,7 @@ function escapeHtml(text) {
 
 
 
+
 /** The action: settings → pre-flight read → register → post-check → outputs and summary. */
 async function run(options = {}) {
     const now = options.now ?? Date.now;
@@ -32735,24 +32790,64 @@ async function run(options = {}) {
         warnings.forEach(warn);
         report.phoneNumberId = settings.phoneNumberId;
         graph = new GraphClient({
-            ...settings,
+            baseUrl: settings.graphApiUrl,
+            apiVersion: settings.apiVersion,
+            accessToken: settings.accessToken,
+            timeoutMs: settings.timeoutMs,
+            userAgent: USER_AGENT,
             onVersionWarning: text => warn(`Graph API version warning: ${text}`)
         });
         const context = {
             settings,
             graph,
-            report,
+            numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
             redactor,
             warn,
-            timing: options.timing ?? DEFAULT_TIMING,
-            sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)))
+            env: {
+                timing: options.timing ?? DEFAULT_TIMING,
+                sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
+                now,
+                log: message => info(message)
+            }
         };
         logPlan(settings);
-        const proceed = settings.preflight || settings.dryRun ? await preflight(context) : true;
-        const registered = proceed && (await register(context));
+        if (settings.preflight || settings.dryRun) {
+            const checked = await preflight(context);
+            report.before = checked.before;
+            switch (checked.kind) {
+                case 'failed':
+                    report.failure = checked.failure;
+                    report.httpStatus = checked.failure?.httpStatus;
+                    report.fbtraceId = checked.failure?.fbtraceId;
+                    return fail(report, checked.message);
+                case 'already-registered':
+                    info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
+                    report.result = 'already-registered';
+                    return;
+                case 'dry-run':
+                    report.result = 'dry-run';
+                    report.plannedRequest = checked.plannedRequest;
+                    info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
+                    return;
+                case 'register':
+                    break;
+            }
+        }
+        const registered = await register(context, report.before);
+        applyRegistration(report, registered);
+        if (!registered.ok) {
+            fail(report, registerFailureMessage(registered));
+            if (registered.uncertain)
+                report.result = 'uncertain';
+            return;
+        }
+        info(`Registered after ${plural(registered.attempts, 'register call')}.`);
         // An uncertain call settled by a read has already shown the new state.
-        if (registered && settings.preflight && report.after === undefined)
-            await postCheck(context);
+        if (settings.preflight && report.after === undefined) {
+            const after = await postCheck(context);
+            if (after)
+                report.after = after;
+        }
     }
     catch (error) {
         if (error instanceof InputError) {
@@ -32769,95 +32864,95 @@ async function run(options = {}) {
         await finish(report, redactor);
     }
 }
-/** Reads the number before registering; returns whether to go on and register. */
+/** Reads the number before registering and decides whether to register. */
 async function preflight(context) {
-    const { settings, report, graph, timing, sleep } = context;
-    const maxAttempts = 1 + settings.retries;
-    const read = await readPhoneNumberWithRetries(graph, settings.phoneNumberId, maxAttempts, timing, sleep, core_namespaceObject);
+    const { settings, numbers, env } = context;
+    const read = await numbers.readWithRetries(1 + settings.retries, env);
     if (!read.ok) {
-        const what = 'Pre-flight read of the number failed (no register call was made)';
-        fail(report, describeFailure(what, read.failure));
-        report.failure = read.failure;
-        report.httpStatus = read.failure.httpStatus;
-        report.fbtraceId = read.failure.fbtraceId;
-        return false;
+        return {
+            kind: 'failed',
+            failure: read.failure,
+            message: describeFailure('Pre-flight read of the number failed (no register call was made)', read.failure)
+        };
     }
-    const state = read.state;
-    report.before = state;
-    logState(context, 'Before', state);
-    if (state.isOnBizApp === true) {
-        fail(report, 'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.');
-        return false;
+    const before = read.state;
+    logState(context, 'Before', before);
+    if (before.isOnBizApp === true) {
+        return {
+            kind: 'failed',
+            before,
+            message: 'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
+        };
     }
-    const skip = isRegistered(state) && settings.skipIfRegistered;
-    if (skip && !settings.dryRun) {
-        info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
-        report.result = 'already-registered';
-        return false;
-    }
-    if (state.nameStatus === 'PENDING_REVIEW') {
+    const skip = isRegistered(before) && settings.skipIfRegistered;
+    if (skip && !settings.dryRun)
+        return { kind: 'already-registered', before };
+    if (before.nameStatus === 'PENDING_REVIEW') {
         context.warn('The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).');
     }
     if (settings.dryRun) {
-        report.result = 'dry-run';
-        report.plannedRequest = skip
-            ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
-            : plannedRequest(settings);
-        info(`Dry run: no register call. A real run would send: ${report.plannedRequest}`);
-        return false;
+        return {
+            kind: 'dry-run',
+            before,
+            plannedRequest: skip
+                ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
+                : plannedRequest(settings)
+        };
     }
-    return true;
+    return { kind: 'register', before };
 }
-/** Registers with retries; returns whether the number is now registered. */
-async function register(context) {
-    const { report } = context;
-    const outcome = await registerWithRetries({
-        ...context,
-        log: core_namespaceObject,
-        registeredBefore: isRegistered(report.before)
+/** Registers with retries, settling uncertain attempts by reading the number. */
+function register(context, before) {
+    return registerWithRetries({
+        graph: context.graph,
+        numbers: context.numbers,
+        settings: context.settings,
+        env: context.env,
+        registeredBefore: isRegistered(before)
     });
+}
+/** Reads the number once more to report its new state; a failure here only warns. */
+async function postCheck(context) {
+    const after = await context.numbers.read();
+    if (!after.ok) {
+        context.warn(describeFailure('Registered, but reading the number afterwards failed', after.failure));
+        return undefined;
+    }
+    logState(context, 'After', after.state);
+    if (after.state.platformType !== 'CLOUD_API') {
+        context.warn(`Registered, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`);
+    }
+    return after.state;
+}
+/** Writes what the register step found into the report. */
+function applyRegistration(report, outcome) {
     report.attempts = outcome.attempts;
     if (outcome.exchange) {
         report.httpStatus = outcome.exchange.status;
         report.response = outcome.exchange.body;
         report.fbtraceId = firstHeader(outcome.exchange.headers['x-fb-trace-id']);
     }
-    if (!outcome.ok) {
-        report.failure = outcome.failure;
-        report.fbtraceId = outcome.failure.fbtraceId ?? report.fbtraceId;
-        if (outcome.observedState)
-            report.after = outcome.observedState;
-        fail(report, registerFailureMessage(outcome));
-        return false;
-    }
-    report.result = 'registered';
-    const calls = `${outcome.attempts} register call${outcome.attempts === 1 ? '' : 's'}`;
-    info(`Registered after ${calls}.`);
-    if (outcome.confirmedState)
-        report.after = outcome.confirmedState;
-    return true;
-}
-/** Reads the number once more to report its new state; a failure here only warns. */
-async function postCheck(context) {
-    const { settings, report, graph } = context;
-    const after = await readPhoneNumber(graph, settings.phoneNumberId);
-    if (!after.ok) {
-        context.warn(describeFailure('Registered, but reading the number afterwards failed', after.failure));
+    if (outcome.ok) {
+        report.result = 'registered';
+        if (outcome.confirmedState)
+            report.after = outcome.confirmedState;
         return;
     }
-    report.after = after.state;
-    logState(context, 'After', after.state);
-    if (after.state.platformType !== 'CLOUD_API') {
-        context.warn(`Registered, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`);
-    }
+    report.failure = outcome.failure;
+    report.fbtraceId = outcome.failure.fbtraceId ?? report.fbtraceId;
+    if (outcome.observedState)
+        report.after = outcome.observedState;
+}
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 function registerFailureMessage(outcome) {
-    const { failure, attempts } = outcome;
-    const calls = `${attempts} register call${attempts === 1 ? '' : 's'} made`;
-    if (outcome.readFailure) {
-        return describeFailure('The outcome of the register call is uncertain', failure, `Reading the number to settle it failed too: ${outcome.readFailure.message}\nCheck the number's platform and status in WhatsApp Manager before running again (${calls}).`);
+    const { failure } = outcome;
+    const calls = `${plural(outcome.attempts, 'register call')} made`;
+    if (outcome.uncertain) {
+        return describeFailure('The outcome of the register call is uncertain', failure, `The call may still have gone through, and nothing settled it: ${outcome.reason}.\nBefore running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true): a run on a number that is already registered only spends one of its 10 register calls per 72 hours (${calls}).`);
     }
-    if (failure.uncertain && outcome.observedState) {
+    if (failure.next === 'settle' && outcome.observedState) {
         const state = outcome.observedState;
         return describeFailure('Register failed with an uncertain outcome', failure, `The number then showed platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}; not retried: ${outcome.reason} (${calls}).`);
     }
@@ -32891,7 +32986,7 @@ function actionInputs(redactor) {
     return {
         getInput: name => getInput(name),
         registerSecret: value => {
-            setSecret(value);
+            core_setSecret(value);
             redactor.add(value);
         },
         workspace: process.env.GITHUB_WORKSPACE || process.cwd()
@@ -32907,7 +33002,7 @@ async function finish(report, redactor) {
         const reason = error instanceof Error ? error.message : String(error);
         fail(report, `Could not write the outputs: ${reason}\n${report.errorMessage ?? ''}`);
     }
-    if (report.result === 'failed') {
+    if (report.result === 'failed' || report.result === 'uncertain') {
         const message = report.errorMessage ?? 'Registration failed.';
         const fragments = !ownText(report, 'error-message');
         setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments }));

@@ -22,7 +22,7 @@ const INPUT_GROUPS: [string, string[]][] = [
   ['The request', ['data-localization-region', 'api-version', 'graph-api-url']],
   [
     'Safety and behaviour',
-    ['timeout-seconds', 'retries', 'preflight', 'skip-if-registered', 'dry-run']
+    ['timeout-seconds', 'retries', 'settle-seconds', 'preflight', 'skip-if-registered', 'dry-run']
   ]
 ]
 
@@ -30,7 +30,8 @@ const RETRY_LABELS: Record<RetryPolicy, string> = {
   never: 'never',
   no: 'no (unless Meta marks it transient)',
   backoff: 'yes, with backoff',
-  'read-then-backoff': 'yes, after reading the number'
+  'read-then-backoff': 'yes, after reading the number until it settles',
+  'retry-after-only': 'only when the server sends Retry-After'
 }
 
 export function parseActionMetadata(text: string): ActionMetadata {

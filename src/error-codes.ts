@@ -9,9 +9,10 @@
  *   marks it `is_transient`;
  * - `no`: not retried unless Meta marks it `is_transient`;
  * - `backoff`: retried after a pause;
- * - `read-then-backoff`: the call may have gone through: read the number first, then retry.
+ * - `read-then-backoff`: the call may have gone through: read the number first, then retry;
+ * - `retry-after-only`: retried only when the server says when (`Retry-After` within the cap).
  */
-export type RetryPolicy = 'never' | 'no' | 'backoff' | 'read-then-backoff'
+export type RetryPolicy = 'never' | 'no' | 'backoff' | 'read-then-backoff' | 'retry-after-only'
 
 export interface KnownError {
   /** The codes as people write them: `133005`, `100 (subcode 33)`. */
@@ -25,6 +26,9 @@ export interface KnownError {
   action: string
   retry: RetryPolicy
 }
+
+/** Codes from here up are WhatsApp's own; below are Graph's generic ones. */
+const WHATSAPP_CODES_FROM = 1000
 
 const PERMISSION_CODES = [0, 10, ...Array.from({ length: 100 }, (_, i) => 200 + i)]
 
@@ -68,6 +72,36 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
     codes: [100],
     meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
     action: "Fix the input that Meta's message names.",
+    retry: 'never'
+  },
+  {
+    label: '803',
+    codes: [803],
+    meaning: 'Some of the aliases requested do not exist: the ID is wrong.',
+    action:
+      "Check phone-number-id: it is the number's ID from WhatsApp Manager, not the phone number itself.",
+    retry: 'never'
+  },
+  {
+    label: '33',
+    codes: [33],
+    meaning: 'The object does not exist or does not support this action.',
+    action: "Check the ID and that the token's system user has the asset assigned.",
+    retry: 'never'
+  },
+  {
+    label: '3',
+    codes: [3],
+    meaning: 'The app lacks the capability for this call.',
+    action:
+      'Add the WhatsApp product to the app and grant whatsapp_business_management to its token.',
+    retry: 'never'
+  },
+  {
+    label: '368',
+    codes: [368],
+    meaning: 'Temporarily blocked for a policy violation.',
+    action: 'See Business Support Home for the restriction; retrying does not lift it.',
     retry: 'never'
   },
   {
@@ -188,15 +222,15 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
     label: '2494100',
     codes: [2494100],
     meaning: 'The number is in maintenance mode.',
-    action: 'Run again in a few minutes.',
-    retry: 'backoff'
+    action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
+    retry: 'retry-after-only'
   },
   {
     label: '131057',
     codes: [131057],
     meaning: 'The account is in maintenance mode.',
-    action: 'Run again later.',
-    retry: 'backoff'
+    action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
+    retry: 'retry-after-only'
   },
   {
     label: '131045',
@@ -216,9 +250,11 @@ export function lookupKnownError(
   subcode: number | undefined,
   message = ''
 ): KnownError | undefined {
-  // Meta nests a specific code as the subcode of the generic 100; under any other code a subcode
-  // only refines that code (code 4 stays a rate limit whatever its subcode).
-  const nestsCodes = code === 100 || code === undefined
+  // Meta nests a WhatsApp code (133005, 2388001: all above 1000) as the subcode of the generic 100;
+  // a generic Graph code in that place (1, 2, 4, 10, 200) only refines the 100 and is not read as
+  // itself, nor is any subcode under another code (4 stays a rate limit whatever its subcode).
+  const nestsCodes =
+    (code === 100 || code === undefined) && subcode !== undefined && subcode >= WHATSAPP_CODES_FROM
   const plain = (entry: KnownError): boolean =>
     entry.subcode === undefined && entry.messageIncludes === undefined
   return (

@@ -1,5 +1,14 @@
-import { lookupKnownError } from './error-codes.js'
+import { lookupKnownError, type KnownError } from './error-codes.js'
 import { PROXY_TUNNEL_FAILED, type HttpExchange, type NetworkFailure } from './graph.js'
+
+/**
+ * What a failed call allows:
+ * - `retry`: nothing happened that a retry could repeat; try again after a wait;
+ * - `settle`: the call may have been carried out: read the state until it settles, and retry only
+ *   once a read shows that it did not happen;
+ * - `stop`: a retry cannot help (and, for register or deregister, spends a scarce call).
+ */
+export type Next = 'retry' | 'settle' | 'stop'
 
 /** A failed request, classified: what happened, whether to retry, and what a person should do. */
 export interface Failure {
@@ -14,12 +23,8 @@ export interface Failure {
   userMessage?: string
   details?: string
   fbtraceId?: string
-  /** Retrying may help. */
-  transient: boolean
-  /** The request may have been carried out although no success came back: read the number before acting. */
-  uncertain: boolean
-  /** Never retried whatever else is said, because a retry costs a scarce register call and cannot help. */
-  neverRetry: boolean
+  /** What the failure allows next; the one place a retry is decided from. */
+  next: Next
   /** The server's `Retry-After`, when it is a usable number of milliseconds. */
   retryAfterMs?: number
   /** What the person running the action should do. */
@@ -58,7 +63,7 @@ export function classifyResponse(exchange: HttpExchange, now: number = Date.now(
   const graphError = parseGraphError(exchange.body)
   if (graphError) {
     return {
-      ...classifyGraphError(graphError, exchange.status),
+      ...classifyGraphError(graphError, exchange.status, retryAfterMs),
       ...(retryAfterMs !== undefined && { retryAfterMs }),
       ...(text(graphError.fbtrace_id) === undefined &&
         traceHeader !== undefined && { fbtraceId: traceHeader })
@@ -77,9 +82,7 @@ export function classifyResponse(exchange: HttpExchange, now: number = Date.now(
     return {
       ...base,
       message: `HTTP ${status}: a redirect${location ? ` to ${location}` : ''}, not followed (the token goes to graph-api-url only).`,
-      transient: false,
-      uncertain: false,
-      neverRetry: true,
+      next: 'stop',
       hint: 'Check graph-api-url: it must point at the Graph API itself.'
     }
   }
@@ -87,9 +90,7 @@ export function classifyResponse(exchange: HttpExchange, now: number = Date.now(
     return {
       ...base,
       message: `HTTP ${status} without a Graph error (${bodyNote}), probably from a proxy or load balancer.`,
-      transient: true,
-      uncertain: true,
-      neverRetry: false,
+      next: 'settle',
       hint: 'A temporary problem between the runner and Meta; run again later.'
     }
   }
@@ -97,9 +98,7 @@ export function classifyResponse(exchange: HttpExchange, now: number = Date.now(
     return {
       ...base,
       message: `HTTP 429 without a Graph error (${bodyNote}).`,
-      transient: false,
-      uncertain: false,
-      neverRetry: true,
+      next: 'stop',
       hint: 'Rate limited: wait before running again.'
     }
   }
@@ -107,32 +106,28 @@ export function classifyResponse(exchange: HttpExchange, now: number = Date.now(
     return {
       ...base,
       message: `HTTP ${status} but not a success (${bodyNote}).`,
-      transient: false,
-      uncertain: true,
-      neverRetry: false,
+      next: 'settle',
       hint: "The answer was not Meta's; check graph-api-url and any proxy, and the number's state in WhatsApp Manager."
     }
   }
   return {
     ...base,
     message: `HTTP ${status} without a Graph error (${bodyNote}).`,
-    transient: false,
-    uncertain: false,
-    neverRetry: false,
+    next: 'stop',
     hint: 'Check graph-api-url and any proxy between the runner and Meta.'
   }
 }
 
-function classifyGraphError(error: GraphErrorBody, status: number): Failure {
+function classifyGraphError(
+  error: GraphErrorBody,
+  status: number,
+  retryAfterMs: number | undefined
+): Failure {
   const code = whole(error.code)
   const subcode = whole(error.error_subcode)
   const metaMessage = text(error.message) ?? 'no message'
   const known = lookupKnownError(code, subcode, metaMessage)
-  const markedTransient = error.is_transient === true
-  const neverRetry = known?.retry === 'never'
-  const transient =
-    !neverRetry &&
-    (known?.retry === 'backoff' || known?.retry === 'read-then-backoff' || markedTransient)
+  const next = nextAfterGraphError(known, error.is_transient === true, status, retryAfterMs)
   const userMessage = [text(error.error_user_title), text(error.error_user_msg)]
     .filter(Boolean)
     .join(': ')
@@ -151,10 +146,33 @@ function classifyGraphError(error: GraphErrorBody, status: number): Failure {
     ...(userMessage !== '' && { userMessage }),
     ...(details !== undefined && { details }),
     ...(fbtraceId !== undefined && { fbtraceId }),
-    transient,
-    uncertain: known?.retry === 'read-then-backoff',
-    neverRetry,
+    next,
     ...(known && { hint: known.action })
+  }
+}
+
+function nextAfterGraphError(
+  known: KnownError | undefined,
+  markedTransient: boolean,
+  status: number,
+  retryAfterMs: number | undefined
+): Next {
+  switch (known?.retry) {
+    case 'never':
+      return 'stop'
+    case 'backoff':
+      return 'retry'
+    case 'read-then-backoff':
+      return 'settle'
+    // Maintenance lasts minutes: a retry within seconds only spends a call, unless Meta says when.
+    case 'retry-after-only':
+      return retryAfterMs === undefined ? 'stop' : 'retry'
+    case 'no':
+      return markedTransient ? 'retry' : 'stop'
+    case undefined:
+      // An error we do not know on a 5xx may come from a backend that carried the call out.
+      if (status >= 500) return 'settle'
+      return markedTransient ? 'retry' : 'stop'
   }
 }
 
@@ -175,9 +193,7 @@ export function classifyNetworkFailure(failure: NetworkFailure): Failure {
     return {
       kind: 'network',
       message: `TLS failed before the request was sent: ${failure.reason}.`,
-      transient: false,
-      uncertain: false,
-      neverRetry: true,
+      next: 'stop',
       hint: 'Check graph-api-url and any TLS-intercepting proxy (NODE_EXTRA_CA_CERTS).'
     }
   }
@@ -185,9 +201,7 @@ export function classifyNetworkFailure(failure: NetworkFailure): Failure {
     return {
       kind: 'network',
       message: `Could not connect (${failure.reason}); the request was not sent.`,
-      transient: true,
-      uncertain: false,
-      neverRetry: false,
+      next: 'retry',
       hint: "Check graph-api-url, the proxy settings and the runner's network."
     }
   }
@@ -196,9 +210,7 @@ export function classifyNetworkFailure(failure: NetworkFailure): Failure {
     message: failure.timedOut
       ? `No complete response within ${failure.reason}.`
       : `The connection failed after the request may have been sent (${failure.reason}).`,
-    transient: true,
-    uncertain: true,
-    neverRetry: false,
+    next: 'settle',
     hint: failure.timedOut
       ? 'Register can take 15 s; keep timeout-seconds at 30 or more.'
       : "Check the runner's network and any proxy."

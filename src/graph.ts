@@ -1,8 +1,11 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders
+} from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { HttpClient } from '@actions/http-client'
-import type { RequestHandler } from '@actions/http-client/lib/interfaces'
-import { USER_AGENT } from './constants.js'
-import type { DataLocalizationRegion } from './inputs.js'
 
 /** Enough for any Graph answer; a larger body is cut (and its echo capped again when shown). */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -13,14 +16,6 @@ export interface HttpExchange {
   headers: IncomingHttpHeaders
   body: string
   bodyTruncated: boolean
-}
-
-/** The documented register body; `backup` only for a migration. */
-export interface RegisterBody {
-  messaging_product: 'whatsapp'
-  pin: string
-  backup?: { data: string; password: string }
-  data_localization_region?: DataLocalizationRegion
 }
 
 /** A request that got no complete response. Its message never holds request data. */
@@ -40,42 +35,41 @@ export class NetworkFailure extends Error {
   }
 }
 
+/** What the client needs, and nothing else: request bodies are built by the steps. */
 export interface GraphClientOptions {
-  graphApiUrl: string
+  /** Graph API base URL without a trailing slash. */
+  baseUrl: string
   apiVersion: string
   accessToken: string
+  /** One deadline for each whole exchange (connection, headers and body). */
   timeoutMs: number
+  userAgent: string
   /** Called once per distinct `X-Ad-Api-Version-Warning` header. */
   onVersionWarning?: (warning: string) => void
 }
 
 /**
- * The two Graph calls the action makes. Each request has one deadline for the whole exchange
- * (headers and body); nothing here retries, and redirects are not followed so that the token only
- * ever goes to the configured host.
+ * The Graph API over one HttpClient (for its proxy and TLS settings). Each request has one deadline
+ * for the whole exchange and is destroyed when it passes, so nothing outlives the run; nothing here
+ * retries, and redirects are not followed so that the token only ever goes to the configured host.
  */
 export class GraphClient {
   private readonly http: HttpClient
   private readonly seenVersionWarnings = new Set<string>()
 
   constructor(private readonly options: GraphClientOptions) {
-    this.http = new HttpClient(USER_AGENT, [exactUserAgent], {
-      allowRedirects: false,
-      allowRetries: false,
-      socketTimeout: options.timeoutMs,
-      keepAlive: false
-    })
+    this.http = new HttpClient(options.userAgent, [], { keepAlive: false })
   }
 
-  /** `GET /{version}/{id}?fields=…` */
-  readPhoneNumber(phoneNumberId: string, fields: readonly string[]): Promise<HttpExchange> {
-    const query = new URLSearchParams({ fields: fields.join(',') })
-    return this.send('GET', `${this.base(phoneNumberId)}?${query.toString()}`)
+  /** `GET /{version}/{path}?{query}` */
+  get(path: string, query?: Record<string, string>): Promise<HttpExchange> {
+    const search = query ? `?${new URLSearchParams(query).toString()}` : ''
+    return this.send('GET', `${this.url(path)}${search}`)
   }
 
-  /** `POST /{version}/{id}/register` */
-  register(phoneNumberId: string, body: RegisterBody): Promise<HttpExchange> {
-    return this.send('POST', `${this.base(phoneNumberId)}/register`, JSON.stringify(body))
+  /** `POST /{version}/{path}` with a JSON body, or none. */
+  post(path: string, body?: unknown): Promise<HttpExchange> {
+    return this.send('POST', this.url(path), body === undefined ? undefined : JSON.stringify(body))
   }
 
   /** Closes the client's sockets. */
@@ -83,41 +77,52 @@ export class GraphClient {
     this.http.dispose()
   }
 
-  private base(phoneNumberId: string): string {
-    return `${this.options.graphApiUrl}/${this.options.apiVersion}/${phoneNumberId}`
+  private url(path: string): string {
+    return `${this.options.baseUrl}/${this.options.apiVersion}/${path}`
   }
 
   private async send(method: 'GET' | 'POST', url: string, body?: string): Promise<HttpExchange> {
-    const headers = {
+    const target = new URL(url)
+    const headers: OutgoingHttpHeaders = {
       authorization: `Bearer ${this.options.accessToken}`,
       accept: 'application/json',
-      ...(body !== undefined && { 'content-type': 'application/json' })
+      // Exactly `name/x.y.z`, as Meta's contract wants (http-client would append GitHub's id).
+      'user-agent': this.options.userAgent,
+      ...(body !== undefined && {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body)
+      })
     }
-    const timeoutMs = this.options.timeoutMs
-    let timer: NodeJS.Timeout | undefined
-    let onDeadline = (): void => {}
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        onDeadline()
-        reject(new NetworkFailure(`${timeoutMs / 1000} s`, undefined, true, false))
-      }, timeoutMs)
-    })
+    const { timeoutMs } = this.options
+    const deadline = new AbortController()
+    const timer = setTimeout(() => deadline.abort(), timeoutMs)
     try {
-      const response = await Promise.race([
-        this.http.request(method, url, body ?? null, headers),
-        deadline
-      ])
-      onDeadline = () => response.message.destroy()
-      const read = await Promise.race([readBody(response.message), deadline])
-      const exchange = {
-        status: response.message.statusCode ?? 0,
-        headers: response.message.headers,
-        ...read
-      }
+      const message = await new Promise<IncomingMessage>((resolve, reject) => {
+        const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
+          {
+            // URL keeps the brackets of an IPv6 literal; the socket layer wants the bare address.
+            host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
+            port: target.port,
+            path: `${target.pathname}${target.search}`,
+            method,
+            headers,
+            agent: this.http.getAgent(url),
+            signal: deadline.signal
+          },
+          resolve
+        )
+        request.on('error', reject)
+        request.end(body)
+      })
+      const read = await readBody(message)
+      const exchange = { status: message.statusCode ?? 0, headers: message.headers, ...read }
       this.noteVersionWarning(exchange.headers)
       return exchange
     } catch (error) {
-      throw toNetworkFailure(error, timeoutMs)
+      if (deadline.signal.aborted) {
+        throw new NetworkFailure(`${timeoutMs / 1000} s`, undefined, true, false)
+      }
+      throw toNetworkFailure(error)
     } finally {
       clearTimeout(timer)
     }
@@ -131,18 +136,6 @@ export class GraphClient {
       this.options.onVersionWarning?.(text)
     }
   }
-}
-
-/**
- * On GitHub's runners http-client appends ` actions_orchestration_id/…` to the user agent, which
- * breaks the `name/x.y.z` pattern of Meta's contract; Meta has no use for GitHub's id anyway.
- */
-const exactUserAgent: RequestHandler = {
-  prepareRequest: options => {
-    options.headers = { ...options.headers, 'user-agent': USER_AGENT }
-  },
-  canHandleAuthentication: () => false,
-  handleAuthentication: () => Promise.reject(new Error('not an authentication handler'))
 }
 
 function readBody(message: IncomingMessage): Promise<{ body: string; bodyTruncated: boolean }> {
@@ -190,15 +183,11 @@ const TLS_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EP
 export const PROXY_TUNNEL_FAILED = 'EPROXYTUNNEL'
 const TUNNEL_FAILURE = /^tunneling socket could not be established, (.*)$/
 
-function toNetworkFailure(error: unknown, timeoutMs: number): NetworkFailure {
+function toNetworkFailure(error: unknown): NetworkFailure {
   if (error instanceof NetworkFailure) return error
   const code = (error as { code?: unknown }).code
   const errorCode = typeof code === 'string' ? code : undefined
   const message = error instanceof Error ? error.message : ''
-  // http-client's own socket timeout says so in its message; it counts as our deadline.
-  if (message.startsWith('Request timeout')) {
-    return new NetworkFailure(`${timeoutMs / 1000} s`, undefined, true, false)
-  }
   // The tunnel agent reports a refused CONNECT as ECONNRESET; the request never left the proxy.
   const tunnel = TUNNEL_FAILURE.exec(message)
   if (tunnel) {

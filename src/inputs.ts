@@ -3,6 +3,7 @@ import {
   DEFAULT_API_VERSION,
   DEFAULT_GRAPH_API_URL,
   DEFAULT_RETRIES,
+  DEFAULT_SETTLE_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
   RECOMMENDED_MIN_TIMEOUT_SECONDS
 } from './constants.js'
@@ -14,6 +15,7 @@ export const DATA_LOCALIZATION_REGIONS = [
 export type DataLocalizationRegion = (typeof DATA_LOCALIZATION_REGIONS)[number]
 
 export const MAX_RETRIES = 10
+export const MAX_SETTLE_SECONDS = 300
 /** Keeps `timeout-seconds` within what a timer can hold; a day is far beyond any sane request. */
 export const MAX_TIMEOUT_SECONDS = 86_400
 
@@ -37,6 +39,11 @@ export interface Settings {
   timeoutMs: number
   /** Extra register attempts allowed after transient failures. */
   retries: number
+  /**
+   * After an uncertain register call, how long (from when it was sent) to keep reading the number
+   * before a retry may go out: a slow backend can still be registering after a gateway gave up.
+   */
+  settleMs: number
   /** Read the number before and after registering. */
   preflight: boolean
   /** Leave a number that is already on CLOUD_API and CONNECTED alone. */
@@ -151,6 +158,9 @@ export function readSettings(source: InputSource): ParsedInputs {
     MAX_RETRIES,
     problems
   )
+  const settleSeconds = wholeNumber(
+    input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems
+  ) // prettier-ignore
   const preflight = boolean(input('preflight'), 'preflight', true, problems)
   const skipIfRegistered = boolean(
     input('skip-if-registered'),
@@ -177,6 +187,7 @@ export function readSettings(source: InputSource): ParsedInputs {
       graphApiUrl,
       timeoutMs: timeoutSeconds * 1000,
       retries,
+      settleMs: settleSeconds * 1000,
       preflight,
       skipIfRegistered,
       dryRun

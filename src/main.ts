@@ -1,12 +1,9 @@
 import * as core from '@actions/core'
+import { USER_AGENT } from './constants.js'
+import type { Failure } from './errors.js'
 import { GraphClient } from './graph.js'
 import { InputError, readSettings, type InputSource, type Settings } from './inputs.js'
-import {
-  isRegistered,
-  readPhoneNumber,
-  readPhoneNumberWithRetries,
-  type PhoneNumberState
-} from './phone-number.js'
+import { isRegistered, PhoneNumberReader, type PhoneNumberState } from './phone-number.js'
 import { Redactor } from './redact.js'
 import { registerBody, registerWithRetries, type RegistrationOutcome } from './registration.js'
 import {
@@ -17,7 +14,7 @@ import {
   ownText,
   type RunReport
 } from './report.js'
-import { DEFAULT_TIMING, type RetryTiming } from './retry.js'
+import { DEFAULT_TIMING, type RetryEnvironment, type RetryTiming } from './retry.js'
 import { buildSummary } from './summary.js'
 
 /** Time, for tests to replace. */
@@ -29,14 +26,20 @@ export interface RunOptions {
 
 interface Context {
   settings: Settings
+  numbers: PhoneNumberReader
   graph: GraphClient
-  report: RunReport
+  env: RetryEnvironment
   redactor: Redactor
-  timing: RetryTiming
-  sleep: (ms: number) => Promise<void>
   /** Logs a warning and keeps it for the summary. */
   warn: (message: string) => void
 }
+
+/** What the pre-flight read decided. */
+type Preflight =
+  | { kind: 'register'; before: PhoneNumberState }
+  | { kind: 'already-registered'; before: PhoneNumberState }
+  | { kind: 'dry-run'; before: PhoneNumberState; plannedRequest: string }
+  | { kind: 'failed'; message: string; failure?: Failure; before?: PhoneNumberState }
 
 /** The action: settings → pre-flight read → register → post-check → outputs and summary. */
 export async function run(options: RunOptions = {}): Promise<void> {
@@ -54,23 +57,66 @@ export async function run(options: RunOptions = {}): Promise<void> {
     warnings.forEach(warn)
     report.phoneNumberId = settings.phoneNumberId
     graph = new GraphClient({
-      ...settings,
+      baseUrl: settings.graphApiUrl,
+      apiVersion: settings.apiVersion,
+      accessToken: settings.accessToken,
+      timeoutMs: settings.timeoutMs,
+      userAgent: USER_AGENT,
       onVersionWarning: text => warn(`Graph API version warning: ${text}`)
     })
     const context: Context = {
       settings,
       graph,
-      report,
+      numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
       redactor,
       warn,
-      timing: options.timing ?? DEFAULT_TIMING,
-      sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)))
+      env: {
+        timing: options.timing ?? DEFAULT_TIMING,
+        sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
+        now,
+        log: message => core.info(message)
+      }
     }
     logPlan(settings)
-    const proceed = settings.preflight || settings.dryRun ? await preflight(context) : true
-    const registered = proceed && (await register(context))
+
+    if (settings.preflight || settings.dryRun) {
+      const checked = await preflight(context)
+      report.before = checked.before
+      switch (checked.kind) {
+        case 'failed':
+          report.failure = checked.failure
+          report.httpStatus = checked.failure?.httpStatus
+          report.fbtraceId = checked.failure?.fbtraceId
+          return fail(report, checked.message)
+        case 'already-registered':
+          core.info(
+            'The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).'
+          )
+          report.result = 'already-registered'
+          return
+        case 'dry-run':
+          report.result = 'dry-run'
+          report.plannedRequest = checked.plannedRequest
+          core.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`)
+          return
+        case 'register':
+          break
+      }
+    }
+
+    const registered = await register(context, report.before)
+    applyRegistration(report, registered)
+    if (!registered.ok) {
+      fail(report, registerFailureMessage(registered))
+      if (registered.uncertain) report.result = 'uncertain'
+      return
+    }
+    core.info(`Registered after ${plural(registered.attempts, 'register call')}.`)
     // An uncertain call settled by a read has already shown the new state.
-    if (registered && settings.preflight && report.after === undefined) await postCheck(context)
+    if (settings.preflight && report.after === undefined) {
+      const after = await postCheck(context)
+      if (after) report.after = after
+    }
   } catch (error) {
     if (error instanceof InputError) {
       report.inputProblems = error.problems
@@ -85,118 +131,114 @@ export async function run(options: RunOptions = {}): Promise<void> {
   }
 }
 
-/** Reads the number before registering; returns whether to go on and register. */
-async function preflight(context: Context): Promise<boolean> {
-  const { settings, report, graph, timing, sleep } = context
-  const maxAttempts = 1 + settings.retries
-  const read = await readPhoneNumberWithRetries(
-    graph,
-    settings.phoneNumberId,
-    maxAttempts,
-    timing,
-    sleep,
-    core
-  )
+/** Reads the number before registering and decides whether to register. */
+async function preflight(context: Context): Promise<Preflight> {
+  const { settings, numbers, env } = context
+  const read = await numbers.readWithRetries(1 + settings.retries, env)
   if (!read.ok) {
-    const what = 'Pre-flight read of the number failed (no register call was made)'
-    fail(report, describeFailure(what, read.failure))
-    report.failure = read.failure
-    report.httpStatus = read.failure.httpStatus
-    report.fbtraceId = read.failure.fbtraceId
-    return false
+    return {
+      kind: 'failed',
+      failure: read.failure,
+      message: describeFailure(
+        'Pre-flight read of the number failed (no register call was made)',
+        read.failure
+      )
+    }
   }
-  const state = read.state
-  report.before = state
-  logState(context, 'Before', state)
-  if (state.isOnBizApp === true) {
-    fail(
-      report,
-      'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
-    )
-    return false
+  const before = read.state
+  logState(context, 'Before', before)
+  if (before.isOnBizApp === true) {
+    return {
+      kind: 'failed',
+      before,
+      message:
+        'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
+    }
   }
-  const skip = isRegistered(state) && settings.skipIfRegistered
-  if (skip && !settings.dryRun) {
-    core.info(
-      'The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).'
-    )
-    report.result = 'already-registered'
-    return false
-  }
-  if (state.nameStatus === 'PENDING_REVIEW') {
+  const skip = isRegistered(before) && settings.skipIfRegistered
+  if (skip && !settings.dryRun) return { kind: 'already-registered', before }
+  if (before.nameStatus === 'PENDING_REVIEW') {
     context.warn(
       'The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).'
     )
   }
   if (settings.dryRun) {
-    report.result = 'dry-run'
-    report.plannedRequest = skip
-      ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
-      : plannedRequest(settings)
-    core.info(`Dry run: no register call. A real run would send: ${report.plannedRequest}`)
-    return false
+    return {
+      kind: 'dry-run',
+      before,
+      plannedRequest: skip
+        ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
+        : plannedRequest(settings)
+    }
   }
-  return true
+  return { kind: 'register', before }
 }
 
-/** Registers with retries; returns whether the number is now registered. */
-async function register(context: Context): Promise<boolean> {
-  const { report } = context
-  const outcome = await registerWithRetries({
-    ...context,
-    log: core,
-    registeredBefore: isRegistered(report.before)
+/** Registers with retries, settling uncertain attempts by reading the number. */
+function register(
+  context: Context,
+  before: PhoneNumberState | undefined
+): Promise<RegistrationOutcome> {
+  return registerWithRetries({
+    graph: context.graph,
+    numbers: context.numbers,
+    settings: context.settings,
+    env: context.env,
+    registeredBefore: isRegistered(before)
   })
-  report.attempts = outcome.attempts
-  if (outcome.exchange) {
-    report.httpStatus = outcome.exchange.status
-    report.response = outcome.exchange.body
-    report.fbtraceId = firstHeader(outcome.exchange.headers['x-fb-trace-id'])
-  }
-  if (!outcome.ok) {
-    report.failure = outcome.failure
-    report.fbtraceId = outcome.failure.fbtraceId ?? report.fbtraceId
-    if (outcome.observedState) report.after = outcome.observedState
-    fail(report, registerFailureMessage(outcome))
-    return false
-  }
-  report.result = 'registered'
-  const calls = `${outcome.attempts} register call${outcome.attempts === 1 ? '' : 's'}`
-  core.info(`Registered after ${calls}.`)
-  if (outcome.confirmedState) report.after = outcome.confirmedState
-  return true
 }
 
 /** Reads the number once more to report its new state; a failure here only warns. */
-async function postCheck(context: Context): Promise<void> {
-  const { settings, report, graph } = context
-  const after = await readPhoneNumber(graph, settings.phoneNumberId)
+async function postCheck(context: Context): Promise<PhoneNumberState | undefined> {
+  const after = await context.numbers.read()
   if (!after.ok) {
     context.warn(
       describeFailure('Registered, but reading the number afterwards failed', after.failure)
     )
-    return
+    return undefined
   }
-  report.after = after.state
   logState(context, 'After', after.state)
   if (after.state.platformType !== 'CLOUD_API') {
     context.warn(
       `Registered, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`
     )
   }
+  return after.state
+}
+
+/** Writes what the register step found into the report. */
+function applyRegistration(report: RunReport, outcome: RegistrationOutcome): void {
+  report.attempts = outcome.attempts
+  if (outcome.exchange) {
+    report.httpStatus = outcome.exchange.status
+    report.response = outcome.exchange.body
+    report.fbtraceId = firstHeader(outcome.exchange.headers['x-fb-trace-id'])
+  }
+  if (outcome.ok) {
+    report.result = 'registered'
+    if (outcome.confirmedState) report.after = outcome.confirmedState
+    return
+  }
+  report.failure = outcome.failure
+  report.fbtraceId = outcome.failure.fbtraceId ?? report.fbtraceId
+  if (outcome.observedState) report.after = outcome.observedState
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 
 function registerFailureMessage(outcome: Extract<RegistrationOutcome, { ok: false }>): string {
-  const { failure, attempts } = outcome
-  const calls = `${attempts} register call${attempts === 1 ? '' : 's'} made`
-  if (outcome.readFailure) {
+  const { failure } = outcome
+  const calls = `${plural(outcome.attempts, 'register call')} made`
+  if (outcome.uncertain) {
     return describeFailure(
       'The outcome of the register call is uncertain',
       failure,
-      `Reading the number to settle it failed too: ${outcome.readFailure.message}\nCheck the number's platform and status in WhatsApp Manager before running again (${calls}).`
+      `The call may still have gone through, and nothing settled it: ${outcome.reason}.\nBefore running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true): a run on a number that is already registered only spends one of its 10 register calls per 72 hours (${calls}).`
     )
   }
-  if (failure.uncertain && outcome.observedState) {
+  if (failure.next === 'settle' && outcome.observedState) {
     const state = outcome.observedState
     return describeFailure(
       'Register failed with an uncertain outcome',
@@ -258,7 +300,7 @@ async function finish(report: RunReport, redactor: Redactor): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error)
     fail(report, `Could not write the outputs: ${reason}\n${report.errorMessage ?? ''}`)
   }
-  if (report.result === 'failed') {
+  if (report.result === 'failed' || report.result === 'uncertain') {
     const message = report.errorMessage ?? 'Registration failed.'
     const fragments = !ownText(report, 'error-message')
     core.setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments }))

@@ -5,10 +5,12 @@ import {
   type Failure
 } from './errors.js'
 import { NetworkFailure, type GraphClient, type HttpExchange } from './graph.js'
-import { decideRetry, type RetryTiming } from './retry.js'
+import { withRetries, type RetryEnvironment } from './retry.js'
 
 /** The number as Graph describes it; every field may be missing from an answer. */
 export interface PhoneNumberState {
+  /** The id Graph answered for: a read of another id proves nothing about this number. */
+  id?: string
   displayPhoneNumber?: string
   verifiedName?: string
   /** `CLOUD_API`, `ON_PREMISE` or `NOT_APPLICABLE`. */
@@ -45,46 +47,61 @@ export function isRegistered(state: PhoneNumberState | undefined): boolean {
   return state?.platformType === 'CLOUD_API' && state.status === 'CONNECTED'
 }
 
-/** Per client: the fields its Graph version accepts, once it has rejected an extra one. */
-const acceptedFields = new WeakMap<GraphClient, readonly string[]>()
-
 /**
- * Reads the number once. When Graph rejects one of the extra fields as nonexisting, reads again
- * with the core fields only, and keeps to those for the rest of the run.
+ * Reads one number's state for a run. When Graph rejects one of the extra fields as nonexisting,
+ * it reads again with the core fields only, and keeps to those for the rest of the run.
  */
-export async function readPhoneNumber(
-  graph: GraphClient,
-  phoneNumberId: string
-): Promise<ReadOutcome> {
-  const fields = acceptedFields.get(graph) ?? [...CORE_FIELDS, ...EXTRA_FIELDS]
-  const read = await readFields(graph, phoneNumberId, fields)
-  if (read.ok) return read
-  if (fields.length === CORE_FIELDS.length || !rejectsAField(read)) {
-    return { ok: false, failure: read.failure }
+export class PhoneNumberReader {
+  private fields: readonly string[] = [...CORE_FIELDS, ...EXTRA_FIELDS]
+
+  constructor(
+    private readonly graph: GraphClient,
+    readonly phoneNumberId: string
+  ) {}
+
+  /** Reads the number once (twice when an extra field is rejected). */
+  async read(): Promise<ReadOutcome> {
+    const read = await this.readFields(this.fields)
+    if (read.ok) return read
+    if (this.fields.length === CORE_FIELDS.length || !rejectsAField(read)) {
+      return { ok: false, failure: read.failure }
+    }
+    this.fields = CORE_FIELDS
+    return this.readFields(CORE_FIELDS)
   }
-  acceptedFields.set(graph, CORE_FIELDS)
-  return readFields(graph, phoneNumberId, CORE_FIELDS)
+
+  /** Reads the number, retrying transient failures (a read changes nothing, so retries are safe). */
+  async readWithRetries(maxAttempts: number, env: RetryEnvironment): Promise<ReadOutcome> {
+    const outcome = await withRetries<ReadOutcome & { ok: true }>(
+      {
+        what: 'Read',
+        maxAttempts,
+        attempt: async () => {
+          const read = await this.read()
+          return read.ok ? { ok: true, value: read } : read
+        }
+      },
+      env
+    )
+    return outcome.ok ? outcome.value : { ok: false, failure: outcome.failure }
+  }
+
+  private async readFields(fields: readonly string[]): Promise<FieldsRead> {
+    let exchange: HttpExchange
+    try {
+      exchange = await this.graph.get(this.phoneNumberId, { fields: fields.join(',') })
+    } catch (error) {
+      if (error instanceof NetworkFailure)
+        return { ok: false, failure: classifyNetworkFailure(error) }
+      throw error
+    }
+    const state = exchange.status === 200 ? parsePhoneNumber(exchange.body) : undefined
+    if (state) return { ok: true, state, exchange }
+    return { ok: false, failure: classifyResponse(exchange), body: exchange.body }
+  }
 }
 
 type FieldsRead = ReadOutcome & { body?: string }
-
-async function readFields(
-  graph: GraphClient,
-  phoneNumberId: string,
-  fields: readonly string[]
-): Promise<FieldsRead> {
-  let exchange: HttpExchange
-  try {
-    exchange = await graph.readPhoneNumber(phoneNumberId, fields)
-  } catch (error) {
-    if (error instanceof NetworkFailure)
-      return { ok: false, failure: classifyNetworkFailure(error) }
-    throw error
-  }
-  const state = exchange.status === 200 ? parsePhoneNumber(exchange.body) : undefined
-  if (state) return { ok: true, state, exchange }
-  return { ok: false, failure: classifyResponse(exchange), body: exchange.body }
-}
 
 function rejectsAField(read: FieldsRead): boolean {
   const error = read.body === undefined ? undefined : parseGraphError(read.body)
@@ -112,6 +129,7 @@ export function parsePhoneNumber(body: string): PhoneNumberState | undefined {
     typeof record[key] === 'string' ? record[key] : undefined
   const throughput = record.throughput as { level?: unknown } | undefined
   const state: PhoneNumberState = {
+    id: str('id'),
     displayPhoneNumber: str('display_phone_number'),
     verifiedName: str('verified_name'),
     platformType: str('platform_type'),
@@ -123,30 +141,4 @@ export function parsePhoneNumber(body: string): PhoneNumberState | undefined {
     throughputLevel: typeof throughput?.level === 'string' ? throughput.level : undefined
   }
   return Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined))
-}
-
-/** Reads the number, retrying transient failures (a read changes nothing, so retries are safe). */
-export async function readPhoneNumberWithRetries(
-  graph: GraphClient,
-  phoneNumberId: string,
-  maxAttempts: number,
-  timing: RetryTiming,
-  sleep: (ms: number) => Promise<void>,
-  log: { info(message: string): void }
-): Promise<ReadOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    const read = await readPhoneNumber(graph, phoneNumberId)
-    if (read.ok) return read
-    const decision = decideRetry(
-      { ...read.failure, uncertain: false },
-      attempt,
-      maxAttempts,
-      timing
-    )
-    if (!decision.retry) return read
-    log.info(
-      `Read attempt ${attempt + 1} of ${maxAttempts} in ${(decision.delayMs / 1000).toFixed(1)} s (${decision.reason}).`
-    )
-    await sleep(decision.delayMs)
-  }
 }

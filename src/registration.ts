@@ -1,15 +1,23 @@
 import { classifyNetworkFailure, classifyResponse, type Failure } from './errors.js'
-import { NetworkFailure, type GraphClient, type HttpExchange, type RegisterBody } from './graph.js'
-import type { Settings } from './inputs.js'
-import { isRegistered, readPhoneNumber, type PhoneNumberState } from './phone-number.js'
-import { decideRetry, type RetryTiming } from './retry.js'
+import { NetworkFailure, type GraphClient, type HttpExchange } from './graph.js'
+import type { DataLocalizationRegion, Settings } from './inputs.js'
+import { isRegistered, type PhoneNumberReader, type PhoneNumberState } from './phone-number.js'
+import { withRetries, type RetryEnvironment, type Settled } from './retry.js'
+import { settleByReading } from './settle.js'
+
+/** The documented register body; `backup` only for a migration. */
+export interface RegisterBody {
+  messaging_product: 'whatsapp'
+  pin: string
+  backup?: { data: string; password: string }
+  data_localization_region?: DataLocalizationRegion
+}
 
 export interface RegistrationContext {
   graph: GraphClient
+  numbers: PhoneNumberReader
   settings: Settings
-  timing: RetryTiming
-  sleep: (ms: number) => Promise<void>
-  log: { info(message: string): void; debug(message: string): void }
+  env: RetryEnvironment
   /** A registered state read before the call cannot confirm that this call went through. */
   registeredBefore: boolean
 }
@@ -27,11 +35,12 @@ export type RegistrationOutcome =
       ok: false
       attempts: number
       failure: Failure
+      /** The last response, when the last attempt got one. */
       exchange?: HttpExchange
-      /** The state read after an uncertain attempt, when the read worked. */
+      /** The last state read while settling, when a read worked. */
       observedState?: PhoneNumberState
-      /** The read after an uncertain attempt failed too: the outcome is unknown. */
-      readFailure?: Failure
+      /** The call may have gone through and no read proved either way. */
+      uncertain: boolean
       reason: string
     }
 
@@ -61,71 +70,91 @@ export function isSuccess(exchange: HttpExchange): boolean {
 }
 
 /**
- * Calls register at most 1 + retries times, and again only after a transient failure. After an
- * attempt whose outcome is uncertain, the number is read: registered now means it went through.
+ * Calls register at most 1 + retries times, and again only after a failure that a retry can
+ * help. An attempt whose outcome is uncertain is settled by reading the number: registered means
+ * it went through; a retry goes out only once a read after the settle window shows it did not.
  */
 export async function registerWithRetries(
   context: RegistrationContext
 ): Promise<RegistrationOutcome> {
-  const { graph, settings, timing, sleep, log } = context
-  const maxAttempts = 1 + settings.retries
+  const { graph, numbers, settings, env } = context
   const body = registerBody(settings)
-  for (let attempt = 1; ; attempt++) {
-    let exchange: HttpExchange | undefined
-    let failure: Failure
-    try {
-      exchange = await graph.register(settings.phoneNumberId, body)
-      if (isSuccess(exchange)) return { ok: true, attempts: attempt, exchange }
-      failure = classifyResponse(exchange)
-    } catch (error) {
-      if (!(error instanceof NetworkFailure)) throw error
-      failure = classifyNetworkFailure(error)
-    }
-    log.debug(
-      `Register attempt ${attempt} failed: transient=${failure.transient}, uncertain=${failure.uncertain}, never-retry=${failure.neverRetry}.`
-    )
-
-    let observedState: PhoneNumberState | undefined
-    if (failure.uncertain) {
-      log.info('The outcome of the register call is uncertain: reading the number before deciding.')
-      const read = await readPhoneNumber(graph, settings.phoneNumberId)
-      if (!read.ok) {
-        return {
-          ok: false,
-          attempts: attempt,
-          failure,
-          ...(exchange && { exchange }),
-          readFailure: read.failure,
-          reason: 'the outcome is uncertain and the number could not be read to settle it'
+  let lastExchange: HttpExchange | undefined
+  let observedState: PhoneNumberState | undefined
+  const outcome = await withRetries<{ exchange?: HttpExchange; confirmedState?: PhoneNumberState }>(
+    {
+      what: 'Register',
+      maxAttempts: 1 + settings.retries,
+      attempt: async () => {
+        lastExchange = undefined
+        try {
+          const exchange = await graph.post(`${settings.phoneNumberId}/register`, body)
+          lastExchange = exchange
+          if (isSuccess(exchange)) return { ok: true, value: { exchange } }
+          return { ok: false, failure: classifyResponse(exchange) }
+        } catch (error) {
+          if (!(error instanceof NetworkFailure)) throw error
+          return { ok: false, failure: classifyNetworkFailure(error) }
         }
+      },
+      settle: async (_failure, sentAt) => {
+        env.log(
+          `The outcome of the register call is uncertain: reading the number until it shows registered, for up to ${settings.settleMs / 1000} s from the call.`
+        )
+        const settled = await settleByReading(
+          async (): Promise<Settled<PhoneNumberState>> => {
+            const read = await numbers.read()
+            if (!read.ok) {
+              return {
+                proved: 'nothing',
+                why: `the number could not be read: ${read.failure.message}`
+              }
+            }
+            observedState = read.state
+            return proveRegistered(read.state, settings.phoneNumberId, context.registeredBefore)
+          },
+          sentAt,
+          settings.settleMs,
+          env
+        )
+        if (settled.proved === 'happened') {
+          env.log('The number is now on CLOUD_API and CONNECTED: the register call went through.')
+          return { proved: 'happened', value: { confirmedState: settled.value } }
+        }
+        return settled
       }
-      observedState = read.state
-      if (isRegistered(read.state) && !context.registeredBefore) {
-        log.info('The number is now on CLOUD_API and CONNECTED: the register call went through.')
-        return { ok: true, attempts: attempt, confirmedState: read.state }
-      }
-      log.debug(
-        context.registeredBefore
-          ? 'The number was registered before the call, so its state cannot confirm this call.'
-          : 'The number is not registered: the register call did not go through.'
-      )
-    }
-
-    const decision = decideRetry(failure, attempt, maxAttempts, timing)
-    log.debug(`Retry decision after attempt ${attempt}: ${decision.reason}.`)
-    if (!decision.retry) {
-      return {
-        ok: false,
-        attempts: attempt,
-        failure,
-        ...(exchange && { exchange }),
-        ...(observedState && { observedState }),
-        reason: decision.reason
-      }
-    }
-    log.info(
-      `Register attempt ${attempt + 1} of ${maxAttempts} in ${(decision.delayMs / 1000).toFixed(1)} s: ${failure.kind === 'graph' ? `code ${failure.code ?? '?'}` : failure.httpStatus !== undefined ? `HTTP ${failure.httpStatus}` : 'network failure'} (${decision.reason}).`
-    )
-    await sleep(decision.delayMs)
+    },
+    env
+  )
+  if (outcome.ok) return { ok: true, attempts: outcome.attempts, ...outcome.value }
+  return {
+    ok: false,
+    attempts: outcome.attempts,
+    failure: outcome.failure,
+    ...(lastExchange && { exchange: lastExchange }),
+    ...(observedState && { observedState }),
+    uncertain: outcome.uncertain,
+    reason: outcome.reason
   }
+}
+
+/** What one read proves about a register call that may have gone through. */
+export function proveRegistered(
+  state: PhoneNumberState,
+  phoneNumberId: string,
+  registeredBefore: boolean
+): Settled<PhoneNumberState> {
+  if (state.id !== undefined && state.id !== phoneNumberId) {
+    return { proved: 'nothing', why: 'the read answered for another id' }
+  }
+  if (state.platformType === undefined || state.status === undefined) {
+    return { proved: 'nothing', why: 'the read did not say the platform and status' }
+  }
+  if (registeredBefore) {
+    return {
+      proved: 'nothing',
+      why: 'the number was registered before the call, so its state cannot confirm this call'
+    }
+  }
+  return isRegistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' }
 }

@@ -2,7 +2,7 @@ import type { Failure } from './errors.js'
 import type { PhoneNumberState } from './phone-number.js'
 import type { Redactor } from './redact.js'
 
-export type Result = 'registered' | 'already-registered' | 'dry-run' | 'failed'
+export type Result = 'registered' | 'already-registered' | 'dry-run' | 'failed' | 'uncertain'
 
 /** What the run found and did; outputs and the summary are written from it alone. */
 export interface RunReport {
@@ -67,14 +67,16 @@ const SERVER_TEXT_OUTPUTS = new Set([
 /** The action's outputs; every value that came from the server is redacted and capped. */
 export function outputsOf(report: RunReport, redactor: Redactor): Record<string, string> {
   const latest = { ...report.before, ...report.after }
+  // After a call whose outcome is unknown, the state read before it may no longer be current.
+  const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before)
   const fields: Record<string, string | number | undefined> = {
-    success: String(report.result !== 'failed'),
+    success: String(report.result !== 'failed' && report.result !== 'uncertain'),
     result: report.result,
     'phone-number-id': report.phoneNumberId,
     'display-phone-number': latest.displayPhoneNumber,
     'verified-name': latest.verifiedName,
-    'platform-type': latest.platformType,
-    'phone-number-status': latest.status,
+    'platform-type': current?.platformType,
+    'phone-number-status': current?.status,
     attempts: report.attempts,
     'http-status': report.httpStatus,
     'error-code': report.failure?.code,

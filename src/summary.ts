@@ -9,7 +9,8 @@ const RESULT_LABELS: Record<Result, string> = {
   registered: '✅ registered',
   'already-registered': '✅ already registered (no register call)',
   'dry-run': '🧪 dry run (no register call)',
-  failed: '❌ failed'
+  failed: '❌ failed',
+  uncertain: '⚠️ uncertain: the register call may have gone through; check before running again'
 }
 
 /**

@@ -296,6 +296,12 @@ const wildValues = {
       { arbitrary: wholeNumberText, weight: 2 }
     )
   ),
+  'settle-seconds': input(
+    fc.oneof(
+      { arbitrary: fc.constantFrom('-1', '301', '1000'), weight: 3 },
+      { arbitrary: wholeNumberText, weight: 2 }
+    )
+  ),
   preflight: input(booleanText),
   'skip-if-registered': input(booleanText),
   'dry-run': input(booleanText)
@@ -322,6 +328,7 @@ const validValues = {
   ),
   'timeout-seconds': input(optional(fc.integer({ min: 1, max: 86_400 }).map(String))),
   retries: input(optional(fc.integer({ min: 0, max: 10 }).map(String))),
+  'settle-seconds': input(optional(fc.integer({ min: 0, max: 300 }).map(String))),
   preflight: input(validBoolean),
   'skip-if-registered': input(validBoolean),
   'dry-run': input(validBoolean)
@@ -393,6 +400,7 @@ export const VALID_BASE: Record<string, string> = {
   'graph-api-url': '',
   'timeout-seconds': '',
   retries: '',
+  'settle-seconds': '',
   preflight: '',
   'skip-if-registered': '',
   'dry-run': ''
@@ -420,6 +428,7 @@ export const NEAR_MISSES: { values: Record<string, string>; file?: BackupFileSpe
   ].map(v => ({ 'graph-api-url': v })),
   ...['0', '-1', '86401', '1.5', '1e3', '6 0', '0x10', '１'].map(v => ({ 'timeout-seconds': v })),
   ...['-1', '11', '1.5', '1e1', '0x1', ' 1 0'].map(v => ({ retries: v })),
+  ...['-1', '301', '2.5', '3e1'].map(v => ({ 'settle-seconds': v })),
   ...['preflight', 'skip-if-registered', 'dry-run'].flatMap(name =>
     ['yes', 'no', '1', '0', 'on', 'tRUE', 'fALSE', 't'].map(v => ({ [name]: v }))
   ),

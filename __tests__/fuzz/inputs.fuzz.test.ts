@@ -80,6 +80,7 @@ const INPUT_NAMES = [
   'graph-api-url',
   'timeout-seconds',
   'retries',
+  'settle-seconds',
   'preflight',
   'skip-if-registered',
   'dry-run'
@@ -229,6 +230,7 @@ function expectContract(settings: Settings, warnings: string[], scenario: Scenar
         'graphApiUrl',
         'timeoutMs',
         'retries',
+        'settleMs',
         'preflight',
         'skipIfRegistered',
         'dryRun'
@@ -261,6 +263,10 @@ function expectContract(settings: Settings, warnings: string[], scenario: Scenar
   expect(settings.retries).toBeGreaterThanOrEqual(0)
   expect(settings.retries).toBeLessThanOrEqual(10)
   expect(settings.retries).toBe(input('retries') === '' ? 2 : Number(input('retries')))
+  const settleSeconds = input('settle-seconds') === '' ? 30 : Number(input('settle-seconds'))
+  expect(settleSeconds).toBeGreaterThanOrEqual(0)
+  expect(settleSeconds).toBeLessThanOrEqual(300)
+  expect(settings.settleMs).toBe(settleSeconds * 1000)
   expect(Number.isInteger(settings.timeoutMs)).toBe(true)
   expect(settings.timeoutMs).toBeGreaterThan(0)
   expect(settings.timeoutMs).toBeLessThanOrEqual(86_400_000)
