@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
-import { extractBackupData, MAX_BACKUP_FILE_BYTES, readBackupFile } from '../src/backup.js'
+import {
+  decodeText,
+  extractBackupData,
+  MAX_BACKUP_FILE_BYTES,
+  readBackupFile
+} from '../src/backup.js'
 
 const SECRET = 'c2VjcmV0LWJhY2t1cC1ibG9i'
 const MULTI_LINE = `${SECRET}\r\nsecond-line-of-backup\nthird`
@@ -74,7 +79,8 @@ describe('readBackupFile', () => {
   beforeAll(() => {
     workspace = mkdtempSync(join(tmpdir(), 'backup-test-'))
     mkdirSync(join(workspace, 'nested'))
-    writeFileSync(join(workspace, 'nested', 'backup.txt'), `  \n${MULTI_LINE}\r\n\n`)
+    writeFileSync(join(workspace, 'nested', 'backup.txt'), `${MULTI_LINE}\r\n`)
+    writeFileSync(join(workspace, 'padded.txt'), `  ${MULTI_LINE} \n\n`)
     writeFileSync(join(workspace, 'exact.txt'), 'x'.repeat(16))
     // Sparse: its size is above the limit without writing 64 MB.
     truncateSync(join(workspace, 'exact.txt'), MAX_BACKUP_FILE_BYTES)
@@ -83,8 +89,15 @@ describe('readBackupFile', () => {
   })
   afterAll(() => rmSync(workspace, { recursive: true, force: true }))
 
-  it('reads a path relative to the workspace and trims both ends only', () => {
+  it('reads a path relative to the workspace, without the line ending that ends the file', () => {
     expect(readBackupFile('nested/backup.txt', workspace)).toEqual({ ok: true, text: MULTI_LINE })
+  })
+
+  it('keeps everything else exactly, spaces and blank lines included', () => {
+    expect(readBackupFile('padded.txt', workspace)).toEqual({
+      ok: true,
+      text: `  ${MULTI_LINE} \n`
+    })
   })
 
   it('reads an absolute path regardless of the workspace', () => {
@@ -109,8 +122,9 @@ describe('readBackupFile', () => {
   })
 
   it('accepts a file of exactly the limit and rejects one byte more, without reading it', () => {
+    // Read (and refused as binary: the sparse file is all NUL), not refused for its size.
     const exact = readBackupFile('exact.txt', workspace)
-    expect(exact.ok).toBe(true)
+    expect(exact).toEqual({ ok: false, problem: expect.stringContaining('is not text') })
     const huge = readBackupFile('huge.txt', workspace)
     expect(huge).toEqual({
       ok: false,
@@ -118,5 +132,37 @@ describe('readBackupFile', () => {
         `has ${MAX_BACKUP_FILE_BYTES + 1} bytes; a backup is expected to be at most ${MAX_BACKUP_FILE_BYTES}.`
       )
     })
+  })
+})
+
+describe('decodeText', () => {
+  const text = 'backup-données €\nline two'
+
+  it.each([
+    ['UTF-8', Buffer.from(text, 'utf8')],
+    [
+      'UTF-8 with a byte-order mark',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')])
+    ],
+    [
+      'UTF-16 LE with a byte-order mark (Windows PowerShell)',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])
+    ],
+    [
+      'UTF-16 BE with a byte-order mark',
+      Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()])
+    ]
+  ])('decodes %s', (_, bytes) => {
+    expect(decodeText(bytes)).toBe(text)
+  })
+
+  it.each([
+    ['invalid UTF-8', Buffer.from([0x61, 0xc3, 0x28, 0x62])],
+    ['Latin-1 text', Buffer.from('données', 'latin1')],
+    ['binary data', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00])],
+    ['UTF-16 without a byte-order mark', Buffer.from('backup', 'utf16le')],
+    ['UTF-16 LE with an odd byte count', Buffer.from([0xff, 0xfe, 0x61, 0x00, 0x62])]
+  ])('refuses %s', (_, bytes) => {
+    expect(decodeText(bytes)).toBeUndefined()
   })
 })

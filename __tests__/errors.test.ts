@@ -425,6 +425,34 @@ describe('classifyResponse: answers without a Graph error', () => {
   })
 })
 
+describe('classifyResponse: server text is inert', () => {
+  it('keeps every text field of a Graph error, and the trace header, on one line without controls', () => {
+    const hostile = 'bad\n::stop-commands::token\r\n\u001b[31m::error::forged\u2028x'
+    const failure = classifyResponse(
+      exchange(
+        400,
+        JSON.stringify({
+          error: {
+            message: hostile,
+            code: 100,
+            error_user_title: hostile,
+            error_user_msg: hostile,
+            error_data: { details: hostile }
+          }
+        }),
+        { 'x-fb-trace-id': 'trace\u001b[2J' }
+      ),
+      NOW
+    )
+    for (const text of [failure.message, failure.userMessage, failure.details, failure.fbtraceId]) {
+      expect(text).toBeDefined()
+      // eslint-disable-next-line no-control-regex
+      expect(text).not.toMatch(new RegExp('[\n\r\u001b\u2028]'))
+    }
+    expect(failure.message).toContain('bad ::stop-commands::token ::error::forged x')
+  })
+})
+
 describe('parseGraphError', () => {
   it.each([
     ['{"error":{"code":1}}', { code: 1 }],

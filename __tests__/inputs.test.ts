@@ -43,7 +43,7 @@ function sourceOf(inputs: Record<string, string>, workspace = '/nonexistent-work
     source: {
       getInput: name => {
         read.push(name)
-        return (inputs[name] ?? '').trim()
+        return inputs[name] ?? ''
       },
       registerSecret: value => {
         secrets.push(value)
@@ -89,7 +89,37 @@ describe('readSettings: valid inputs', () => {
 
   it('keeps the PIN as a string with its leading zeros', () => {
     expect(parse({ ...VALID, pin: '000000' }).settings.pin).toBe('000000')
-    expect(parse({ ...VALID, pin: ' 004217 ' }).settings.pin).toBe('004217')
+  })
+
+  it.each([' 004217', '004217\n', '004217\r\n'])(
+    'refuses the PIN %j: it is sent exactly as given, and spaces around it are never right',
+    pin => {
+      const problems = problemsOf({ ...VALID, pin })
+      expect(problems).toEqual([expect.stringMatching(/^pin: has spaces or a line break around/)])
+    }
+  )
+
+  it.each([' pass word ', '\tpw-with-tab', 'trailing-newline\n'])(
+    'sends the backup password %j exactly as given',
+    password => {
+      const settings = parse({ ...VALID, 'backup-data': BACKUP_DATA, 'backup-password': password })
+      expect(settings.settings.backup?.password).toBe(password)
+    }
+  )
+
+  it('sends raw backup data exactly as given, and trims the token and other inputs', () => {
+    const { settings } = parse({
+      ...VALID,
+      'access-token': ` ${TOKEN}\n`,
+      'phone-number-id': ` ${PHONE_NUMBER_ID} `,
+      'backup-data': ` ${BACKUP_DATA}\n`,
+      'backup-password': BACKUP_PASSWORD
+    })
+    expect(settings).toMatchObject({
+      accessToken: TOKEN,
+      phoneNumberId: PHONE_NUMBER_ID,
+      backup: { data: ` ${BACKUP_DATA}\n` }
+    })
   })
 
   it('takes every optional input', () => {
@@ -336,17 +366,15 @@ describe('readSettings: invalid inputs', () => {
 })
 
 describe('readSettings: secrets', () => {
-  it('registers each secret input, and nothing else, before reading any other input', () => {
+  it('registers the token, PIN and password before reading any other input, then the data sent', () => {
     const harness = sourceOf({
       ...VALID,
       'backup-data': BACKUP_DATA,
       'backup-password': BACKUP_PASSWORD
     })
     readSettings(harness.source)
-    expect(harness.secrets).toEqual([TOKEN, PIN, BACKUP_DATA, BACKUP_PASSWORD])
-    expect(harness.read.slice(0, 4).sort()).toEqual(
-      ['access-token', 'backup-data', 'backup-password', 'pin'].sort()
-    )
+    expect(harness.secrets).toEqual([TOKEN, PIN, BACKUP_PASSWORD, BACKUP_DATA])
+    expect(harness.read.slice(0, 3).sort()).toEqual(['access-token', 'backup-password', 'pin'])
   })
 
   it('never registers an empty value', () => {
@@ -389,7 +417,7 @@ describe('readSettings: backup', () => {
   beforeAll(() => {
     workspace = mkdtempSync(join(tmpdir(), 'inputs-test-'))
     mkdirSync(join(workspace, 'a-folder'))
-    writeFileSync(join(workspace, 'raw.txt'), `\n${BACKUP_DATA}\n\n`)
+    writeFileSync(join(workspace, 'raw.txt'), `${BACKUP_DATA}\n`)
     writeFileSync(
       join(workspace, 'envelope.json'),
       JSON.stringify({ settings: { data: BACKUP_DATA } }, null, 2)
@@ -420,7 +448,8 @@ describe('readSettings: backup', () => {
     })
     const { settings } = readSettings(harness.source)
     expect(settings.backup?.data).toBe(BACKUP_DATA)
-    expect(harness.secrets).toEqual([TOKEN, PIN, envelope, BACKUP_PASSWORD, BACKUP_DATA])
+    // The backup response around the data is public shape, not a secret of its own.
+    expect(harness.secrets).toEqual([TOKEN, PIN, BACKUP_PASSWORD, BACKUP_DATA])
   })
 
   it('does not register raw backup data twice', () => {
@@ -433,7 +462,7 @@ describe('readSettings: backup', () => {
     expect(harness.secrets.filter(secret => secret === BACKUP_DATA)).toHaveLength(1)
   })
 
-  it('reads backup-file relative to the workspace, trimmed, and registers its text', () => {
+  it('reads backup-file relative to the workspace, exactly, and registers its text', () => {
     const harness = sourceOf(
       { ...VALID, 'backup-file': 'raw.txt', 'backup-password': BACKUP_PASSWORD },
       workspace
@@ -447,7 +476,7 @@ describe('readSettings: backup', () => {
     expect(harness.secrets).toEqual([TOKEN, PIN, BACKUP_PASSWORD, BACKUP_DATA])
   })
 
-  it('reads an envelope from backup-file and registers both the file text and the data', () => {
+  it('reads an envelope from backup-file and registers the data, not the envelope', () => {
     const harness = sourceOf(
       {
         ...VALID,
@@ -458,8 +487,7 @@ describe('readSettings: backup', () => {
     )
     const { settings } = readSettings(harness.source)
     expect(settings.backup?.data).toBe(BACKUP_DATA)
-    const fileText = JSON.stringify({ settings: { data: BACKUP_DATA } }, null, 2)
-    expect(harness.secrets).toEqual([TOKEN, PIN, BACKUP_PASSWORD, fileText, BACKUP_DATA])
+    expect(harness.secrets).toEqual([TOKEN, PIN, BACKUP_PASSWORD, BACKUP_DATA])
   })
 
   it.each<[string, Record<string, string>, RegExp]>([

@@ -58,6 +58,22 @@ function fakeGraph(steps: Step[]) {
 }
 
 describe('parsePhoneNumber', () => {
+  it('keeps free text from the server on one line, without controls', () => {
+    const state = parsePhoneNumber(
+      JSON.stringify({
+        ...FULL_NODE,
+        verified_name: 'Acme\n::set-output name=success::true',
+        display_phone_number: '+1\u001b[31m 555',
+        throughput: { level: 'HIGH\r\n::add-mask::x' }
+      })
+    )
+    expect(state).toMatchObject({
+      verifiedName: 'Acme ::set-output name=success::true',
+      displayPhoneNumber: '+1 555',
+      throughputLevel: 'HIGH ::add-mask::x'
+    })
+  })
+
   it('maps every field it knows', () => {
     expect(parsePhoneNumber(JSON.stringify(FULL_NODE))).toEqual({
       id: ID,

@@ -203,3 +203,60 @@ describe('Redactor: length', () => {
     expect(leakedFragments(out, backup)).toEqual([])
   })
 })
+
+describe('Redactor: the forms Graph writes', () => {
+  it.each([
+    ['é, lower-case hex', 'pässwörd-é', 'p\\u00e4ssw\\u00f6rd-\\u00e9'],
+    ['€, upper-case hex', 'cost€100x', 'cost\\u20AC100x'],
+    ['an astral character as a surrogate pair', 'key🔑secret', 'key\\ud83d\\udd11secret'],
+    ['a slash as \\/ next to \\u', 'a/b€cdef', 'a\\/b\\u20accdef']
+  ])('replaces a secret echoed with \\uXXXX escapes: %s', (_, secret, echoed) => {
+    const body = `{"error":{"message":"bad password ${echoed}"}}`
+    const out = new Redactor([secret]).redact(body)
+    expect(out).toBe(`{"error":{"message":"bad password ${REDACTED}"}}`)
+    // What a JSON parser reads back holds no piece of it either.
+    const parsed = JSON.parse(out) as { error: { message: string } }
+    expect(leakedFragments(parsed.error.message, secret)).toEqual([])
+  })
+
+  it('replaces a multi-line secret shown on one line, as server text is shown', () => {
+    const secret = 'line-one-of-it\nline-two-of-it'
+    expect(new Redactor([secret]).redact('echo: line-one-of-it line-two-of-it.')).toBe(
+      `echo: ${REDACTED}.`
+    )
+  })
+
+  it('leaves the spaces around a multi-line secret alone', () => {
+    const secret = 'line-one-of-it\nline-two-of-it'
+    expect(new Redactor([secret]).redact('a line-two-of-it b')).toBe(`a ${REDACTED} b`)
+  })
+})
+
+describe('Redactor: a backup of many megabytes', () => {
+  const huge = blob(3 * 1024 * 1024, 'huge')
+
+  it('replaces an echo of a few hundred characters of it, with only its edges shown', () => {
+    const echo = huge.slice(1000, 1700)
+    const out = new Redactor([huge]).redact(`got ${echo} here`, 4000)
+    expect(out).toContain(REDACTED)
+    // Pieces of 256 characters are matched whole: at most one piece's worth shows at each edge.
+    const shown = out
+      .replace(/^got /, '')
+      .replace(/ here$/, '')
+      .split(REDACTED)
+      .join('')
+    expect(shown.length).toBeLessThan(2 * 256)
+  })
+
+  it('replaces each line of a large multi-line backup', () => {
+    const lines = huge.slice(0, 1_200_000).match(/.{1,76}/g) ?? []
+    const backup = lines.join('\n')
+    const redactor = new Redactor([backup])
+    expect(redactor.redact(`x ${lines[1234]} y ${lines[5678]}`)).toBe(`x ${REDACTED} y ${REDACTED}`)
+  })
+
+  it('keeps fragment matching for the small secrets registered with it', () => {
+    const redactor = new Redactor([huge, TOKEN])
+    expect(leakedFragments(redactor.redact(`t=${TOKEN.slice(3, 20)}`), TOKEN)).toEqual([])
+  })
+})

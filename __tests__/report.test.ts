@@ -7,6 +7,7 @@ import {
   MAX_RESPONSE_LENGTH,
   newReport,
   outputsOf,
+  showBody,
   type RunReport
 } from '../src/report.js'
 
@@ -149,9 +150,50 @@ describe('outputsOf', () => {
     expect(outputs.response).toMatch(
       /^\{"error":\{"message":"token \*\*\* pin \*\*\* password \*\*\*"\}/
     )
-    expect(outputs.response).toMatch(/… \(\d+ characters in all, cut\)$/)
-    expect(outputs.response?.length).toBeLessThan(MAX_RESPONSE_LENGTH + 60)
+    // Still JSON: its long string is cut, not the document.
+    const shown = JSON.parse(outputs.response ?? '') as { padding: string }
+    expect(shown.padding).toMatch(/^p+…/)
+    expect(shown.padding.length).toBeLessThan(10_000)
+    expect(outputs.response?.length).toBeLessThanOrEqual(MAX_RESPONSE_LENGTH)
     expect(outputs['error-message']?.length).toBeLessThan(MAX_MESSAGE_LENGTH + 60)
+  })
+})
+
+describe('showBody', () => {
+  const redactor = (): Redactor => new Redactor([TOKEN, PIN, BACKUP_PASSWORD])
+
+  it('keeps a JSON body parseable when a secret sits next to an escape', () => {
+    const body = JSON.stringify({ error: { message: `pw "${BACKUP_PASSWORD}"\n${PIN}\\x` } })
+    const shown = showBody(body, redactor())
+    const parsed = JSON.parse(shown) as { error: { message: string } }
+    expect(parsed.error.message).toBe('pw "***" ***\\x')
+  })
+
+  it('makes a JSON body one line, its strings inert', () => {
+    const body = '{\n  "error": {\n    "message": "bad\\n::set-output name=x::y\\u001b[31m"\n  }\n}'
+    const shown = showBody(body, redactor())
+    // eslint-disable-next-line no-control-regex
+    expect(shown).not.toMatch(new RegExp('[\n\r\u001b]'))
+    expect(JSON.parse(shown)).toEqual({ error: { message: 'bad ::set-output name=x::y' } })
+  })
+
+  it('cuts many long strings until the document fits, and stays JSON', () => {
+    const body = JSON.stringify({ data: Array.from({ length: 100 }, (_, i) => `${i}`.repeat(300)) })
+    const shown = showBody(body, redactor())
+    expect(shown.length).toBeLessThanOrEqual(MAX_RESPONSE_LENGTH)
+    expect((JSON.parse(shown) as { data: string[] }).data).toHaveLength(100)
+  })
+
+  it('says how large a JSON body was when even its cut strings do not fit', () => {
+    const body = JSON.stringify(Array.from({ length: 5000 }, () => 'x'))
+    expect(JSON.parse(showBody(body, redactor()))).toEqual({
+      note: `a JSON body of ${body.length} characters, too large to show`
+    })
+  })
+
+  it('shows a body that is not JSON as one redacted line', () => {
+    const shown = showBody(`<html>\r\n${TOKEN}\n</html>`, redactor())
+    expect(shown).toBe('<html> *** </html>')
   })
 })
 

@@ -28374,23 +28374,22 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3666);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(138);
 
-// run() reports its own failures; this only keeps a bug from printing a stack trace.
+// run() reports its own failures; this only keeps a bug from printing a stack trace. The process
+// then ends by itself: every request is destroyed at its deadline, and exiting early would cut off
+// output that has not reached the runner yet.
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)().catch((error) => {
     process.exitCode = 1;
     console.log(`::error::Unexpected failure: ${error instanceof Error ? error.name : 'unknown error'}`);
 });
-// A request abandoned at its deadline may still hold a socket open; the outcome is already
-// decided and reported, so the step ends now instead of waiting for the socket to close.
-process.exit();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 3666:
+/***/ 138:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31365,7 +31364,37 @@ const RECOMMENDED_MIN_TIMEOUT_SECONDS = 30;
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+;// CONCATENATED MODULE: ./src/server-text.ts
+/**
+ * Text that came from the server is data, never commands: printed as received, a line break
+ * followed by `::` would be a workflow command to the runner (forging outputs, adding masks, or
+ * `::stop-commands::` so that our own `::error::` is never seen), and an ANSI escape would repaint
+ * the log. `neutralize` makes any such text one inert line.
+ */
+/** ANSI/VT escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL|ESC \`), and two-byte ESC forms. */
+const ESCAPE_SEQUENCE = 
+// eslint-disable-next-line no-control-regex
+/\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
+/** Line and paragraph breaks of every kind: each becomes one space. */
+// eslint-disable-next-line no-control-regex
+const LINE_BREAK = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
+/**
+ * Controls (C0, DEL, C1) and the bidirectional overrides that can make a line read differently from
+ * what it holds: each becomes U+FFFD, so that their presence stays visible.
+ */
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** One line without controls: line breaks and tabs become spaces, escape sequences go. */
+function neutralize(text) {
+    return text
+        .replace(ESCAPE_SEQUENCE, '')
+        .replace(LINE_BREAK, ' ')
+        .replace(/\t/g, ' ')
+        .replace(INVISIBLE, '\ufffd');
+}
+
 ;// CONCATENATED MODULE: ./src/graph.ts
+
 
 
 
@@ -31470,7 +31499,7 @@ class GraphClient {
     }
     noteVersionWarning(headers) {
         const warning = headers['x-ad-api-version-warning'];
-        const text = Array.isArray(warning) ? warning.join(' ') : warning;
+        const text = neutralize(Array.isArray(warning) ? warning.join(' ') : (warning ?? ''));
         if (text && !this.seenVersionWarnings.has(text)) {
             this.seenVersionWarnings.add(text);
             this.options.onVersionWarning?.(text);
@@ -31531,7 +31560,7 @@ function toNetworkFailure(error) {
     // The tunnel agent reports a refused CONNECT as ECONNRESET; the request never left the proxy.
     const tunnel = TUNNEL_FAILURE.exec(message);
     if (tunnel) {
-        return new NetworkFailure(`the proxy refused the tunnel: ${tunnel[1]}`, PROXY_TUNNEL_FAILED, false, false);
+        return new NetworkFailure(`the proxy refused the tunnel: ${neutralize(tunnel[1] ?? '')}`, PROXY_TUNNEL_FAILED, false, false);
     }
     const tls = errorCode !== undefined && TLS_CODE.test(errorCode);
     return new NetworkFailure(errorCode ?? 'the connection failed', errorCode, false, tls);
@@ -31553,9 +31582,10 @@ const ENVELOPE_EXAMPLE = '{"settings":{"data":"…"}}';
  * `JSON.parse` messages would quote it.
  */
 function extractBackupData(text, inputName) {
-    if (text === '')
+    if (text.trim() === '')
         return { ok: false, problem: `${inputName}: the backup is empty.` };
-    if (!text.startsWith('{'))
+    // Raw data is sent exactly as given; only JSON may have whitespace around it.
+    if (!text.trimStart().startsWith('{'))
         return { ok: true, data: text };
     let envelope;
     try {
@@ -31585,7 +31615,11 @@ function settingsData(envelope) {
     const data = settings.data;
     return typeof data === 'string' && data.trim() !== '' ? data : undefined;
 }
-/** Reads `backup-file`, relative to the workspace; the text is trimmed like an input. */
+/**
+ * Reads `backup-file`, relative to the workspace. The text is kept exactly, but for a byte-order
+ * mark and the one line ending that ends a text file; UTF-16 with a byte-order mark (what Windows
+ * PowerShell writes) is decoded, and anything that is not text is refused.
+ */
 function readBackupFile(path, workspace) {
     const fullPath = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(workspace, path);
     const where = `backup-file: "${path}" (looked for ${fullPath})`;
@@ -31605,12 +31639,42 @@ function readBackupFile(path, workspace) {
             problem: `${where} has ${size} bytes; a backup is expected to be at most ${MAX_BACKUP_FILE_BYTES}.`
         };
     }
+    let bytes;
     try {
-        return { ok: true, text: (0,external_node_fs_namespaceObject.readFileSync)(fullPath, 'utf8').trim() };
+        bytes = (0,external_node_fs_namespaceObject.readFileSync)(fullPath);
     }
     catch {
         return { ok: false, problem: `${where} cannot be read.` };
     }
+    const text = decodeText(bytes);
+    if (text === undefined) {
+        return {
+            ok: false,
+            problem: `${where} is not text: expected UTF-8 (or UTF-16 with a byte-order mark) holding the backup data or the backup response JSON.`
+        };
+    }
+    return { ok: true, text: text.replace(/\r?\n$/, '') };
+}
+/** UTF-8 (BOM optional) or UTF-16 with a BOM; undefined for invalid UTF-8 or binary data. */
+function decodeText(bytes) {
+    let text;
+    try {
+        if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+            text = new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2));
+        }
+        else if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+            text = new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2));
+        }
+        else {
+            // fatal: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD.
+            text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+        }
+    }
+    catch {
+        return undefined;
+    }
+    // NUL never appears in a backup or its JSON: it marks binary data (or UTF-16 without a BOM).
+    return text.includes('\u0000') ? undefined : text;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -31633,16 +31697,21 @@ class InputError extends Error {
         this.name = 'InputError';
     }
 }
-const SECRET_INPUTS = ['access-token', 'pin', 'backup-data', 'backup-password'];
+/**
+ * Secrets sent exactly as given: a password with a leading space is a different password. The
+ * token alone is trimmed (a header value), and the backup data is registered once it is known
+ * (the whole backup response around it is public shape, not a secret).
+ */
+const EXACT_SECRET_INPUTS = ['pin', 'backup-password'];
 /** Reads, masks and validates every input; throws InputError listing every problem. */
 function readSettings(source) {
     // Mask first: anything printed later, even by a failing parser, is then already masked.
-    for (const name of SECRET_INPUTS) {
-        const value = source.getInput(name);
-        if (value !== '')
+    const token = source.getInput('access-token');
+    const given = [token, token.trim(), ...EXACT_SECRET_INPUTS.map(name => source.getInput(name))];
+    for (const value of new Set(given))
+        if (value.trim() !== '')
             source.registerSecret(value);
-    }
-    const input = (name) => source.getInput(name);
+    const input = (name) => source.getInput(name).trim();
     const problems = [];
     const warnings = [];
     const accessToken = required(input('access-token'), 'access-token', problems);
@@ -31658,8 +31727,13 @@ function readSettings(source) {
     if (phoneNumberId !== '' && !/^[0-9]{1,32}$/.test(phoneNumberId)) {
         problems.push(`phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''}.`);
     }
-    const pin = required(input('pin'), 'pin', problems);
-    if (pin !== '' && !/^[0-9]{6}$/.test(pin)) {
+    const pin = source.getInput('pin');
+    if (pin.trim() === '')
+        problems.push('pin: required, but empty or not set.');
+    else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
+        problems.push('pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).');
+    }
+    else if (!/^[0-9]{6}$/.test(pin)) {
         problems.push('pin: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.');
     }
     const backup = readBackup(source, problems);
@@ -31714,19 +31788,20 @@ function required(value, name, problems) {
 /** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */
 function readBackup(source, problems) {
     const inline = source.getInput('backup-data');
-    const file = source.getInput('backup-file');
+    const file = source.getInput('backup-file').trim();
     const password = source.getInput('backup-password');
-    if (inline !== '' && file !== '') {
+    const hasInline = inline.trim() !== '';
+    if (hasInline && file !== '') {
         problems.push('backup-data and backup-file: give one of them, not both.');
         return undefined;
     }
-    if (inline === '' && file === '') {
+    if (!hasInline && file === '') {
         if (password !== '') {
             problems.push('backup-password: given without a backup; add backup-data or backup-file, or remove it.');
         }
         return undefined;
     }
-    const sourceName = inline !== '' ? 'backup-data' : 'backup-file';
+    const sourceName = hasInline ? 'backup-data' : 'backup-file';
     let text = inline;
     if (sourceName === 'backup-file') {
         const read = readBackupFile(file, source.workspace);
@@ -31734,8 +31809,6 @@ function readBackup(source, problems) {
             problems.push(read.problem);
             return undefined;
         }
-        if (read.text !== '')
-            source.registerSecret(read.text);
         text = read.text;
     }
     const extracted = extractBackupData(text, sourceName);
@@ -31743,9 +31816,8 @@ function readBackup(source, problems) {
         problems.push(extracted.problem);
         return undefined;
     }
-    // The data taken out of an envelope is a new string to the runner's masking.
-    if (extracted.data !== text)
-        source.registerSecret(extracted.data);
+    // What is sent is the secret: the data itself, not the backup response around it.
+    source.registerSecret(extracted.data);
     if (password === '') {
         problems.push('backup-password: required with a backup: the password given to the On-Premises backup call.');
         return undefined;
@@ -31795,6 +31867,34 @@ function inputs_boolean(value, name, fallback, problems) {
         return false;
     problems.push(`${name}: expected true or false.`);
     return fallback;
+}
+
+;// CONCATENATED MODULE: ./src/longest-run.ts
+/**
+ * The longest a run can take with these inputs, every request hanging until its deadline and every
+ * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
+ * until the settle window has passed (the last read may start at its end), one post-check read, one
+ * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
+ * `Retry-After`, whichever cap is larger). A job killed before this leaves an outcome unknown.
+ */
+function longestRunMs(settings, timing) {
+    const T = settings.timeoutMs;
+    const r = settings.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0;
+    if (settings.dryRun)
+        return read + T;
+    const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause;
+    const postCheck = settings.preflight ? T : 0;
+    return read + register + postCheck + T;
+}
+/** `15 min 30 s`, `45 s`. */
+function minutesAndSeconds(ms) {
+    const seconds = Math.ceil(ms / 1000);
+    const minutes = Math.floor(seconds / 60);
+    if (minutes === 0)
+        return `${seconds} s`;
+    return `${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`;
 }
 
 ;// CONCATENATED MODULE: ./src/error-codes.ts
@@ -32024,6 +32124,7 @@ function lookupKnownError(code, subcode, message = '') {
 ;// CONCATENATED MODULE: ./src/errors.ts
 
 
+
 /** Meta's error object in a body, if the body is one. */
 function parseGraphError(body) {
     let parsed;
@@ -32201,9 +32302,11 @@ function parseRetryAfter(value, now) {
     return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/;
+/** A response header, as inert text: it came from the server. */
 function header(exchange, name) {
     const value = exchange.headers[name];
-    return Array.isArray(value) ? value[0] : value;
+    const first = Array.isArray(value) ? value[0] : value;
+    return first === undefined ? undefined : neutralize(first);
 }
 function describeBody(exchange) {
     if (exchange.body.trim() === '')
@@ -32218,8 +32321,9 @@ function whole(value) {
         return Number(value);
     return undefined;
 }
+/** A string field of Meta's error, as inert text. */
 function errors_text(value) {
-    return typeof value === 'string' && value !== '' ? value : undefined;
+    return typeof value === 'string' && value !== '' ? neutralize(value) : undefined;
 }
 function detailsOf(errorData) {
     if (typeof errorData !== 'object' || errorData === null)
@@ -32299,6 +32403,7 @@ function failureLabel(failure) {
 }
 
 ;// CONCATENATED MODULE: ./src/phone-number.ts
+
 
 
 
@@ -32389,7 +32494,8 @@ function parsePhoneNumber(body) {
     if (typeof node !== 'object' || node === null || Array.isArray(node) || 'error' in node)
         return undefined;
     const record = node;
-    const str = (key) => typeof record[key] === 'string' ? record[key] : undefined;
+    // Names and numbers are free text from the server: kept as inert single lines.
+    const str = (key) => typeof record[key] === 'string' ? neutralize(record[key]) : undefined;
     const throughput = record.throughput;
     const state = {
         id: str('id'),
@@ -32401,51 +32507,82 @@ function parsePhoneNumber(body) {
         nameStatus: str('name_status'),
         qualityRating: str('quality_rating'),
         isOnBizApp: typeof record.is_on_biz_app === 'boolean' ? record.is_on_biz_app : undefined,
-        throughputLevel: typeof throughput?.level === 'string' ? throughput.level : undefined
+        throughputLevel: typeof throughput?.level === 'string' ? neutralize(throughput.level) : undefined
     };
     return Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined));
 }
 
 ;// CONCATENATED MODULE: ./src/redact.ts
+
 /** What replaces a secret (or a piece of one) in anything shown. */
 const REDACTED = '***';
 /** Any run of this many characters taken from a secret counts as a leak. */
 const FRAGMENT_LENGTH = 6;
-/** Fragment matching indexes every window of a secret; above this size only whole values and lines are matched. */
-const MAX_FRAGMENT_INDEXED_LENGTH = 64 * 1024;
+/**
+ * How many distinct fragments are indexed in all: enough for every window of the token, the PIN,
+ * the password and a backup of this many characters. A larger backup is still matched whole and
+ * line by line; indexing every window of megabytes would cost hundreds of megabytes.
+ */
+const MAX_INDEXED_FRAGMENTS = 256 * 1024;
+/** Longer than any text shown or received (bodies are read up to 1 MiB): a longer form never fits. */
+const MAX_WHOLE_FORM_LENGTH = 1024 * 1024;
+/** A line too long to match whole is matched by pieces of this many characters. */
+const PIECE_LENGTH = 256;
 /**
  * Removes secret values from text that came from elsewhere (server messages, bodies) before it is
  * printed, written to an output or to the summary. The runner masks registered secrets too, but local
  * runs and other runners do not, and the runner knows nothing of a secret's encodings or pieces.
  */
 class Redactor {
-    values = new Set();
+    /** Forms of FRAGMENT_LENGTH characters or more, by their first FRAGMENT_LENGTH characters. */
+    byPrefix = new Map();
+    /** Forms shorter than a fragment (a short password), matched with indexOf. */
+    shortForms = new Set();
     fragments = new Set();
     longest = 0;
     constructor(secrets = []) {
         for (const secret of secrets)
             this.add(secret);
     }
-    /** Registers a secret: its value, each line of it, its JSON and URL encodings, and its fragments. */
+    /**
+     * Registers a secret: its value, each line of it, the forms JSON and URL encoding give it
+     * (`\uXXXX` escapes included, as Graph writes non-ASCII), its neutralized form (as server text is
+     * shown), and its fragments. A value or line longer than any text ever scanned is registered in
+     * pieces instead, so that a 20 MiB backup costs a few copies of itself, not hundreds.
+     */
     add(secret) {
         if (secret === '')
             return;
-        const jsonEscaped = JSON.stringify(secret).slice(1, -1);
-        // Graph's JSON, like PHP's, also escapes '/' as '\/'.
-        const forms = new Set([secret, jsonEscaped, jsonEscaped.replace(/\//g, '\\/')]);
-        const urlEncoded = urlEncode(secret);
-        if (urlEncoded !== undefined)
-            forms.add(urlEncoded);
-        for (const line of secret.split(/\r?\n|\r/)) {
-            if (line.trim().length >= FRAGMENT_LENGTH)
-                forms.add(line);
-        }
+        const whole = secret.length <= MAX_WHOLE_FORM_LENGTH;
+        const forms = whole ? formsOf(secret) : new Set();
+        for (const form of forms)
+            this.addForm(form);
+        // As server text is shown: matched whole only, since its spaces are not the secret's.
+        if (whole)
+            this.addPlainForms(neutralize(secret));
+        // Every window of the value and its encodings while the budget lasts.
         for (const form of forms) {
-            this.values.add(form);
-            this.longest = Math.max(this.longest, form.length);
-            if (form.length >= FRAGMENT_LENGTH && form.length <= MAX_FRAGMENT_INDEXED_LENGTH) {
-                for (let i = 0; i + FRAGMENT_LENGTH <= form.length; i++) {
-                    this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH));
+            if (form.length < FRAGMENT_LENGTH)
+                continue;
+            const windows = form.length - FRAGMENT_LENGTH + 1;
+            if (this.fragments.size + windows > MAX_INDEXED_FRAGMENTS)
+                continue;
+            for (let i = 0; i < windows; i++)
+                this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH));
+        }
+        // Lines are matched on their own (a server may echo one); a line too long to match whole, by
+        // its pieces.
+        const lines = secret.split(/\r?\n|\r/);
+        if (lines.length === 1 && whole)
+            return;
+        for (const line of lines) {
+            if (line.trim().length < FRAGMENT_LENGTH)
+                continue;
+            if (line.length <= MAX_WHOLE_FORM_LENGTH)
+                this.addPlainForms(line);
+            else {
+                for (let at = 0; at < line.length; at += PIECE_LENGTH) {
+                    this.addPlainForms(line.slice(at, at + PIECE_LENGTH));
                 }
             }
         }
@@ -32460,15 +32597,18 @@ class Redactor {
         // straddles the cut to still be recognised.
         const scanned = text.length > maxLength + this.longest ? text.slice(0, maxLength + this.longest) : text;
         const hidden = new Uint8Array(scanned.length);
-        for (const value of this.values) {
-            for (let at = scanned.indexOf(value); at !== -1; at = scanned.indexOf(value, at + 1)) {
-                hidden.fill(1, at, at + value.length);
+        for (const form of this.shortForms) {
+            for (let at = scanned.indexOf(form); at !== -1; at = scanned.indexOf(form, at + 1)) {
+                hidden.fill(1, at, at + form.length);
             }
         }
-        if (fragments && this.fragments.size > 0) {
-            for (let i = 0; i + FRAGMENT_LENGTH <= scanned.length; i++) {
-                if (this.fragments.has(scanned.slice(i, i + FRAGMENT_LENGTH)))
-                    hidden.fill(1, i, i + FRAGMENT_LENGTH);
+        for (let i = 0; i + FRAGMENT_LENGTH <= scanned.length; i++) {
+            const window = scanned.slice(i, i + FRAGMENT_LENGTH);
+            if (fragments && this.fragments.has(window))
+                hidden.fill(1, i, i + FRAGMENT_LENGTH);
+            for (const form of this.byPrefix.get(window) ?? []) {
+                if (scanned.startsWith(form, i))
+                    hidden.fill(1, i, i + form.length);
             }
         }
         // Past maxLength, only a text scanned whole may be shown: where the scan was cut, a secret that
@@ -32484,6 +32624,57 @@ class Redactor {
         }
         return i < text.length ? `${out}… (${text.length} characters in all, cut)` : out;
     }
+    /**
+     * A line or piece of a secret as it appears verbatim or in Graph's JSON: the cheap forms, for the
+     * many lines of a large backup (a line holds no line break, and base64 needs no other escape).
+     */
+    addPlainForms(text) {
+        this.addForm(text);
+        // eslint-disable-next-line no-control-regex
+        const escaped = /["\\\x00-\x1f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
+        if (escaped !== text)
+            this.addForm(escaped);
+        if (escaped.includes('/'))
+            this.addForm(escaped.replace(/\//g, '\\/'));
+    }
+    addForm(form) {
+        this.longest = Math.max(this.longest, form.length);
+        if (form.length < FRAGMENT_LENGTH) {
+            this.shortForms.add(form);
+            return;
+        }
+        const prefix = form.slice(0, FRAGMENT_LENGTH);
+        const known = this.byPrefix.get(prefix);
+        if (!known)
+            this.byPrefix.set(prefix, [form]);
+        else if (!known.includes(form))
+            known.push(form);
+    }
+}
+/** The ways a secret can appear in what a server sends back, or in what we show of it. */
+function formsOf(secret) {
+    const forms = new Set([secret, JSON.stringify(secret).slice(1, -1)]);
+    // Graph, like PHP's encoder, writes non-ASCII as \uXXXX (either case of hex) and '/' as '\/'.
+    for (const form of [...forms]) {
+        if (/[^\x20-\x7e]/.test(form)) {
+            forms.add(asciiOnly(form, false));
+            forms.add(asciiOnly(form, true));
+        }
+    }
+    for (const form of [...forms])
+        if (form.includes('/'))
+            forms.add(form.replace(/\//g, '\\/'));
+    const urlEncoded = urlEncode(secret);
+    if (urlEncoded !== undefined)
+        forms.add(urlEncoded);
+    return forms;
+}
+/** Every character outside printable ASCII as a `\uXXXX` escape (UTF-16 units, as JSON has it). */
+function asciiOnly(text, upperCase) {
+    return text.replace(/[^\x20-\x7e]/g, c => {
+        const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+        return `\\u${upperCase ? hex.toUpperCase() : hex}`;
+    });
 }
 /** The URL encoding of a value, or undefined for a string that has none (a lone surrogate). */
 function urlEncode(value) {
@@ -32561,36 +32752,49 @@ function isSuccess(exchange) {
 async function registerWithRetries(context) {
     const { graph, numbers, settings, env } = context;
     const body = registerBody(settings);
+    const outcomeUnknown = (unknown) => context.onOutcomeUnknown?.(unknown);
     let lastExchange;
     let observedState;
+    const attemptRegister = async () => {
+        try {
+            const exchange = await graph.post(`${settings.phoneNumberId}/register`, body);
+            lastExchange = exchange;
+            if (isSuccess(exchange))
+                return { ok: true, value: { exchange } };
+            return { ok: false, failure: classifyResponse(exchange) };
+        }
+        catch (error) {
+            if (!(error instanceof NetworkFailure))
+                throw error;
+            return { ok: false, failure: classifyNetworkFailure(error) };
+        }
+    };
     const outcome = await withRetries({
         what: 'Register',
         maxAttempts: 1 + settings.retries,
         attempt: async () => {
             lastExchange = undefined;
-            try {
-                const exchange = await graph.post(`${settings.phoneNumberId}/register`, body);
-                lastExchange = exchange;
-                if (isSuccess(exchange))
-                    return { ok: true, value: { exchange } };
-                return { ok: false, failure: classifyResponse(exchange) };
-            }
-            catch (error) {
-                if (!(error instanceof NetworkFailure))
-                    throw error;
-                return { ok: false, failure: classifyNetworkFailure(error) };
-            }
+            outcomeUnknown(true);
+            const result = await attemptRegister();
+            if (result.ok || result.failure.next !== 'settle')
+                outcomeUnknown(false);
+            return result;
         },
         settle: async (_failure, sentAt) => {
             env.log(`The outcome of the register call is uncertain: reading the number until it shows registered, for up to ${settings.settleMs / 1000} s from the call.`);
             const settled = await settleByReading(async () => {
                 const read = await numbers.read();
                 if (!read.ok) {
-                    return { proved: 'nothing', why: `the number could not be read: ${read.failure.message}` };
+                    return {
+                        proved: 'nothing',
+                        why: `the number could not be read: ${read.failure.message}`
+                    };
                 }
                 observedState = read.state;
                 return proveRegistered(read.state, settings.phoneNumberId, context.registeredBefore);
             }, sentAt, settings.settleMs, env);
+            if (settled.proved !== 'nothing')
+                outcomeUnknown(false);
             if (settled.proved === 'happened') {
                 env.log('The number is now on CLOUD_API and CONNECTED: the register call went through.');
                 return { proved: 'happened', value: { confirmedState: settled.value } };
@@ -32628,6 +32832,7 @@ function proveRegistered(state, phoneNumberId, registeredBefore) {
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
+
 function newReport() {
     return { result: 'failed', attempts: 0, warnings: [] };
 }
@@ -32686,9 +32891,12 @@ function outputsOf(report, redactor) {
             outputs[name] = String(value);
             continue;
         }
-        const max = name === 'response' ? MAX_RESPONSE_LENGTH : MAX_MESSAGE_LENGTH;
+        if (name === 'response') {
+            outputs[name] = showBody(String(value), redactor);
+            continue;
+        }
         const fragments = !ownText(report, name);
-        outputs[name] = redactor.redact(String(value), max, { fragments });
+        outputs[name] = redactor.redact(String(value), MAX_MESSAGE_LENGTH, { fragments });
     }
     return outputs;
 }
@@ -32698,6 +32906,41 @@ function outputsOf(report, redactor) {
  */
 function ownText(report, output) {
     return output === 'error-message' && report.inputProblems !== undefined;
+}
+/** Caps tried in turn on each string of a JSON body until the whole fits MAX_RESPONSE_LENGTH. */
+const STRING_CAPS = [MAX_RESPONSE_LENGTH, 500, 100, 20];
+/**
+ * A response body as shown in the `response` output: one line, secrets removed, at most
+ * MAX_RESPONSE_LENGTH characters. A JSON body stays JSON that any parser reads: each string in it is
+ * redacted on its own (a marker can never break an escape or a quote), and strings are cut, not the
+ * document. Any other body is shown as inert text.
+ */
+function showBody(body, redactor) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body);
+    }
+    catch {
+        return neutralize(redactor.redact(body, MAX_RESPONSE_LENGTH));
+    }
+    const redacted = mapStrings(parsed, text => neutralize(redactor.redact(text, MAX_RESPONSE_LENGTH)));
+    for (const cap of STRING_CAPS) {
+        const cut = (text) => (text.length > cap ? `${text.slice(0, cap)}…` : text);
+        const shown = JSON.stringify(mapStrings(redacted, cut));
+        if (shown.length <= MAX_RESPONSE_LENGTH)
+            return shown;
+    }
+    return JSON.stringify({ note: `a JSON body of ${body.length} characters, too large to show` });
+}
+function mapStrings(value, map) {
+    if (typeof value === 'string')
+        return map(value);
+    if (Array.isArray(value))
+        return value.map(item => mapStrings(item, map));
+    if (typeof value === 'object' && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [map(key), mapStrings(item, map)]));
+    }
+    return value;
 }
 
 ;// CONCATENATED MODULE: ./src/summary.ts
@@ -32774,6 +33017,7 @@ function escapeHtml(text) {
 
 
 
+
 /** The action: settings → pre-flight read → register → post-check → outputs and summary. */
 async function run(options = {}) {
     const now = options.now ?? Date.now;
@@ -32785,6 +33029,30 @@ async function run(options = {}) {
         warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
     };
     let graph;
+    const progress = { registerOutcomeUnknown: false };
+    let finished = false;
+    const finishOnce = async (failurePrinted = false) => {
+        if (finished)
+            return;
+        finished = true;
+        report.durationMs = now() - started;
+        await finish(report, redactor, failurePrinted);
+    };
+    const stopWatching = watchCancellation(signal => {
+        const message = cancellationMessage(signal, progress, report.result);
+        // At once: the runner may kill the step soon after.
+        setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
+        if (progress.registerOutcomeUnknown)
+            report.result = 'uncertain';
+        else if (report.result !== 'registered')
+            report.result = 'failed';
+        if (report.result === 'registered')
+            report.warnings.push(message);
+        else
+            report.errorMessage = message;
+        graph?.dispose();
+        return finishOnce(true);
+    });
     try {
         const { settings, warnings } = readSettings(actionInputs(redactor));
         warnings.forEach(warn);
@@ -32803,6 +33071,7 @@ async function run(options = {}) {
             numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
             redactor,
             warn,
+            progress,
             env: {
                 timing: options.timing ?? DEFAULT_TIMING,
                 sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
@@ -32811,6 +33080,8 @@ async function run(options = {}) {
             }
         };
         logPlan(settings);
+        const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing));
+        info(`Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
         if (settings.preflight || settings.dryRun) {
             const checked = await preflight(context);
             report.before = checked.before;
@@ -32860,9 +33131,41 @@ async function run(options = {}) {
     }
     finally {
         graph?.dispose();
-        report.durationMs = now() - started;
-        await finish(report, redactor);
+        stopWatching();
+        await finishOnce();
     }
+}
+/**
+ * Calls `onCancel` on the first SIGINT or SIGTERM (the runner sends both when a job is cancelled),
+ * then ends the process once it has written what it could. Returns a function that stops watching.
+ */
+function watchCancellation(onCancel) {
+    let cancelled = false;
+    const handler = (signal) => {
+        if (cancelled)
+            return;
+        cancelled = true;
+        void onCancel(signal).finally(() => {
+            process.exitCode = 1;
+            // The run is abandoned mid-request; end once what was written has reached the runner.
+            process.stdout.write('', () => process.exit());
+        });
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+    };
+}
+function cancellationMessage(signal, progress, result) {
+    if (progress.registerOutcomeUnknown) {
+        return `Cancelled (${signal}) while a register call was in flight: its outcome is unknown. Before running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true); calling register on a number that is already registered only spends one of its 10 calls per 72 hours.`;
+    }
+    if (result === 'registered') {
+        return `Cancelled (${signal}) after the number was registered: the register call went through; only the read afterwards was cut short.`;
+    }
+    return `Cancelled (${signal}) with no register call in flight: no register call of this run can have changed the number.`;
 }
 /** Reads the number before registering and decides whether to register. */
 async function preflight(context) {
@@ -32908,7 +33211,10 @@ function register(context, before) {
         numbers: context.numbers,
         settings: context.settings,
         env: context.env,
-        registeredBefore: isRegistered(before)
+        registeredBefore: isRegistered(before),
+        onOutcomeUnknown: unknown => {
+            context.progress.registerOutcomeUnknown = unknown;
+        }
     });
 }
 /** Reads the number once more to report its new state; a failure here only warns. */
@@ -32981,10 +33287,18 @@ function fail(report, message) {
 function firstHeader(header) {
     return Array.isArray(header) ? header[0] : header;
 }
+/** What happened to the number, for a failure that comes after it. */
+const OUTCOME_IN_WORDS = {
+    registered: 'The number was registered',
+    'already-registered': 'The number was already registered and was left alone',
+    'dry-run': 'The dry run changed nothing',
+    failed: 'The run failed',
+    uncertain: 'The outcome of the register call is uncertain'
+};
 /** Reads inputs through @actions/core; a secret is masked in the runner and in our redaction. */
 function actionInputs(redactor) {
     return {
-        getInput: name => getInput(name),
+        getInput: name => getInput(name, { trimWhitespace: false }),
         registerSecret: value => {
             core_setSecret(value);
             redactor.add(value);
@@ -32993,18 +33307,25 @@ function actionInputs(redactor) {
     };
 }
 /** Outputs, the failure (if any) and the summary; a summary that cannot be written only warns. */
-async function finish(report, redactor) {
+async function finish(report, redactor, failurePrinted = false) {
+    let outputsProblem;
     try {
         for (const [name, value] of Object.entries(outputsOf(report, redactor)))
             setOutput(name, value);
     }
     catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        fail(report, `Could not write the outputs: ${reason}\n${report.errorMessage ?? ''}`);
+        outputsProblem = `${OUTCOME_IN_WORDS[report.result]}, but the outputs could not be written: ${reason}`;
     }
-    if (report.result === 'failed' || report.result === 'uncertain') {
-        const message = report.errorMessage ?? 'Registration failed.';
+    const failed = report.result === 'failed' || report.result === 'uncertain';
+    if (outputsProblem !== undefined || (failed && !failurePrinted)) {
         const fragments = !ownText(report, 'error-message');
+        const message = [
+            outputsProblem,
+            failed && !failurePrinted ? (report.errorMessage ?? 'Registration failed.') : undefined
+        ]
+            .filter(Boolean)
+            .join('\n');
         setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments }));
     }
     if (!process.env.GITHUB_STEP_SUMMARY)

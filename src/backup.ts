@@ -14,8 +14,9 @@ export type BackupText = { ok: true; data: string } | { ok: false; problem: stri
  * `JSON.parse` messages would quote it.
  */
 export function extractBackupData(text: string, inputName: string): BackupText {
-  if (text === '') return { ok: false, problem: `${inputName}: the backup is empty.` }
-  if (!text.startsWith('{')) return { ok: true, data: text }
+  if (text.trim() === '') return { ok: false, problem: `${inputName}: the backup is empty.` }
+  // Raw data is sent exactly as given; only JSON may have whitespace around it.
+  if (!text.trimStart().startsWith('{')) return { ok: true, data: text }
   let envelope: unknown
   try {
     envelope = JSON.parse(text)
@@ -45,7 +46,11 @@ function settingsData(envelope: unknown): string | undefined {
 
 export type BackupFile = { ok: true; text: string } | { ok: false; problem: string }
 
-/** Reads `backup-file`, relative to the workspace; the text is trimmed like an input. */
+/**
+ * Reads `backup-file`, relative to the workspace. The text is kept exactly, but for a byte-order
+ * mark and the one line ending that ends a text file; UTF-16 with a byte-order mark (what Windows
+ * PowerShell writes) is decoded, and anything that is not text is refused.
+ */
 export function readBackupFile(path: string, workspace: string): BackupFile {
   const fullPath = isAbsolute(path) ? path : resolve(workspace, path)
   const where = `backup-file: "${path}" (looked for ${fullPath})`
@@ -63,9 +68,37 @@ export function readBackupFile(path: string, workspace: string): BackupFile {
       problem: `${where} has ${size} bytes; a backup is expected to be at most ${MAX_BACKUP_FILE_BYTES}.`
     }
   }
+  let bytes: Buffer
   try {
-    return { ok: true, text: readFileSync(fullPath, 'utf8').trim() }
+    bytes = readFileSync(fullPath)
   } catch {
     return { ok: false, problem: `${where} cannot be read.` }
   }
+  const text = decodeText(bytes)
+  if (text === undefined) {
+    return {
+      ok: false,
+      problem: `${where} is not text: expected UTF-8 (or UTF-16 with a byte-order mark) holding the backup data or the backup response JSON.`
+    }
+  }
+  return { ok: true, text: text.replace(/\r?\n$/, '') }
+}
+
+/** UTF-8 (BOM optional) or UTF-16 with a BOM; undefined for invalid UTF-8 or binary data. */
+export function decodeText(bytes: Buffer): string | undefined {
+  let text: string
+  try {
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+      text = new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2))
+    } else if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+      text = new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2))
+    } else {
+      // fatal: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD.
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
+    }
+  } catch {
+    return undefined
+  }
+  // NUL never appears in a backup or its JSON: it marks binary data (or UTF-16 without a BOM).
+  return text.includes('\u0000') ? undefined : text
 }

@@ -1,5 +1,6 @@
 import { lookupKnownError, type KnownError } from './error-codes.js'
 import { PROXY_TUNNEL_FAILED, type HttpExchange, type NetworkFailure } from './graph.js'
+import { neutralize } from './server-text.js'
 
 /**
  * What a failed call allows:
@@ -232,9 +233,11 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
 const HTTP_DATE =
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/
 
+/** A response header, as inert text: it came from the server. */
 function header(exchange: HttpExchange, name: string): string | undefined {
   const value = exchange.headers[name]
-  return Array.isArray(value) ? value[0] : value
+  const first = Array.isArray(value) ? value[0] : value
+  return first === undefined ? undefined : neutralize(first)
 }
 
 function describeBody(exchange: HttpExchange): string {
@@ -249,8 +252,9 @@ function whole(value: unknown): number | undefined {
   return undefined
 }
 
+/** A string field of Meta's error, as inert text. */
 function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined
+  return typeof value === 'string' && value !== '' ? neutralize(value) : undefined
 }
 
 function detailsOf(errorData: unknown): string | undefined {

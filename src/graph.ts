@@ -6,6 +6,7 @@ import {
 } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { HttpClient } from '@actions/http-client'
+import { neutralize } from './server-text.js'
 
 /** Enough for any Graph answer; a larger body is cut (and its echo capped again when shown). */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -130,7 +131,7 @@ export class GraphClient {
 
   private noteVersionWarning(headers: IncomingHttpHeaders): void {
     const warning = headers['x-ad-api-version-warning']
-    const text = Array.isArray(warning) ? warning.join(' ') : warning
+    const text = neutralize(Array.isArray(warning) ? warning.join(' ') : (warning ?? ''))
     if (text && !this.seenVersionWarnings.has(text)) {
       this.seenVersionWarnings.add(text)
       this.options.onVersionWarning?.(text)
@@ -192,7 +193,7 @@ function toNetworkFailure(error: unknown): NetworkFailure {
   const tunnel = TUNNEL_FAILURE.exec(message)
   if (tunnel) {
     return new NetworkFailure(
-      `the proxy refused the tunnel: ${tunnel[1]}`,
+      `the proxy refused the tunnel: ${neutralize(tunnel[1] ?? '')}`,
       PROXY_TUNNEL_FAILED,
       false,
       false

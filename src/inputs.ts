@@ -63,9 +63,9 @@ export interface Backup {
 
 /** Where inputs come from; the action passes @actions/core, tests pass a map. */
 export interface InputSource {
-  /** The input's value, trimmed at both ends, or '' when unset. */
+  /** The input's value exactly as given (not trimmed), or '' when unset. */
   getInput(name: string): string
-  /** Masks a value in the runner's log and in our own redaction. */
+  /** Masks a value in the runner's log and in our own redaction: a value that is sent. */
   registerSecret(value: string): void
   /** Folder that relative `backup-file` paths start from. */
   workspace: string
@@ -85,16 +85,20 @@ export interface ParsedInputs {
   warnings: string[]
 }
 
-const SECRET_INPUTS = ['access-token', 'pin', 'backup-data', 'backup-password'] as const
+/**
+ * Secrets sent exactly as given: a password with a leading space is a different password. The
+ * token alone is trimmed (a header value), and the backup data is registered once it is known
+ * (the whole backup response around it is public shape, not a secret).
+ */
+const EXACT_SECRET_INPUTS = ['pin', 'backup-password'] as const
 
 /** Reads, masks and validates every input; throws InputError listing every problem. */
 export function readSettings(source: InputSource): ParsedInputs {
   // Mask first: anything printed later, even by a failing parser, is then already masked.
-  for (const name of SECRET_INPUTS) {
-    const value = source.getInput(name)
-    if (value !== '') source.registerSecret(value)
-  }
-  const input = (name: string): string => source.getInput(name)
+  const token = source.getInput('access-token')
+  const given = [token, token.trim(), ...EXACT_SECRET_INPUTS.map(name => source.getInput(name))]
+  for (const value of new Set(given)) if (value.trim() !== '') source.registerSecret(value)
+  const input = (name: string): string => source.getInput(name).trim()
   const problems: string[] = []
   const warnings: string[] = []
 
@@ -118,8 +122,13 @@ export function readSettings(source: InputSource): ParsedInputs {
     )
   }
 
-  const pin = required(input('pin'), 'pin', problems)
-  if (pin !== '' && !/^[0-9]{6}$/.test(pin)) {
+  const pin = source.getInput('pin')
+  if (pin.trim() === '') problems.push('pin: required, but empty or not set.')
+  else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
+    problems.push(
+      'pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).'
+    )
+  } else if (!/^[0-9]{6}$/.test(pin)) {
     problems.push(
       'pin: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.'
     )
@@ -204,13 +213,14 @@ function required(value: string, name: string, problems: string[]): string {
 /** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */
 function readBackup(source: InputSource, problems: string[]): Backup | undefined {
   const inline = source.getInput('backup-data')
-  const file = source.getInput('backup-file')
+  const file = source.getInput('backup-file').trim()
   const password = source.getInput('backup-password')
-  if (inline !== '' && file !== '') {
+  const hasInline = inline.trim() !== ''
+  if (hasInline && file !== '') {
     problems.push('backup-data and backup-file: give one of them, not both.')
     return undefined
   }
-  if (inline === '' && file === '') {
+  if (!hasInline && file === '') {
     if (password !== '') {
       problems.push(
         'backup-password: given without a backup; add backup-data or backup-file, or remove it.'
@@ -218,7 +228,7 @@ function readBackup(source: InputSource, problems: string[]): Backup | undefined
     }
     return undefined
   }
-  const sourceName = inline !== '' ? 'backup-data' : 'backup-file'
+  const sourceName = hasInline ? 'backup-data' : 'backup-file'
   let text = inline
   if (sourceName === 'backup-file') {
     const read = readBackupFile(file, source.workspace)
@@ -226,7 +236,6 @@ function readBackup(source: InputSource, problems: string[]): Backup | undefined
       problems.push(read.problem)
       return undefined
     }
-    if (read.text !== '') source.registerSecret(read.text)
     text = read.text
   }
   const extracted = extractBackupData(text, sourceName)
@@ -234,8 +243,8 @@ function readBackup(source: InputSource, problems: string[]): Backup | undefined
     problems.push(extracted.problem)
     return undefined
   }
-  // The data taken out of an envelope is a new string to the runner's masking.
-  if (extracted.data !== text) source.registerSecret(extracted.data)
+  // What is sent is the secret: the data itself, not the backup response around it.
+  source.registerSecret(extracted.data)
   if (password === '') {
     problems.push(
       'backup-password: required with a backup: the password given to the On-Premises backup call.'

@@ -3,6 +3,7 @@ import { USER_AGENT } from './constants.js'
 import type { Failure } from './errors.js'
 import { GraphClient } from './graph.js'
 import { InputError, readSettings, type InputSource, type Settings } from './inputs.js'
+import { longestRunMs, minutesAndSeconds } from './longest-run.js'
 import { isRegistered, PhoneNumberReader, type PhoneNumberState } from './phone-number.js'
 import { Redactor } from './redact.js'
 import { registerBody, registerWithRetries, type RegistrationOutcome } from './registration.js'
@@ -32,6 +33,7 @@ interface Context {
   redactor: Redactor
   /** Logs a warning and keeps it for the summary. */
   warn: (message: string) => void
+  progress: Progress
 }
 
 /** What the pre-flight read decided. */
@@ -52,6 +54,25 @@ export async function run(options: RunOptions = {}): Promise<void> {
     core.warning(redactor.redact(message, MAX_MESSAGE_LENGTH))
   }
   let graph: GraphClient | undefined
+  const progress: Progress = { registerOutcomeUnknown: false }
+  let finished = false
+  const finishOnce = async (failurePrinted = false): Promise<void> => {
+    if (finished) return
+    finished = true
+    report.durationMs = now() - started
+    await finish(report, redactor, failurePrinted)
+  }
+  const stopWatching = watchCancellation(signal => {
+    const message = cancellationMessage(signal, progress, report.result)
+    // At once: the runner may kill the step soon after.
+    core.setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }))
+    if (progress.registerOutcomeUnknown) report.result = 'uncertain'
+    else if (report.result !== 'registered') report.result = 'failed'
+    if (report.result === 'registered') report.warnings.push(message)
+    else report.errorMessage = message
+    graph?.dispose()
+    return finishOnce(true)
+  })
   try {
     const { settings, warnings } = readSettings(actionInputs(redactor))
     warnings.forEach(warn)
@@ -70,6 +91,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
       numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
       redactor,
       warn,
+      progress,
       env: {
         timing: options.timing ?? DEFAULT_TIMING,
         sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
@@ -78,6 +100,10 @@ export async function run(options: RunOptions = {}): Promise<void> {
       }
     }
     logPlan(settings)
+    const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing))
+    core.info(
+      `Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`
+    )
 
     if (settings.preflight || settings.dryRun) {
       const checked = await preflight(context)
@@ -126,9 +152,48 @@ export async function run(options: RunOptions = {}): Promise<void> {
     }
   } finally {
     graph?.dispose()
-    report.durationMs = now() - started
-    await finish(report, redactor)
+    stopWatching()
+    await finishOnce()
   }
+}
+
+/** What a cancellation can know of the number. */
+interface Progress {
+  /** A register call went out and nothing has shown yet whether it went through. */
+  registerOutcomeUnknown: boolean
+}
+
+/**
+ * Calls `onCancel` on the first SIGINT or SIGTERM (the runner sends both when a job is cancelled),
+ * then ends the process once it has written what it could. Returns a function that stops watching.
+ */
+function watchCancellation(onCancel: (signal: NodeJS.Signals) => Promise<void>): () => void {
+  let cancelled = false
+  const handler = (signal: NodeJS.Signals): void => {
+    if (cancelled) return
+    cancelled = true
+    void onCancel(signal).finally(() => {
+      process.exitCode = 1
+      // The run is abandoned mid-request; end once what was written has reached the runner.
+      process.stdout.write('', () => process.exit())
+    })
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return () => {
+    process.off('SIGINT', handler)
+    process.off('SIGTERM', handler)
+  }
+}
+
+function cancellationMessage(signal: NodeJS.Signals, progress: Progress, result: string): string {
+  if (progress.registerOutcomeUnknown) {
+    return `Cancelled (${signal}) while a register call was in flight: its outcome is unknown. Before running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true); calling register on a number that is already registered only spends one of its 10 calls per 72 hours.`
+  }
+  if (result === 'registered') {
+    return `Cancelled (${signal}) after the number was registered: the register call went through; only the read afterwards was cut short.`
+  }
+  return `Cancelled (${signal}) with no register call in flight: no register call of this run can have changed the number.`
 }
 
 /** Reads the number before registering and decides whether to register. */
@@ -184,7 +249,10 @@ function register(
     numbers: context.numbers,
     settings: context.settings,
     env: context.env,
-    registeredBefore: isRegistered(before)
+    registeredBefore: isRegistered(before),
+    onOutcomeUnknown: unknown => {
+      context.progress.registerOutcomeUnknown = unknown
+    }
   })
 }
 
@@ -279,10 +347,19 @@ function firstHeader(header: string | string[] | undefined): string | undefined 
   return Array.isArray(header) ? header[0] : header
 }
 
+/** What happened to the number, for a failure that comes after it. */
+const OUTCOME_IN_WORDS: Record<RunReport['result'], string> = {
+  registered: 'The number was registered',
+  'already-registered': 'The number was already registered and was left alone',
+  'dry-run': 'The dry run changed nothing',
+  failed: 'The run failed',
+  uncertain: 'The outcome of the register call is uncertain'
+}
+
 /** Reads inputs through @actions/core; a secret is masked in the runner and in our redaction. */
 function actionInputs(redactor: Redactor): InputSource {
   return {
-    getInput: name => core.getInput(name),
+    getInput: name => core.getInput(name, { trimWhitespace: false }),
     registerSecret: value => {
       core.setSecret(value)
       redactor.add(value)
@@ -292,17 +369,28 @@ function actionInputs(redactor: Redactor): InputSource {
 }
 
 /** Outputs, the failure (if any) and the summary; a summary that cannot be written only warns. */
-async function finish(report: RunReport, redactor: Redactor): Promise<void> {
+async function finish(
+  report: RunReport,
+  redactor: Redactor,
+  failurePrinted = false
+): Promise<void> {
+  let outputsProblem: string | undefined
   try {
     for (const [name, value] of Object.entries(outputsOf(report, redactor)))
       core.setOutput(name, value)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    fail(report, `Could not write the outputs: ${reason}\n${report.errorMessage ?? ''}`)
+    outputsProblem = `${OUTCOME_IN_WORDS[report.result]}, but the outputs could not be written: ${reason}`
   }
-  if (report.result === 'failed' || report.result === 'uncertain') {
-    const message = report.errorMessage ?? 'Registration failed.'
+  const failed = report.result === 'failed' || report.result === 'uncertain'
+  if (outputsProblem !== undefined || (failed && !failurePrinted)) {
     const fragments = !ownText(report, 'error-message')
+    const message = [
+      outputsProblem,
+      failed && !failurePrinted ? (report.errorMessage ?? 'Registration failed.') : undefined
+    ]
+      .filter(Boolean)
+      .join('\n')
     core.setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments }))
   }
   if (!process.env.GITHUB_STEP_SUMMARY) return

@@ -6,6 +6,7 @@ import {
 } from './errors.js'
 import { NetworkFailure, type GraphClient, type HttpExchange } from './graph.js'
 import { withRetries, type RetryEnvironment } from './retry.js'
+import { neutralize } from './server-text.js'
 
 /** The number as Graph describes it; every field may be missing from an answer. */
 export interface PhoneNumberState {
@@ -125,8 +126,9 @@ export function parsePhoneNumber(body: string): PhoneNumberState | undefined {
   if (typeof node !== 'object' || node === null || Array.isArray(node) || 'error' in node)
     return undefined
   const record = node as Record<string, unknown>
+  // Names and numbers are free text from the server: kept as inert single lines.
   const str = (key: string): string | undefined =>
-    typeof record[key] === 'string' ? record[key] : undefined
+    typeof record[key] === 'string' ? neutralize(record[key]) : undefined
   const throughput = record.throughput as { level?: unknown } | undefined
   const state: PhoneNumberState = {
     id: str('id'),
@@ -138,7 +140,8 @@ export function parsePhoneNumber(body: string): PhoneNumberState | undefined {
     nameStatus: str('name_status'),
     qualityRating: str('quality_rating'),
     isOnBizApp: typeof record.is_on_biz_app === 'boolean' ? record.is_on_biz_app : undefined,
-    throughputLevel: typeof throughput?.level === 'string' ? throughput.level : undefined
+    throughputLevel:
+      typeof throughput?.level === 'string' ? neutralize(throughput.level) : undefined
   }
   return Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined))
 }

@@ -1,9 +1,19 @@
+import { neutralize } from './server-text.js'
+
 /** What replaces a secret (or a piece of one) in anything shown. */
 export const REDACTED = '***'
 /** Any run of this many characters taken from a secret counts as a leak. */
 export const FRAGMENT_LENGTH = 6
-/** Fragment matching indexes every window of a secret; above this size only whole values and lines are matched. */
-const MAX_FRAGMENT_INDEXED_LENGTH = 64 * 1024
+/**
+ * How many distinct fragments are indexed in all: enough for every window of the token, the PIN,
+ * the password and a backup of this many characters. A larger backup is still matched whole and
+ * line by line; indexing every window of megabytes would cost hundreds of megabytes.
+ */
+export const MAX_INDEXED_FRAGMENTS = 256 * 1024
+/** Longer than any text shown or received (bodies are read up to 1 MiB): a longer form never fits. */
+const MAX_WHOLE_FORM_LENGTH = 1024 * 1024
+/** A line too long to match whole is matched by pieces of this many characters. */
+const PIECE_LENGTH = 256
 
 /**
  * Removes secret values from text that came from elsewhere (server messages, bodies) before it is
@@ -11,7 +21,10 @@ const MAX_FRAGMENT_INDEXED_LENGTH = 64 * 1024
  * runs and other runners do not, and the runner knows nothing of a secret's encodings or pieces.
  */
 export class Redactor {
-  private readonly values = new Set<string>()
+  /** Forms of FRAGMENT_LENGTH characters or more, by their first FRAGMENT_LENGTH characters. */
+  private readonly byPrefix = new Map<string, string[]>()
+  /** Forms shorter than a fragment (a short password), matched with indexOf. */
+  private readonly shortForms = new Set<string>()
   private readonly fragments = new Set<string>()
   private longest = 0
 
@@ -19,23 +32,36 @@ export class Redactor {
     for (const secret of secrets) this.add(secret)
   }
 
-  /** Registers a secret: its value, each line of it, its JSON and URL encodings, and its fragments. */
+  /**
+   * Registers a secret: its value, each line of it, the forms JSON and URL encoding give it
+   * (`\uXXXX` escapes included, as Graph writes non-ASCII), its neutralized form (as server text is
+   * shown), and its fragments. A value or line longer than any text ever scanned is registered in
+   * pieces instead, so that a 20 MiB backup costs a few copies of itself, not hundreds.
+   */
   add(secret: string): void {
     if (secret === '') return
-    const jsonEscaped = JSON.stringify(secret).slice(1, -1)
-    // Graph's JSON, like PHP's, also escapes '/' as '\/'.
-    const forms = new Set([secret, jsonEscaped, jsonEscaped.replace(/\//g, '\\/')])
-    const urlEncoded = urlEncode(secret)
-    if (urlEncoded !== undefined) forms.add(urlEncoded)
-    for (const line of secret.split(/\r?\n|\r/)) {
-      if (line.trim().length >= FRAGMENT_LENGTH) forms.add(line)
-    }
+    const whole = secret.length <= MAX_WHOLE_FORM_LENGTH
+    const forms = whole ? formsOf(secret) : new Set<string>()
+    for (const form of forms) this.addForm(form)
+    // As server text is shown: matched whole only, since its spaces are not the secret's.
+    if (whole) this.addPlainForms(neutralize(secret))
+    // Every window of the value and its encodings while the budget lasts.
     for (const form of forms) {
-      this.values.add(form)
-      this.longest = Math.max(this.longest, form.length)
-      if (form.length >= FRAGMENT_LENGTH && form.length <= MAX_FRAGMENT_INDEXED_LENGTH) {
-        for (let i = 0; i + FRAGMENT_LENGTH <= form.length; i++) {
-          this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH))
+      if (form.length < FRAGMENT_LENGTH) continue
+      const windows = form.length - FRAGMENT_LENGTH + 1
+      if (this.fragments.size + windows > MAX_INDEXED_FRAGMENTS) continue
+      for (let i = 0; i < windows; i++) this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH))
+    }
+    // Lines are matched on their own (a server may echo one); a line too long to match whole, by
+    // its pieces.
+    const lines = secret.split(/\r?\n|\r/)
+    if (lines.length === 1 && whole) return
+    for (const line of lines) {
+      if (line.trim().length < FRAGMENT_LENGTH) continue
+      if (line.length <= MAX_WHOLE_FORM_LENGTH) this.addPlainForms(line)
+      else {
+        for (let at = 0; at < line.length; at += PIECE_LENGTH) {
+          this.addPlainForms(line.slice(at, at + PIECE_LENGTH))
         }
       }
     }
@@ -52,15 +78,16 @@ export class Redactor {
     const scanned =
       text.length > maxLength + this.longest ? text.slice(0, maxLength + this.longest) : text
     const hidden = new Uint8Array(scanned.length)
-    for (const value of this.values) {
-      for (let at = scanned.indexOf(value); at !== -1; at = scanned.indexOf(value, at + 1)) {
-        hidden.fill(1, at, at + value.length)
+    for (const form of this.shortForms) {
+      for (let at = scanned.indexOf(form); at !== -1; at = scanned.indexOf(form, at + 1)) {
+        hidden.fill(1, at, at + form.length)
       }
     }
-    if (fragments && this.fragments.size > 0) {
-      for (let i = 0; i + FRAGMENT_LENGTH <= scanned.length; i++) {
-        if (this.fragments.has(scanned.slice(i, i + FRAGMENT_LENGTH)))
-          hidden.fill(1, i, i + FRAGMENT_LENGTH)
+    for (let i = 0; i + FRAGMENT_LENGTH <= scanned.length; i++) {
+      const window = scanned.slice(i, i + FRAGMENT_LENGTH)
+      if (fragments && this.fragments.has(window)) hidden.fill(1, i, i + FRAGMENT_LENGTH)
+      for (const form of this.byPrefix.get(window) ?? []) {
+        if (scanned.startsWith(form, i)) hidden.fill(1, i, i + form.length)
       }
     }
     // Past maxLength, only a text scanned whole may be shown: where the scan was cut, a secret that
@@ -74,6 +101,54 @@ export class Redactor {
     }
     return i < text.length ? `${out}… (${text.length} characters in all, cut)` : out
   }
+
+  /**
+   * A line or piece of a secret as it appears verbatim or in Graph's JSON: the cheap forms, for the
+   * many lines of a large backup (a line holds no line break, and base64 needs no other escape).
+   */
+  private addPlainForms(text: string): void {
+    this.addForm(text)
+    // eslint-disable-next-line no-control-regex
+    const escaped = /["\\\x00-\x1f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text
+    if (escaped !== text) this.addForm(escaped)
+    if (escaped.includes('/')) this.addForm(escaped.replace(/\//g, '\\/'))
+  }
+
+  private addForm(form: string): void {
+    this.longest = Math.max(this.longest, form.length)
+    if (form.length < FRAGMENT_LENGTH) {
+      this.shortForms.add(form)
+      return
+    }
+    const prefix = form.slice(0, FRAGMENT_LENGTH)
+    const known = this.byPrefix.get(prefix)
+    if (!known) this.byPrefix.set(prefix, [form])
+    else if (!known.includes(form)) known.push(form)
+  }
+}
+
+/** The ways a secret can appear in what a server sends back, or in what we show of it. */
+function formsOf(secret: string): Set<string> {
+  const forms = new Set([secret, JSON.stringify(secret).slice(1, -1)])
+  // Graph, like PHP's encoder, writes non-ASCII as \uXXXX (either case of hex) and '/' as '\/'.
+  for (const form of [...forms]) {
+    if (/[^\x20-\x7e]/.test(form)) {
+      forms.add(asciiOnly(form, false))
+      forms.add(asciiOnly(form, true))
+    }
+  }
+  for (const form of [...forms]) if (form.includes('/')) forms.add(form.replace(/\//g, '\\/'))
+  const urlEncoded = urlEncode(secret)
+  if (urlEncoded !== undefined) forms.add(urlEncoded)
+  return forms
+}
+
+/** Every character outside printable ASCII as a `\uXXXX` escape (UTF-16 units, as JSON has it). */
+function asciiOnly(text: string, upperCase: boolean): string {
+  return text.replace(/[^\x20-\x7e]/g, c => {
+    const hex = c.charCodeAt(0).toString(16).padStart(4, '0')
+    return `\\u${upperCase ? hex.toUpperCase() : hex}`
+  })
 }
 
 /** The URL encoding of a value, or undefined for a string that has none (a lone surrogate). */

@@ -2,7 +2,7 @@ import { classifyNetworkFailure, classifyResponse, type Failure } from './errors
 import { NetworkFailure, type GraphClient, type HttpExchange } from './graph.js'
 import type { DataLocalizationRegion, Settings } from './inputs.js'
 import { isRegistered, type PhoneNumberReader, type PhoneNumberState } from './phone-number.js'
-import { withRetries, type RetryEnvironment, type Settled } from './retry.js'
+import { withRetries, type AttemptResult, type RetryEnvironment, type Settled } from './retry.js'
 import { settleByReading } from './settle.js'
 
 /** The documented register body; `backup` only for a migration. */
@@ -20,6 +20,11 @@ export interface RegistrationContext {
   env: RetryEnvironment
   /** A registered state read before the call cannot confirm that this call went through. */
   registeredBefore: boolean
+  /**
+   * Told `true` when a register call goes out and `false` once its outcome is known, so that a
+   * cancellation in between can say that the outcome is unknown.
+   */
+  onOutcomeUnknown?: (unknown: boolean) => void
 }
 
 export type RegistrationOutcome =
@@ -79,23 +84,32 @@ export async function registerWithRetries(
 ): Promise<RegistrationOutcome> {
   const { graph, numbers, settings, env } = context
   const body = registerBody(settings)
+  const outcomeUnknown = (unknown: boolean): void => context.onOutcomeUnknown?.(unknown)
   let lastExchange: HttpExchange | undefined
   let observedState: PhoneNumberState | undefined
+  const attemptRegister = async (): Promise<
+    AttemptResult<{ exchange?: HttpExchange; confirmedState?: PhoneNumberState }>
+  > => {
+    try {
+      const exchange = await graph.post(`${settings.phoneNumberId}/register`, body)
+      lastExchange = exchange
+      if (isSuccess(exchange)) return { ok: true, value: { exchange } }
+      return { ok: false, failure: classifyResponse(exchange) }
+    } catch (error) {
+      if (!(error instanceof NetworkFailure)) throw error
+      return { ok: false, failure: classifyNetworkFailure(error) }
+    }
+  }
   const outcome = await withRetries<{ exchange?: HttpExchange; confirmedState?: PhoneNumberState }>(
     {
       what: 'Register',
       maxAttempts: 1 + settings.retries,
       attempt: async () => {
         lastExchange = undefined
-        try {
-          const exchange = await graph.post(`${settings.phoneNumberId}/register`, body)
-          lastExchange = exchange
-          if (isSuccess(exchange)) return { ok: true, value: { exchange } }
-          return { ok: false, failure: classifyResponse(exchange) }
-        } catch (error) {
-          if (!(error instanceof NetworkFailure)) throw error
-          return { ok: false, failure: classifyNetworkFailure(error) }
-        }
+        outcomeUnknown(true)
+        const result = await attemptRegister()
+        if (result.ok || result.failure.next !== 'settle') outcomeUnknown(false)
+        return result
       },
       settle: async (_failure, sentAt) => {
         env.log(
@@ -117,6 +131,7 @@ export async function registerWithRetries(
           settings.settleMs,
           env
         )
+        if (settled.proved !== 'nothing') outcomeUnknown(false)
         if (settled.proved === 'happened') {
           env.log('The number is now on CLOUD_API and CONNECTED: the register call went through.')
           return { proved: 'happened', value: { confirmedState: settled.value } }

@@ -1,6 +1,7 @@
 import type { Failure } from './errors.js'
 import type { PhoneNumberState } from './phone-number.js'
 import type { Redactor } from './redact.js'
+import { neutralize } from './server-text.js'
 
 export type Result = 'registered' | 'already-registered' | 'dry-run' | 'failed' | 'uncertain'
 
@@ -92,9 +93,12 @@ export function outputsOf(report: RunReport, redactor: Redactor): Record<string,
       outputs[name] = String(value)
       continue
     }
-    const max = name === 'response' ? MAX_RESPONSE_LENGTH : MAX_MESSAGE_LENGTH
+    if (name === 'response') {
+      outputs[name] = showBody(String(value), redactor)
+      continue
+    }
     const fragments = !ownText(report, name)
-    outputs[name] = redactor.redact(String(value), max, { fragments })
+    outputs[name] = redactor.redact(String(value), MAX_MESSAGE_LENGTH, { fragments })
   }
   return outputs
 }
@@ -105,4 +109,42 @@ export function outputsOf(report: RunReport, redactor: Redactor): Record<string,
  */
 export function ownText(report: RunReport, output: string): boolean {
   return output === 'error-message' && report.inputProblems !== undefined
+}
+
+/** Caps tried in turn on each string of a JSON body until the whole fits MAX_RESPONSE_LENGTH. */
+const STRING_CAPS = [MAX_RESPONSE_LENGTH, 500, 100, 20]
+
+/**
+ * A response body as shown in the `response` output: one line, secrets removed, at most
+ * MAX_RESPONSE_LENGTH characters. A JSON body stays JSON that any parser reads: each string in it is
+ * redacted on its own (a marker can never break an escape or a quote), and strings are cut, not the
+ * document. Any other body is shown as inert text.
+ */
+export function showBody(body: string, redactor: Redactor): string {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    return neutralize(redactor.redact(body, MAX_RESPONSE_LENGTH))
+  }
+  const redacted = mapStrings(parsed, text =>
+    neutralize(redactor.redact(text, MAX_RESPONSE_LENGTH))
+  )
+  for (const cap of STRING_CAPS) {
+    const cut = (text: string): string => (text.length > cap ? `${text.slice(0, cap)}…` : text)
+    const shown = JSON.stringify(mapStrings(redacted, cut))
+    if (shown.length <= MAX_RESPONSE_LENGTH) return shown
+  }
+  return JSON.stringify({ note: `a JSON body of ${body.length} characters, too large to show` })
+}
+
+function mapStrings(value: unknown, map: (text: string) => string): unknown {
+  if (typeof value === 'string') return map(value)
+  if (Array.isArray(value)) return value.map(item => mapStrings(item, map))
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [map(key), mapStrings(item, map)])
+    )
+  }
+  return value
 }

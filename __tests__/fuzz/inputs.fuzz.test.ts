@@ -49,7 +49,8 @@ function newSummary() {
   return summary
 }
 const coreStub = {
-  getInput: (name: string) => (current[name] ?? '').trim(),
+  getInput: (name: string, options?: { trimWhitespace?: boolean }) =>
+    options?.trimWhitespace === false ? (current[name] ?? '') : (current[name] ?? '').trim(),
   setSecret: record('secret'),
   setOutput: (name: string, value: unknown) =>
     calls.push({ kind: 'output', text: `${name}=${String(value)}` }),
@@ -103,11 +104,13 @@ let scenarioNumber = 0
 interface Scenario {
   /** Raw values, as a workflow would set them. */
   raw: Record<string, string>
-  /** Values as core.getInput returns them. */
+  /** Values trimmed, as the parser reads every input but the exact secrets. */
   input: (name: string) => string
+  /** Values exactly as given, as the action's InputSource returns them. */
+  exact: (name: string) => string
   /** The resolved backup-file path; public, and quoted by messages. */
   fullPath: string
-  /** The trimmed contents of the backup file, when the parser has to read it. */
+  /** The contents of the backup file without its final line ending, when the parser reads it. */
   fileText?: string
   /** Every secret value in play, whether the parser sees it or not. */
   secrets: string[]
@@ -118,7 +121,7 @@ interface Scenario {
 
 /** `settings.data` of an On-Premises backup envelope, as the issue defines one (not blank). */
 function envelopeData(text: string): string | undefined {
-  if (!text.startsWith('{')) return undefined
+  if (!text.trimStart().startsWith('{')) return undefined
   try {
     const parsed = JSON.parse(text) as { settings?: { data?: unknown } } | null
     const data = parsed?.settings?.data
@@ -162,22 +165,34 @@ function lay(generated: GeneratedInputs, base: string): Scenario {
       padded: ` \t${name}\r\n`
     }[spec.form]
   }
-  const input = (name: string): string => (raw[name] ?? '').trim()
-  for (const name of SECRET_INPUTS) secrets.push(input(name))
+  const exact = (name: string): string => raw[name] ?? ''
+  const input = (name: string): string => exact(name).trim()
+  for (const name of SECRET_INPUTS) secrets.push(input(name), exact(name))
   const path = input('backup-file')
   const fullPath = path === '' ? '' : isAbsolute(path) ? path : resolve(base, path)
 
-  const mustRegister = new Set(SECRET_INPUTS.map(input).filter(value => value !== ''))
+  // The token (as given and trimmed), the PIN and the password exactly, then the data sent.
+  const given = [
+    exact('access-token'),
+    input('access-token'),
+    exact('pin'),
+    exact('backup-password')
+  ]
+  const mustRegister = new Set(given.filter(value => value.trim() !== ''))
   let backupText: string | undefined
   let fileText: string | undefined
-  if (input('backup-data') !== '' && path === '') backupText = input('backup-data')
+  if (input('backup-data') !== '' && path === '') backupText = exact('backup-data')
   if (input('backup-data') === '' && path !== '' && isRegularFile(fullPath)) {
-    fileText = readFileSync(fullPath, 'utf8').trim()
-    backupText = fileText
-    if (fileText !== '') mustRegister.add(fileText)
+    const decoded = readFileSync(fullPath, 'utf8')
+    if (!decoded.includes('\u0000')) {
+      fileText = decoded.replace(/\r?\n$/, '')
+      backupText = fileText
+    }
   }
-  const extracted = backupText === undefined ? undefined : envelopeData(backupText)
-  if (extracted !== undefined) mustRegister.add(extracted)
+  if (backupText !== undefined && backupText.trim() !== '') {
+    const extracted = backupText.trimStart().startsWith('{') ? envelopeData(backupText) : backupText
+    if (extracted !== undefined) mustRegister.add(extracted)
+  }
   for (const text of [input('backup-data'), ...secrets]) {
     const data = envelopeData(text)
     if (data !== undefined) secrets.push(data)
@@ -185,6 +200,7 @@ function lay(generated: GeneratedInputs, base: string): Scenario {
   return {
     raw,
     input,
+    exact,
     fullPath,
     ...(fileText !== undefined && { fileText }),
     secrets,
@@ -207,7 +223,7 @@ interface Parsed {
 
 function parse(scenario: Scenario, base = workspace): Parsed {
   const registered: string[] = []
-  const source = { getInput: scenario.input, registerSecret: (v: string) => registered.push(v), workspace: base } // prettier-ignore
+  const source = { getInput: scenario.exact, registerSecret: (v: string) => registered.push(v), workspace: base } // prettier-ignore
   try {
     return { outcome: readSettings(source), registered }
   } catch (error) {
@@ -243,7 +259,7 @@ function expectContract(settings: Settings, warnings: string[], scenario: Scenar
   expect(settings.accessToken).not.toMatch(/^bearer\s/i)
   expect(settings.phoneNumberId).toBe(input('phone-number-id'))
   expect(settings.phoneNumberId).toMatch(/^[0-9]{1,32}$/)
-  expect(settings.pin).toBe(input('pin'))
+  expect(settings.pin).toBe(scenario.exact('pin'))
   expect(settings.pin).toMatch(/^[0-9]{6}$/)
 
   expect(settings.apiVersion).toMatch(/^v[0-9]+\.[0-9]+$/)
@@ -295,12 +311,12 @@ function expectContract(settings: Settings, warnings: string[], scenario: Scenar
   // A backup is present exactly when data (inline or a file) and a password are given.
   const inline = input('backup-data')
   const file = input('backup-file')
-  const password = input('backup-password')
+  const password = scenario.exact('backup-password')
   expect(inline !== '' && file !== '').toBe(false)
   expect(settings.backup !== undefined).toBe((inline !== '' || file !== '') && password !== '')
   expect(inline !== '' || file !== '').toBe(password !== '')
   if (settings.backup) {
-    const text = inline !== '' ? inline : scenario.fileText
+    const text = inline !== '' ? scenario.exact('backup-data') : scenario.fileText
     expect(text).toBeDefined()
     expect(settings.backup.source).toBe(inline !== '' ? 'backup-data' : 'backup-file')
     expect(settings.backup.password).toBe(password)

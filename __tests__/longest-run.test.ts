@@ -1,0 +1,63 @@
+import { describe, it, expect } from '@jest/globals'
+import type { Settings } from '../src/inputs.js'
+import { longestRunMs, minutesAndSeconds } from '../src/longest-run.js'
+import { DEFAULT_TIMING } from '../src/retry.js'
+
+const BASE: Settings = {
+  accessToken: 'token',
+  phoneNumberId: '1',
+  pin: '004217',
+  apiVersion: 'v26.0',
+  graphApiUrl: 'https://graph.facebook.com',
+  timeoutMs: 60_000,
+  retries: 2,
+  settleMs: 30_000,
+  preflight: true,
+  skipIfRegistered: true,
+  dryRun: false
+}
+
+describe('longestRunMs', () => {
+  it('adds reads, register calls with their settle windows, pauses and the post-check', () => {
+    // 3 reads + 2 pauses, 3 × (call + wait for the window or the call + last read) + 2 pauses,
+    // post-check, one extra read for a rejected field.
+    const T = 60_000
+    const pause = 60_000
+    expect(longestRunMs(BASE, DEFAULT_TIMING)).toBe(
+      3 * T + 2 * pause + 3 * (T + T + T) + 2 * pause + T + T
+    )
+  })
+
+  it('counts a settle window longer than the timeout in full', () => {
+    const settings = { ...BASE, timeoutMs: 10_000, retries: 0, settleMs: 120_000 }
+    expect(longestRunMs(settings, DEFAULT_TIMING)).toBe(
+      10_000 + (10_000 + 120_000 + 10_000) + 10_000 + 10_000
+    )
+  })
+
+  it('grows with every input that can lengthen a run', () => {
+    const base = longestRunMs(BASE, DEFAULT_TIMING)
+    expect(longestRunMs({ ...BASE, retries: 3 }, DEFAULT_TIMING)).toBeGreaterThan(base)
+    expect(longestRunMs({ ...BASE, timeoutMs: 61_000 }, DEFAULT_TIMING)).toBeGreaterThan(base)
+    expect(longestRunMs({ ...BASE, settleMs: 300_000 }, DEFAULT_TIMING)).toBeGreaterThan(base)
+  })
+
+  it('counts reads only for a dry run, and no reads without preflight', () => {
+    expect(longestRunMs({ ...BASE, dryRun: true }, DEFAULT_TIMING)).toBe(
+      3 * 60_000 + 2 * 60_000 + 60_000
+    )
+    const noReads = longestRunMs({ ...BASE, preflight: false, retries: 0 }, DEFAULT_TIMING)
+    expect(noReads).toBe(60_000 + 60_000 + 60_000 + 60_000)
+  })
+})
+
+describe('minutesAndSeconds', () => {
+  it.each([
+    [45_000, '45 s'],
+    [44_001, '45 s'],
+    [60_000, '1 min'],
+    [930_000, '15 min 30 s']
+  ])('%d ms is %s', (ms, text) => {
+    expect(minutesAndSeconds(ms)).toBe(text)
+  })
+})

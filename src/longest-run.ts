@@ -1,0 +1,28 @@
+import type { Settings } from './inputs.js'
+import type { RetryTiming } from './retry.js'
+
+/**
+ * The longest a run can take with these inputs, every request hanging until its deadline and every
+ * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
+ * until the settle window has passed (the last read may start at its end), one post-check read, one
+ * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
+ * `Retry-After`, whichever cap is larger). A job killed before this leaves an outcome unknown.
+ */
+export function longestRunMs(settings: Settings, timing: RetryTiming): number {
+  const T = settings.timeoutMs
+  const r = settings.retries
+  const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs)
+  const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0
+  if (settings.dryRun) return read + T
+  const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause
+  const postCheck = settings.preflight ? T : 0
+  return read + register + postCheck + T
+}
+
+/** `15 min 30 s`, `45 s`. */
+export function minutesAndSeconds(ms: number): string {
+  const seconds = Math.ceil(ms / 1000)
+  const minutes = Math.floor(seconds / 60)
+  if (minutes === 0) return `${seconds} s`
+  return `${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`
+}
