@@ -32790,8 +32790,11 @@ async function registerWithRetries(context) {
                         why: `the number could not be read: ${read.failure.message}`
                     };
                 }
-                observedState = read.state;
-                return proveRegistered(read.state, settings.phoneNumberId, context.registeredBefore);
+                const proof = proveRegistered(read.state, settings.phoneNumberId, context.registeredBefore);
+                // A read that proves nothing (another id, no platform) says nothing of this number.
+                if (proof.proved !== 'nothing')
+                    observedState = read.state;
+                return proof;
             }, sentAt, settings.settleMs, env);
             if (settled.proved !== 'nothing')
                 outcomeUnknown(false);
@@ -33029,7 +33032,7 @@ async function run(options = {}) {
         warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
     };
     let graph;
-    const progress = { registerOutcomeUnknown: false };
+    const progress = { registerOutcomeUnknown: false, registerCalls: 0 };
     let finished = false;
     const finishOnce = async (failurePrinted = false) => {
         if (finished)
@@ -33042,6 +33045,7 @@ async function run(options = {}) {
         const message = cancellationMessage(signal, progress, report.result);
         // At once: the runner may kill the step soon after.
         setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
+        report.attempts = Math.max(report.attempts, progress.registerCalls);
         if (progress.registerOutcomeUnknown)
             report.result = 'uncertain';
         else if (report.result !== 'registered')
@@ -33213,6 +33217,8 @@ function register(context, before) {
         env: context.env,
         registeredBefore: isRegistered(before),
         onOutcomeUnknown: unknown => {
+            if (unknown)
+                context.progress.registerCalls += 1;
             context.progress.registerOutcomeUnknown = unknown;
         }
     });

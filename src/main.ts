@@ -54,7 +54,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
     core.warning(redactor.redact(message, MAX_MESSAGE_LENGTH))
   }
   let graph: GraphClient | undefined
-  const progress: Progress = { registerOutcomeUnknown: false }
+  const progress: Progress = { registerOutcomeUnknown: false, registerCalls: 0 }
   let finished = false
   const finishOnce = async (failurePrinted = false): Promise<void> => {
     if (finished) return
@@ -66,6 +66,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
     const message = cancellationMessage(signal, progress, report.result)
     // At once: the runner may kill the step soon after.
     core.setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }))
+    report.attempts = Math.max(report.attempts, progress.registerCalls)
     if (progress.registerOutcomeUnknown) report.result = 'uncertain'
     else if (report.result !== 'registered') report.result = 'failed'
     if (report.result === 'registered') report.warnings.push(message)
@@ -161,6 +162,8 @@ export async function run(options: RunOptions = {}): Promise<void> {
 interface Progress {
   /** A register call went out and nothing has shown yet whether it went through. */
   registerOutcomeUnknown: boolean
+  /** Register calls sent so far. */
+  registerCalls: number
 }
 
 /**
@@ -251,6 +254,7 @@ function register(
     env: context.env,
     registeredBefore: isRegistered(before),
     onOutcomeUnknown: unknown => {
+      if (unknown) context.progress.registerCalls += 1
       context.progress.registerOutcomeUnknown = unknown
     }
   })

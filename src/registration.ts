@@ -124,8 +124,14 @@ export async function registerWithRetries(
                 why: `the number could not be read: ${read.failure.message}`
               }
             }
-            observedState = read.state
-            return proveRegistered(read.state, settings.phoneNumberId, context.registeredBefore)
+            const proof = proveRegistered(
+              read.state,
+              settings.phoneNumberId,
+              context.registeredBefore
+            )
+            // A read that proves nothing (another id, no platform) says nothing of this number.
+            if (proof.proved !== 'nothing') observedState = read.state
+            return proof
           },
           sentAt,
           settings.settleMs,

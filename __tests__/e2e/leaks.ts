@@ -35,7 +35,12 @@ export function findLeaks(
   options: { minFragment?: number } = {}
 ): string[] {
   const size = options.minFragment ?? 6
-  const checked = secrets.map((value, i) => ({ value, n: i + 1 })).filter(s => s.value !== '')
+  // Each secret also in the form Graph's JSON gives non-ASCII text (`\u00e9`): a parser reads it back.
+  const checked = secrets
+    .flatMap((value, i) =>
+      [...new Set([value, unicodeEscaped(value)])].map(form => ({ value: form, n: i + 1 }))
+    )
+    .filter(s => s.value !== '')
 
   // Any leaked run of `size` or more characters contains one of these windows, so one pass over
   // each text finds every fragment, however long the secret (backups can be megabytes).
@@ -195,4 +200,12 @@ function lineList(lines: number[]): string {
   const shown = lines.slice(0, SHOWN_LINES).map(line => line + 1)
   const more = lines.length > SHOWN_LINES ? ` and ${lines.length - SHOWN_LINES} more` : ''
   return `${lines.length === 1 ? 'line' : 'lines'} ${shown.join(', ')}${more}`
+}
+
+/** Every character outside printable ASCII as `\uXXXX`, as Graph writes JSON. */
+export function unicodeEscaped(text: string): string {
+  return text.replace(
+    /[^\x20-\x7e\n\r]/g,
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  )
 }
