@@ -164,7 +164,13 @@ describe('action.yml agrees with the code', () => {
         ...newReport(),
         phoneNumberId: '1',
         before: { displayPhoneNumber: '+1', verifiedName: 'A' },
-        after: { platformType: 'CLOUD_API', status: 'CONNECTED' },
+        after: {
+          platformType: 'CLOUD_API',
+          status: 'CONNECTED',
+          nameStatus: 'APPROVED',
+          throughputLevel: 'STANDARD'
+        },
+        storageBefore: { status: 'default' },
         httpStatus: 400,
         failure: {
           kind: 'graph',

@@ -4,8 +4,8 @@ import { response, TIMING } from '../__fixtures__/graph.js'
 import { NetworkFailure, type GraphClient, type HttpExchange } from '../src/graph.js'
 import type { Settings } from '../src/inputs.js'
 import { CORE_FIELDS, EXTRA_FIELDS, PhoneNumberReader } from '../src/phone-number.js'
+import { isSuccess } from '../src/errors.js'
 import {
-  isSuccess,
   proveRegistered,
   registerBody,
   registerWithRetries,
@@ -125,10 +125,11 @@ describe('registerBody', () => {
     expect(JSON.stringify(registerBody(SETTINGS))).toContain('"pin":"004217"')
   })
 
-  it('adds the backup and the region when given', () => {
+  it('adds the backup, and the region before v21.0', () => {
     expect(
       registerBody({
         ...SETTINGS,
+        apiVersion: 'v20.0',
         backup: { ...BACKUP, source: 'backup-file' },
         dataLocalizationRegion: 'DE'
       })
@@ -139,6 +140,16 @@ describe('registerBody', () => {
       data_localization_region: 'DE'
     })
   })
+
+  it.each(['v21.0', 'v26.0', 'v100.0'])(
+    'leaves the deprecated region out of the body on %s (set through the settings)',
+    apiVersion => {
+      expect(registerBody({ ...SETTINGS, apiVersion, dataLocalizationRegion: 'DE' })).toEqual({
+        messaging_product: 'whatsapp',
+        pin: PIN
+      })
+    }
+  )
 })
 
 describe('isSuccess', () => {

@@ -51,7 +51,9 @@ describe('outputsOf', () => {
           platformType: 'ON_PREMISE',
           status: 'CONNECTED'
         },
-        after: { platformType: 'CLOUD_API', status: 'CONNECTED' },
+        after: { platformType: 'CLOUD_API', status: 'CONNECTED', nameStatus: 'APPROVED' },
+        storageBefore: { status: 'default' },
+        storageAfter: { status: 'in_country_storage_enabled', region: 'DE' },
         attempts: 2,
         httpStatus: 200,
         response: '{"success":true}',
@@ -70,15 +72,62 @@ describe('outputsOf', () => {
       attempts: '2',
       'http-status': '200',
       'fbtrace-id': 'AbCdEfGh',
-      response: '{"success":true}'
+      response: '{"success":true}',
+      'name-status': 'APPROVED',
+      'storage-region': 'DE',
+      number: JSON.stringify({
+        platform_type: 'CLOUD_API',
+        status: 'CONNECTED',
+        name_status: 'APPROVED',
+        storage_configuration: {
+          status: 'in_country_storage_enabled',
+          data_localization_region: 'DE'
+        }
+      }),
+      'number-before': JSON.stringify({
+        display_phone_number: '+1 555-0100',
+        verified_name: 'Acme',
+        platform_type: 'ON_PREMISE',
+        status: 'CONNECTED',
+        storage_configuration: { status: 'default' }
+      })
     })
+  })
+
+  it('fails a registration whose storage is not as asked, result still registered', () => {
+    const outputs = outputsOf(
+      report({
+        result: 'registered',
+        unmet: 'The number is registered, but its storage is default'
+      }),
+      redactor()
+    )
+    expect(outputs).toMatchObject({
+      success: 'false',
+      result: 'registered',
+      'error-message': 'The number is registered, but its storage is default'
+    })
+  })
+
+  it('keeps the number output valid JSON when a name holds quotes, a secret and controls', () => {
+    const outputs = outputsOf(
+      report({
+        result: 'failed',
+        before: { verifiedName: `Acme "Best" ${PIN}\\`, displayPhoneNumber: '+1\u001b[0m' }
+      }),
+      redactor()
+    )
+    const number = JSON.parse(outputs['number-before'] ?? '') as Record<string, string>
+    expect(number.verified_name).toBe('Acme "Best" ***\\')
+    expect(number.display_phone_number).toBe('+1')
   })
 
   it.each<[RunReport['result'], string]>([
     ['registered', 'true'],
     ['already-registered', 'true'],
     ['dry-run', 'true'],
-    ['failed', 'false']
+    ['failed', 'false'],
+    ['uncertain', 'false']
   ])('sets success for %s to %s', (result, success) => {
     expect(outputsOf(report({ result }), redactor())).toMatchObject({ success, result })
   })

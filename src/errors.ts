@@ -57,6 +57,17 @@ export function parseGraphError(body: string): GraphErrorBody | undefined {
   return typeof error === 'object' && error !== null ? error : undefined
 }
 
+/** `{"success": true}` and `{"success": "true"}` are both what Meta sends for success. */
+export function isSuccess(exchange: HttpExchange): boolean {
+  if (exchange.status < 200 || exchange.status >= 300) return false
+  try {
+    const body = JSON.parse(exchange.body) as { success?: unknown } | null
+    return body?.success === true || body?.success === 'true'
+  } catch {
+    return false
+  }
+}
+
 /** Classifies a response that is not a success. */
 export function classifyResponse(exchange: HttpExchange, now: number = Date.now()): Failure {
   const retryAfterMs = parseRetryAfter(header(exchange, 'retry-after'), now)

@@ -4,6 +4,13 @@ import type { Failure } from './errors.js'
 import { GraphClient } from './graph.js'
 import { InputError, readSettings, type InputSource, type Settings } from './inputs.js'
 import { longestRunMs, minutesAndSeconds } from './longest-run.js'
+import {
+  describeStorage,
+  StorageSettings,
+  storesIn,
+  usesSettingsApi,
+  type Storage
+} from './storage.js'
 import { isRegistered, PhoneNumberReader, type PhoneNumberState } from './phone-number.js'
 import { Redactor } from './redact.js'
 import { registerBody, registerWithRetries, type RegistrationOutcome } from './registration.js'
@@ -13,6 +20,7 @@ import {
   newReport,
   outputsOf,
   ownText,
+  succeeded,
   type RunReport
 } from './report.js'
 import { DEFAULT_TIMING, type RetryEnvironment, type RetryTiming } from './retry.js'
@@ -28,6 +36,8 @@ export interface RunOptions {
 interface Context {
   settings: Settings
   numbers: PhoneNumberReader
+  /** The number's settings edge, from v21.0 on. */
+  storage?: StorageSettings
   graph: GraphClient
   env: RetryEnvironment
   redactor: Redactor
@@ -37,11 +47,12 @@ interface Context {
 }
 
 /** What the pre-flight read decided. */
-type Preflight =
-  | { kind: 'register'; before: PhoneNumberState }
+type Preflight = (
+  | { kind: 'register'; before: PhoneNumberState; setStorage: boolean }
   | { kind: 'already-registered'; before: PhoneNumberState }
   | { kind: 'dry-run'; before: PhoneNumberState; plannedRequest: string }
   | { kind: 'failed'; message: string; failure?: Failure; before?: PhoneNumberState }
+) & { storage?: Storage }
 
 /** The action: settings → pre-flight read → register → post-check → outputs and summary. */
 export async function run(options: RunOptions = {}): Promise<void> {
@@ -86,19 +97,23 @@ export async function run(options: RunOptions = {}): Promise<void> {
       userAgent: USER_AGENT,
       onVersionWarning: text => warn(`Graph API version warning: ${text}`)
     })
+    const env: RetryEnvironment = {
+      timing: options.timing ?? DEFAULT_TIMING,
+      sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
+      now,
+      log: message => core.info(message)
+    }
     const context: Context = {
       settings,
       graph,
       numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
+      storage: usesSettingsApi(settings.apiVersion)
+        ? new StorageSettings(graph, settings.phoneNumberId, env, 1 + settings.retries)
+        : undefined,
       redactor,
       warn,
       progress,
-      env: {
-        timing: options.timing ?? DEFAULT_TIMING,
-        sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
-        now,
-        log: message => core.info(message)
-      }
+      env
     }
     logPlan(settings)
     const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing))
@@ -106,9 +121,12 @@ export async function run(options: RunOptions = {}): Promise<void> {
       `Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`
     )
 
+    // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
+    let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined
     if (settings.preflight || settings.dryRun) {
       const checked = await preflight(context)
       report.before = checked.before
+      report.storageBefore = checked.storage
       switch (checked.kind) {
         case 'failed':
           report.failure = checked.failure
@@ -127,7 +145,28 @@ export async function run(options: RunOptions = {}): Promise<void> {
           core.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`)
           return
         case 'register':
+          setStorage = checked.setStorage
           break
+      }
+    }
+
+    if (setStorage && context.storage && settings.dataLocalizationRegion) {
+      const region = settings.dataLocalizationRegion
+      core.info(
+        `Setting in-country storage in ${region} through the number's settings (before registering).`
+      )
+      const written = await context.storage.storeIn(region)
+      if (!written.ok) {
+        report.failure = written.failure
+        report.httpStatus = written.failure.httpStatus
+        report.fbtraceId = written.failure.fbtraceId
+        return fail(
+          report,
+          describeFailure(
+            `Setting local storage in ${region} failed (no register call was made)`,
+            written.failure
+          )
+        )
       }
     }
 
@@ -144,6 +183,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
       const after = await postCheck(context)
       if (after) report.after = after
     }
+    await checkStorageAfter(context, report)
   } catch (error) {
     if (error instanceof InputError) {
       report.inputProblems = error.problems
@@ -223,23 +263,94 @@ async function preflight(context: Context): Promise<Preflight> {
         'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
     }
   }
+  const storage = await readStorage(context)
+  if (storage.kind === 'failed') return { ...storage, before }
+  const region = settings.dataLocalizationRegion
+  const storageDiffers =
+    region !== undefined && storage.storage !== undefined && !storesIn(storage.storage, region)
+  if (isRegistered(before) && storageDiffers && region !== undefined) {
+    return {
+      kind: 'failed',
+      before,
+      storage: storage.storage,
+      message: `The number is registered with ${describeStorage(storage.storage)} storage, not in-country storage in ${region} as data-localization-region asks, and storage can only change while a number is not registered. No call was made. To move it: deregister the number (the deregister sub-action), then run this action again with the region; that spends one deregister and one register call, and the number is offline for a few minutes.`
+    }
+  }
   const skip = isRegistered(before) && settings.skipIfRegistered
-  if (skip && !settings.dryRun) return { kind: 'already-registered', before }
+  if (skip && !settings.dryRun)
+    return { kind: 'already-registered', before, storage: storage.storage }
   if (before.nameStatus === 'PENDING_REVIEW') {
     context.warn(
       'The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).'
     )
   }
+  // Storage read and not as asked, or asked without a settings read (no storage read possible).
+  const setStorage = context.storage !== undefined && region !== undefined && storageDiffers
   if (settings.dryRun) {
     return {
       kind: 'dry-run',
       before,
+      storage: storage.storage,
       plannedRequest: skip
         ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
-        : plannedRequest(settings)
+        : [
+            setStorage && region ? plannedStorageRequest(settings, region) : undefined,
+            plannedRequest(settings)
+          ]
+            .filter(Boolean)
+            .join('; then ')
     }
   }
-  return { kind: 'register', before }
+  return { kind: 'register', before, storage: storage.storage, setStorage }
+}
+
+/** Reads the number's storage (v21.0 and newer); a failure stops the run only when a region is asked. */
+async function readStorage(
+  context: Context
+): Promise<
+  { kind: 'read'; storage?: Storage } | { kind: 'failed'; message: string; failure: Failure }
+> {
+  if (!context.storage) return { kind: 'read' }
+  const read = await context.storage.read()
+  if (read.ok) {
+    core.info(`Storage: ${describeStorage(read.storage)}.`)
+    return { kind: 'read', storage: read.storage }
+  }
+  const region = context.settings.dataLocalizationRegion
+  if (region === undefined) {
+    context.warn(describeFailure("Reading the number's storage settings failed", read.failure))
+    return { kind: 'read' }
+  }
+  return {
+    kind: 'failed',
+    failure: read.failure,
+    message: describeFailure(
+      `Reading the number's storage settings failed, so in-country storage in ${region} cannot be checked (no register call was made)`,
+      read.failure
+    )
+  }
+}
+
+/** After registering with a region (v21.0 and newer): the storage must be as asked. */
+async function checkStorageAfter(context: Context, report: RunReport): Promise<void> {
+  const region = context.settings.dataLocalizationRegion
+  if (!context.storage || region === undefined) {
+    report.storageAfter = report.storageBefore
+    return
+  }
+  const read = await context.storage.read()
+  if (!read.ok) {
+    report.unmet = describeFailure(
+      `The number is registered, but reading its storage settings afterwards failed, so in-country storage in ${region} is not confirmed`,
+      read.failure
+    )
+    return
+  }
+  report.storageAfter = read.storage
+  core.info(`Storage after: ${describeStorage(read.storage)}.`)
+  if (!storesIn(read.storage, region)) {
+    report.unmet = `The number is registered, but its storage is ${describeStorage(read.storage)}, not in-country storage in ${region} as data-localization-region asks. Storage cannot change while the number is registered: deregister it, then run this action again.`
+  }
 }
 
 /** Registers with retries, settling uncertain attempts by reading the number. */
@@ -321,6 +432,10 @@ function registerFailureMessage(outcome: Extract<RegistrationOutcome, { ok: fals
   return describeFailure('Register failed', failure, `Not retried: ${outcome.reason} (${calls}).`)
 }
 
+function plannedStorageRequest(settings: Settings, region: string): string {
+  return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/settings with storage_configuration (IN_COUNTRY_STORAGE_ENABLED, ${region})`
+}
+
 /** The register request described by its field names only: values are secrets. */
 function plannedRequest(settings: Settings): string {
   const fields = Object.keys(registerBody(settings)).flatMap(key =>
@@ -386,12 +501,14 @@ async function finish(
     const reason = error instanceof Error ? error.message : String(error)
     outputsProblem = `${OUTCOME_IN_WORDS[report.result]}, but the outputs could not be written: ${reason}`
   }
-  const failed = report.result === 'failed' || report.result === 'uncertain'
+  const failed = !succeeded(report)
   if (outputsProblem !== undefined || (failed && !failurePrinted)) {
     const fragments = !ownText(report, 'error-message')
     const message = [
       outputsProblem,
-      failed && !failurePrinted ? (report.errorMessage ?? 'Registration failed.') : undefined
+      failed && !failurePrinted
+        ? (report.unmet ?? report.errorMessage ?? 'Registration failed.')
+        : undefined
     ]
       .filter(Boolean)
       .join('\n')

@@ -1,9 +1,10 @@
-import { classifyNetworkFailure, classifyResponse, type Failure } from './errors.js'
+import { classifyNetworkFailure, classifyResponse, isSuccess, type Failure } from './errors.js'
 import { NetworkFailure, type GraphClient, type HttpExchange } from './graph.js'
 import type { DataLocalizationRegion, Settings } from './inputs.js'
 import { isRegistered, type PhoneNumberReader, type PhoneNumberState } from './phone-number.js'
 import { withRetries, type AttemptResult, type RetryEnvironment, type Settled } from './retry.js'
 import { settleByReading } from './settle.js'
+import { usesSettingsApi } from './storage.js'
 
 /** The documented register body; `backup` only for a migration. */
 export interface RegisterBody {
@@ -49,7 +50,10 @@ export type RegistrationOutcome =
       reason: string
     }
 
-/** The register body; the backup object only for a migration. */
+/**
+ * The register body; the backup object only for a migration. The region goes in the body only
+ * before v21.0: from then on it is set through the number's settings, and the field is deprecated.
+ */
 export function registerBody(settings: Settings): RegisterBody {
   return {
     messaging_product: 'whatsapp',
@@ -57,20 +61,10 @@ export function registerBody(settings: Settings): RegisterBody {
     ...(settings.backup && {
       backup: { data: settings.backup.data, password: settings.backup.password }
     }),
-    ...(settings.dataLocalizationRegion && {
-      data_localization_region: settings.dataLocalizationRegion
-    })
-  }
-}
-
-/** `{"success": true}` and `{"success": "true"}` are both what Meta sends for success. */
-export function isSuccess(exchange: HttpExchange): boolean {
-  if (exchange.status < 200 || exchange.status >= 300) return false
-  try {
-    const body = JSON.parse(exchange.body) as { success?: unknown } | null
-    return body?.success === true || body?.success === 'true'
-  } catch {
-    return false
+    ...(settings.dataLocalizationRegion &&
+      !usesSettingsApi(settings.apiVersion) && {
+        data_localization_region: settings.dataLocalizationRegion
+      })
   }
 }
 

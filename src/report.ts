@@ -1,5 +1,6 @@
 import type { Failure } from './errors.js'
 import type { PhoneNumberState } from './phone-number.js'
+import { storageRegion, type Storage } from './storage.js'
 import type { Redactor } from './redact.js'
 import { neutralize } from './server-text.js'
 
@@ -13,6 +14,14 @@ export interface RunReport {
   before?: PhoneNumberState
   /** State read after registering (post-check, or the read that settled an uncertain call). */
   after?: PhoneNumberState
+  /** Local storage read before registering, and after (v21.0 and newer). */
+  storageBefore?: Storage
+  storageAfter?: Storage
+  /**
+   * What is not as asked although the number is registered (storage, wiring): the job fails, and
+   * `result` still says what happened to the number.
+   */
+  unmet?: string
   /** Register calls made. */
   attempts: number
   /** Status of the response that decided the result. */
@@ -62,7 +71,10 @@ const SERVER_TEXT_OUTPUTS = new Set([
   'phone-number-status',
   'error-message',
   'fbtrace-id',
-  'response'
+  'response',
+  'storage-region',
+  'name-status',
+  'throughput-level'
 ])
 
 /** The action's outputs; every value that came from the server is redacted and capped. */
@@ -71,22 +83,29 @@ export function outputsOf(report: RunReport, redactor: Redactor): Record<string,
   // After a call whose outcome is unknown, the state read before it may no longer be current.
   const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before)
   const fields: Record<string, string | number | undefined> = {
-    success: String(report.result !== 'failed' && report.result !== 'uncertain'),
+    success: String(succeeded(report)),
     result: report.result,
     'phone-number-id': report.phoneNumberId,
     'display-phone-number': latest.displayPhoneNumber,
     'verified-name': latest.verifiedName,
     'platform-type': current?.platformType,
     'phone-number-status': current?.status,
+    'name-status': current?.nameStatus,
+    'throughput-level': current?.throughputLevel,
+    'storage-region': storageOutput(report.storageAfter ?? report.storageBefore),
     attempts: report.attempts,
     'http-status': report.httpStatus,
     'error-code': report.failure?.code,
     'error-subcode': report.failure?.subcode,
-    'error-message': report.errorMessage,
+    'error-message': report.unmet ?? report.errorMessage,
     'fbtrace-id': report.fbtraceId,
     response: report.response
   }
   const outputs: Record<string, string> = {}
+  const number = numberJson(current, report.storageAfter ?? report.storageBefore, redactor)
+  if (number !== undefined) outputs.number = number
+  const numberBefore = numberJson(report.before, report.storageBefore, redactor)
+  if (numberBefore !== undefined) outputs['number-before'] = numberBefore
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue
     if (!SERVER_TEXT_OUTPUTS.has(name)) {
@@ -147,4 +166,46 @@ function mapStrings(value: unknown, map: (text: string) => string): unknown {
     )
   }
   return value
+}
+
+/** The run did what was asked: the number registered (or left registered) as asked, or a dry run. */
+export function succeeded(report: RunReport): boolean {
+  return report.result !== 'failed' && report.result !== 'uncertain' && report.unmet === undefined
+}
+
+/**
+ * A read of the number as one JSON object, with Graph's field names; each string redacted on its
+ * own, so the output is always valid JSON.
+ */
+function numberJson(
+  state: PhoneNumberState | undefined,
+  storage: Storage | undefined,
+  redactor: Redactor
+): string | undefined {
+  if (state === undefined) return undefined
+  const fields = {
+    id: state.id,
+    display_phone_number: state.displayPhoneNumber,
+    verified_name: state.verifiedName,
+    platform_type: state.platformType,
+    status: state.status,
+    name_status: state.nameStatus,
+    code_verification_status: state.codeVerificationStatus,
+    quality_rating: state.qualityRating,
+    ...(state.throughputLevel !== undefined && { throughput: { level: state.throughputLevel } }),
+    is_on_biz_app: state.isOnBizApp,
+    ...(storage && {
+      storage_configuration: {
+        status: storage.status,
+        ...(storage.region !== undefined && { data_localization_region: storage.region })
+      }
+    })
+  }
+  const redacted = mapStrings(fields, text => neutralize(redactor.redact(text, MAX_MESSAGE_LENGTH)))
+  return JSON.stringify(redacted)
+}
+
+/** The region under in-country storage, '' for default storage, unset when storage was not read. */
+function storageOutput(storage: Storage | undefined): string | undefined {
+  return storage === undefined ? undefined : (storageRegion(storage) ?? '')
 }

@@ -2,6 +2,7 @@ import type * as core from '@actions/core'
 import type { PhoneNumberState } from './phone-number.js'
 import { MAX_MESSAGE_LENGTH, type Result, type RunReport } from './report.js'
 import type { Redactor } from './redact.js'
+import { describeStorage } from './storage.js'
 
 type Summary = typeof core.summary
 
@@ -25,6 +26,8 @@ export function buildSummary(summary: Summary, report: RunReport, redactor: Reda
     ['Verified name', report.after?.verifiedName ?? report.before?.verifiedName],
     ['Platform before', platform(report.before)],
     ['Platform after', platform(report.after)],
+    ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
+    ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
     ['Result', RESULT_LABELS[report.result]],
     ['Register calls', String(report.attempts)],
     ['HTTP status', report.httpStatus?.toString()],
@@ -52,6 +55,8 @@ export function buildSummary(summary: Summary, report: RunReport, redactor: Reda
       escapeHtml(redactor.redact(problem, MAX_MESSAGE_LENGTH, { fragments: false }))
     )
     summary.addHeading('Input problems', 3).addList(problems)
+  } else if (report.unmet) {
+    summary.addHeading('Not as asked', 3).addCodeBlock(show(report.unmet))
   } else if (report.errorMessage) {
     summary.addHeading('What went wrong', 3).addCodeBlock(show(report.errorMessage))
   }
