@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto'
 import {
   createServer,
+  STATUS_CODES,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type Server,
@@ -41,6 +42,27 @@ export interface SimNumber {
   throughputLevel?: string
   /** When set, the number awaits a migration: a register call must send exactly this backup. */
   backup?: { data: string; password: string }
+  /** Every register call is carried out by a slow backend, maybe behind a gateway that gives up. */
+  slowRegister?: SlowBackend
+}
+
+/**
+ * A backend that takes `backendMs` to carry out a call, behind a gateway that may answer first.
+ * The state changes when the backend finishes, `backendMs` after the request arrived, whatever the
+ * gateway or the client did meanwhile: "the gateway said 504, but the number was registered".
+ */
+export interface SlowBackend {
+  /** The backend finishes (and the number changes) this long after the request arrived. */
+  backendMs: number
+  /**
+   * The gateway answers this long after the request arrived, unless the backend finished first.
+   * Default: no gateway, the backend's own answer comes after backendMs.
+   */
+  gatewayMs?: number
+  /** The gateway's HTTP status. Default 504. */
+  gatewayStatus?: number
+  /** The gateway's text/html body. Default: a proxy's page for the status, such as 504 Gateway Time-out. */
+  gatewayBody?: string
 }
 
 /** What a request was recognised as; faults are scripted per route. */
@@ -78,6 +100,8 @@ export type Fault =
   | { kind: 'trickle'; status: number; body: string; bytesPerChunk: number; intervalMs: number }
   /** A Graph error body that is `bytes` bytes long. State is not changed. */
   | { kind: 'huge'; status: number; bytes: number }
+  /** A slow backend behind a gateway, for this one request (see SlowBackend). */
+  | ({ kind: 'slow-backend' } & SlowBackend)
 
 /** One request as it reached the simulator, in arrival order. */
 export interface RecordedRequest {
@@ -154,6 +178,9 @@ export class GraphSimulator {
   private readonly faults: Record<'register' | 'read', Fault[]> = { register: [], read: [] }
   /** Counted register calls per number id, oldest first. */
   private readonly attempts = new Map<string, number[]>()
+  /** Requests on their way through the backend per route and object id, and the most at once. */
+  private readonly inFlight = new Map<string, number>()
+  private readonly mostInFlight = new Map<string, number>()
   /** Pending delay and trickle timers, cleared by stop() so they never keep the process alive. */
   private readonly timers = new Set<NodeJS.Timeout>()
   private server: Server | undefined
@@ -225,6 +252,21 @@ export class GraphSimulator {
     )
   }
 
+  /**
+   * The most register calls for one number that were in flight at once: from the arrival of a call
+   * until the backend was done with it (processed it, or dropped it without processing), however
+   * early the gateway or the client gave up. A call left hanging counts until its connection closes.
+   * 0 when the number never got one; a client that never overlaps its calls sees 1.
+   */
+  maxConcurrentRegisterCalls(id: string): number {
+    return this.maxConcurrent('register', id)
+  }
+
+  /** Like maxConcurrentRegisterCalls, for any route and the id in its path. */
+  maxConcurrent(route: Route, id: string): number {
+    return this.mostInFlight.get(`${route} ${id}`) ?? 0
+  }
+
   /** A copy of a number's current state. */
   number(id: string): SimNumber {
     const number = this.numbers.get(id)
@@ -254,13 +296,22 @@ export class GraphSimulator {
     this.recorded.push(request)
 
     const traceId = newTraceId()
+    const done = this.track(request)
     const fault = route === 'other' ? undefined : this.faults[route].shift()
     switch (fault?.kind) {
-      case undefined:
-        return this.send(res, traceId, this.process(request))
+      case undefined: {
+        const slow =
+          route === 'register' ? this.numbers.get(request.numberId ?? '')?.slowRegister : undefined
+        if (slow) return this.slowBackend(res, traceId, request, slow, done)
+        const reply = this.process(request)
+        done()
+        return this.send(res, traceId, reply)
+      }
       case 'respond':
+        done()
         return this.send(res, traceId, fault)
       case 'graph-error':
+        done()
         return this.send(res, traceId, {
           status: fault.status,
           headers: fault.headers,
@@ -277,25 +328,73 @@ export class GraphSimulator {
           }
         })
       case 'hang':
+        // Nothing will process it, but the caller cannot know that until it gives up.
+        res.once('close', done)
         return
       case 'process-then-hang':
         this.process(request)
+        done()
         return
-      case 'delay':
+      case 'delay': {
         await new Promise<void>(resolve => this.later(fault.ms, resolve))
-        return this.send(res, traceId, this.process(request))
+        const reply = this.process(request)
+        done()
+        return this.send(res, traceId, reply)
+      }
       case 'reset-before':
+        done()
         req.socket.resetAndDestroy()
         return
       case 'reset-after':
         this.process(request)
+        done()
         req.socket.resetAndDestroy()
         return
       case 'trickle':
+        done()
         return this.trickle(res, traceId, fault)
       case 'huge':
+        done()
         return this.send(res, traceId, { status: fault.status, body: hugeBody(fault.bytes) })
+      case 'slow-backend':
+        return this.slowBackend(res, traceId, request, fault, done)
     }
+  }
+
+  /** Counts the request as in flight; the callback, safe to call twice, counts it out again. */
+  private track(request: RecordedRequest): () => void {
+    if (request.route === 'other' || request.numberId === undefined) return () => undefined
+    const key = `${request.route} ${request.numberId}`
+    const now = (this.inFlight.get(key) ?? 0) + 1
+    this.inFlight.set(key, now)
+    this.mostInFlight.set(key, Math.max(now, this.mostInFlight.get(key) ?? 0))
+    let counted = true
+    return () => {
+      if (counted) this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1)
+      counted = false
+    }
+  }
+
+  /** The gateway may answer at gatewayMs; the backend carries the request out at backendMs. */
+  private slowBackend(
+    res: ServerResponse,
+    traceId: string,
+    request: RecordedRequest,
+    slow: SlowBackend,
+    done: () => void
+  ): void {
+    let answered = false
+    if (slow.gatewayMs !== undefined && slow.gatewayMs < slow.backendMs) {
+      this.later(slow.gatewayMs, () => {
+        answered = true
+        this.send(res, traceId, gatewayReply(slow.gatewayStatus ?? 504, slow.gatewayBody))
+      })
+    }
+    this.later(slow.backendMs, () => {
+      const reply = this.process(request)
+      done()
+      if (!answered) this.send(res, traceId, reply)
+    })
   }
 
   /** What the real API would answer; changes state on a successful register. */
@@ -336,7 +435,7 @@ export class GraphSimulator {
     }
     return request.route === 'read'
       ? this.read(number, request.query.fields)
-      : this.register(number, request.json)
+      : this.register(number, request)
   }
 
   private read(number: SimNumber, fields: string | undefined): Reply {
@@ -356,10 +455,11 @@ export class GraphSimulator {
     return { status: 200, body: JSON.stringify(result) }
   }
 
-  private register(number: SimNumber, json: unknown): Reply {
+  private register(number: SimNumber, request: RecordedRequest): Reply {
     // Every call that reaches the number spends budget, even one with a bad body; a call refused by
-    // the limit itself does not, so the window frees up 72 h after the oldest counted call.
-    const now = this.now()
+    // the limit itself does not, so the window frees up 72 h after the oldest counted call. A call
+    // counts from its arrival, even when a slow backend carries it out later.
+    const now = request.receivedAt
     const recent = (this.attempts.get(number.id) ?? []).filter(t => t > now - REGISTER_WINDOW_MS)
     if (recent.length >= REGISTER_LIMIT) {
       this.attempts.set(number.id, recent)
@@ -376,7 +476,7 @@ export class GraphSimulator {
     }
     this.attempts.set(number.id, [...recent, now])
 
-    const body = registerBody(json)
+    const body = registerBody(request.json)
     if (typeof body === 'string') {
       return graphError(400, { message: body, type: 'OAuthException', code: 100 })
     }
@@ -537,6 +637,24 @@ function fieldValue(number: SimNumber, field: string): unknown {
     default:
       return undefined
   }
+}
+
+/** What a proxy in front of Graph sends when it gives up, nginx style. */
+function gatewayReply(status: number, body?: string): Reply {
+  const title = `${status} ${GATEWAY_TEXT[status] ?? STATUS_CODES[status] ?? 'Error'}`
+  return {
+    status,
+    headers: { 'content-type': 'text/html' },
+    body:
+      body ??
+      `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`
+  }
+}
+
+const GATEWAY_TEXT: Record<number, string> = {
+  502: 'Bad Gateway',
+  503: 'Service Temporarily Unavailable',
+  504: 'Gateway Time-out'
 }
 
 /** A valid Graph error body of exactly `bytes` bytes (all ASCII), or filler when that is too few. */

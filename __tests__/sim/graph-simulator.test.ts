@@ -556,6 +556,174 @@ describe('faults', () => {
   })
 })
 
+/** Polls `check` every 5 ms until it holds or `ms` pass; resolves whether it held. */
+async function eventually(check: () => boolean, ms = 2000): Promise<boolean> {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) return false
+    await new Promise(r => setTimeout(r, 5))
+  }
+  return true
+}
+
+describe('slow backend behind a gateway', () => {
+  const platform = (): string | undefined => sim?.number(onPremise.id).platformType
+
+  it('the gateway answers 504 first; the number turns CLOUD_API only when the backend finishes', async () => {
+    await startSim({
+      numbers: [{ ...onPremise, slowRegister: { backendMs: 300, gatewayMs: 20 } }]
+    })
+    const response = await register('004217')
+    expect(response.status).toBe(504)
+    expect(response.headers.get('content-type')).toBe('text/html')
+    expect(response.headers.get('x-fb-trace-id')).toBeTruthy()
+    expect(await response.text()).toContain('<title>504 Gateway Time-out</title>')
+    const read = await call(`/v23.0/${onPremise.id}?fields=platform_type,status`)
+    expect(await read.json()).toMatchObject({ platform_type: 'ON_PREMISE' })
+
+    const arrived = sim?.registerCalls()[0].receivedAt ?? 0
+    expect(await eventually(() => platform() === 'CLOUD_API')).toBe(true)
+    // setTimeout may fire a millisecond early by the wall clock, never more.
+    expect(Date.now() - arrived).toBeGreaterThanOrEqual(298)
+    expect(sim?.number(onPremise.id)).toMatchObject({ status: 'CONNECTED', pin: '004217' })
+  })
+
+  it('sends the configured gateway status and body, such as a 502', async () => {
+    await startSim({
+      numbers: [
+        {
+          ...onPremise,
+          slowRegister: {
+            backendMs: 50,
+            gatewayMs: 10,
+            gatewayStatus: 502,
+            gatewayBody: 'upstream'
+          }
+        }
+      ]
+    })
+    const response = await register('004217')
+    expect(response.status).toBe(502)
+    expect(await response.text()).toBe('upstream')
+    expect(await eventually(() => platform() === 'CLOUD_API')).toBe(true)
+  })
+
+  it('without a gateway, the backend’s own answer comes when it finishes', async () => {
+    await startSim({ numbers: [{ ...onPremise, slowRegister: { backendMs: 60 } }] })
+    const started = Date.now()
+    const response = await register('004217')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(58)
+    expect(await response.json()).toEqual({ success: true })
+    expect(platform()).toBe('CLOUD_API')
+  })
+
+  it('a call with a wrong PIN gets the gateway’s 504 and changes nothing', async () => {
+    await startSim({ numbers: [{ ...onPremise, slowRegister: { backendMs: 60, gatewayMs: 5 } }] })
+    expect((await register('999999')).status).toBe(504)
+    // The PIN mismatch happens at the backend, out of the caller's sight.
+    await new Promise(r => setTimeout(r, 80))
+    expect(sim?.number(onPremise.id)).toMatchObject({ platformType: 'ON_PREMISE', pin: '004217' })
+  })
+
+  it('the client times out first; the backend still carries the call out', async () => {
+    await startSim({ numbers: [{ ...onPremise, slowRegister: { backendMs: 150 } }] })
+    const timedOut = fetch(`${base}/v23.0/${onPremise.id}/register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messaging_product: 'whatsapp', pin: '004217' }),
+      signal: AbortSignal.timeout(20)
+    })
+    await expect(timedOut).rejects.toThrow()
+    expect(platform()).toBe('ON_PREMISE')
+    expect(await eventually(() => platform() === 'CLOUD_API')).toBe(true)
+  })
+
+  it('slow-backend as a fault applies to one call; the next is served at once', async () => {
+    await startSim()
+    sim?.script('register', [{ kind: 'slow-backend', backendMs: 100, gatewayMs: 5 }])
+    expect((await register('004217')).status).toBe(504)
+    expect(platform()).toBe('ON_PREMISE')
+    expect(await eventually(() => platform() === 'CLOUD_API')).toBe(true)
+    expect((await register('004217')).status).toBe(200)
+  })
+
+  it('stop() cancels a backend that has not finished', async () => {
+    await startSim({
+      numbers: [{ ...onPremise, slowRegister: { backendMs: 600_000, gatewayMs: 5 } }]
+    })
+    expect((await register('004217')).status).toBe(504)
+    await sim?.stop()
+    expect(platform()).toBe('ON_PREMISE')
+  })
+})
+
+describe('register calls in flight at once', () => {
+  it('is 0 without calls and 1 for calls one after the other', async () => {
+    await startSim({ numbers: [{ ...onPremise, slowRegister: { backendMs: 20 } }] })
+    expect(sim?.maxConcurrentRegisterCalls(onPremise.id)).toBe(0)
+    await register('004217')
+    await register('004217')
+    expect(sim?.maxConcurrentRegisterCalls(onPremise.id)).toBe(1)
+  })
+
+  it('sees two calls overlap at the backend even when the gateway answered the first', async () => {
+    await startSim({
+      numbers: [{ ...onPremise, slowRegister: { backendMs: 200, gatewayMs: 10 } }]
+    })
+    expect((await register('004217')).status).toBe(504)
+    // A retry right after the 504, while the backend still works on the first call.
+    expect((await register('004217')).status).toBe(504)
+    expect(sim?.maxConcurrentRegisterCalls(onPremise.id)).toBe(2)
+    expect(sim?.maxConcurrent('read', onPremise.id)).toBe(0)
+  })
+
+  it('counts a hanging call until its connection closes', async () => {
+    await startSim()
+    const hangingCall = (signal: AbortSignal) =>
+      outcome(
+        fetch(`${base}/v23.0/${onPremise.id}/register`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify({ messaging_product: 'whatsapp', pin: '004217' }),
+          signal
+        })
+      )
+    // The client gives up on the first hanging call before it calls again: no overlap.
+    sim?.script('register', [{ kind: 'hang' }])
+    const first = new AbortController()
+    const abandoned = hangingCall(first.signal)
+    await requestsArrived(1)
+    first.abort()
+    expect(await abandoned).toBe('failed')
+    await new Promise(r => setTimeout(r, 20))
+    await register('004217')
+    expect(sim?.maxConcurrentRegisterCalls(onPremise.id)).toBe(1)
+
+    // A call made while the second one still hangs overlaps it.
+    sim?.script('register', [{ kind: 'hang' }])
+    const second = new AbortController()
+    const hanging = hangingCall(second.signal)
+    await requestsArrived(3)
+    await register('004217')
+    expect(sim?.maxConcurrentRegisterCalls(onPremise.id)).toBe(2)
+    second.abort()
+    expect(await hanging).toBe('failed')
+  })
+
+  it('keeps the count per number', async () => {
+    const other = { ...onPremise, id: '1000002' }
+    await startSim({
+      numbers: [
+        { ...onPremise, slowRegister: { backendMs: 50 } },
+        { ...other, slowRegister: { backendMs: 50 } }
+      ]
+    })
+    await Promise.all([register('004217'), register('004217', {}, other.id)])
+    expect(sim?.maxConcurrentRegisterCalls(onPremise.id)).toBe(1)
+    expect(sim?.maxConcurrentRegisterCalls(other.id)).toBe(1)
+  })
+})
+
 describe('stop', () => {
   it('closes hanging connections on both routes and can be called twice', async () => {
     await startSim()
