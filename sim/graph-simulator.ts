@@ -68,6 +68,14 @@ export interface SlowBackend {
 /** What a request was recognised as; faults are scripted per route. */
 export type Route = 'register' | 'read' | 'other'
 
+/** The routes that take scripted faults: every route but 'other'. */
+export type ScriptedRoute = Exclude<Route, 'other'>
+
+/** Narrows a scripted fault to requests with this method, for routes that serve more than one. */
+export interface ScriptOptions {
+  method?: 'GET' | 'POST' | 'DELETE'
+}
+
 /** A misbehaviour for one request, taken from the queue of its route (see GraphSimulator.script). */
 export type Fault =
   /** A canned response, such as an HTML page, an empty or truncated body or a redirect. State is not changed. */
@@ -117,6 +125,8 @@ export interface RecordedRequest {
   /** The body parsed as JSON; undefined when it is empty or not JSON. */
   json: unknown
   route: Route
+  /** The API version from the path, such as 'v23.0'; undefined when the path has none. */
+  version?: string
   /** The phone-number id from the path; undefined for route 'other'. */
   numberId?: string
   /** The simulator's clock (`now`) when the request had been read. */
@@ -150,7 +160,11 @@ const REGIONS = ['AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP
 /** What a read without `fields` returns, per the contract. */
 const DEFAULT_FIELDS = ['id', 'display_phone_number', 'verified_name', 'quality_rating']
 
-const PATH = /^\/(v\d+\.\d+)\/([^/]+)(\/register)?$/
+/** /{version}/{id} or /{version}/{id}/{edge}. */
+const PATH = /^\/(v\d+\.\d+)\/([^/]+)(?:\/([^/]+))?$/
+
+/** Methods that never change anything. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 interface GraphError {
   message: string
@@ -175,7 +189,10 @@ export class GraphSimulator {
   private readonly now: () => number
   private readonly options: GraphSimulatorOptions
   private readonly recorded: RecordedRequest[] = []
-  private readonly faults: Record<'register' | 'read', Fault[]> = { register: [], read: [] }
+  private readonly faults: Record<ScriptedRoute, { fault: Fault; method?: string }[]> = {
+    register: [],
+    read: []
+  }
   /** Counted register calls per number id, oldest first. */
   private readonly attempts = new Map<string, number[]>()
   /** Requests on their way through the backend per route and object id, and the most at once. */
@@ -239,10 +256,27 @@ export class GraphSimulator {
 
   /**
    * Queues faults for a route: each later request on that route takes the next one; when the queue
-   * is empty the simulator behaves normally. Calls append to the queue.
+   * is empty the simulator behaves normally. Calls append to the queue. With a method, only a
+   * request with that method takes these faults.
    */
-  script(route: 'register' | 'read', faults: Fault[]): void {
-    this.faults[route].push(...faults)
+  script(route: ScriptedRoute, faults: Fault[], options: ScriptOptions = {}): void {
+    this.faults[route].push(...faults.map(fault => ({ fault, method: options.method })))
+  }
+
+  /** The next queued fault for a request, taken off the queue; undefined when none applies. */
+  private takeFault(request: RecordedRequest): Fault | undefined {
+    if (request.route === 'other') return undefined
+    const queue = this.faults[request.route]
+    const at = queue.findIndex(f => f.method === undefined || f.method === request.method)
+    return at < 0 ? undefined : queue.splice(at, 1)[0].fault
+  }
+
+  /**
+   * Every request that could have changed something: any method but GET, HEAD and OPTIONS, on any
+   * path, known or not. Empty means "no write of any kind".
+   */
+  writes(): RecordedRequest[] {
+    return this.recorded.filter(r => !READ_METHODS.has(r.method))
   }
 
   /** The register requests received, for every number or for one id. */
@@ -279,17 +313,17 @@ export class GraphSimulator {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const method = req.method ?? 'GET'
     const match = PATH.exec(url.pathname)
-    let route: Route = 'other'
-    if (match && method === 'GET' && !match[3]) route = 'read'
-    if (match && method === 'POST' && match[3]) route = 'register'
+    const json = parseJson(body)
+    const route: Route = match ? routeOf(method, match[3]) : 'other'
     const request: RecordedRequest = {
       method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
       body,
-      json: parseJson(body),
+      json,
       route,
+      version: match?.[1],
       numberId: route === 'other' ? undefined : match?.[2],
       receivedAt: this.now()
     }
@@ -297,7 +331,7 @@ export class GraphSimulator {
 
     const traceId = newTraceId()
     const done = this.track(request)
-    const fault = route === 'other' ? undefined : this.faults[route].shift()
+    const fault = this.takeFault(request)
     switch (fault?.kind) {
       case undefined: {
         const slow =
@@ -571,6 +605,13 @@ export class GraphSimulator {
     }, ms)
     this.timers.add(timer)
   }
+}
+
+/** The route of a request to /{version}/{id}[/{edge}]. */
+function routeOf(method: string, edge: string | undefined): Route {
+  if (edge === undefined && method === 'GET') return 'read'
+  if (edge === 'register' && method === 'POST') return 'register'
+  return 'other'
 }
 
 function graphError(status: number, error: GraphError): Reply {

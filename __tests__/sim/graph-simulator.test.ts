@@ -425,6 +425,14 @@ describe('faults', () => {
     expect((await register('004217')).status).toBe(200)
   })
 
+  it('a fault scripted for one method is left for a request with that method', async () => {
+    await startSim()
+    sim?.script('read', [{ kind: 'graph-error', status: 500, code: 2 }], { method: 'POST' })
+    sim?.script('read', [{ kind: 'graph-error', status: 503, code: 133004 }], { method: 'GET' })
+    expect((await call(`/v23.0/${onPremise.id}`)).status).toBe(503)
+    expect((await call(`/v23.0/${onPremise.id}`)).status).toBe(200)
+  })
+
   it('respond: sends the canned status, body and headers, and changes nothing', async () => {
     await startSim()
     sim?.script('register', [
@@ -721,6 +729,39 @@ describe('register calls in flight at once', () => {
     await Promise.all([register('004217'), register('004217', {}, other.id)])
     expect(sim?.maxConcurrentRegisterCalls(onPremise.id)).toBe(1)
     expect(sim?.maxConcurrentRegisterCalls(other.id)).toBe(1)
+  })
+})
+
+describe('recording', () => {
+  it('records the version from the path, and none for a path without one', async () => {
+    await startSim()
+    await call(`/v21.0/${onPremise.id}?fields=status`)
+    await call('/latest/1000001')
+    expect(sim?.requests.map(r => r.version)).toEqual(['v21.0', undefined])
+  })
+
+  it('writes() is empty after reads only, unknown paths included', async () => {
+    await startSim()
+    await call(`/v23.0/${onPremise.id}?fields=status`)
+    await call('/v23.0/1000001/messages')
+    await call('/v23.0/1000001', { method: 'HEAD' })
+    expect(sim?.requests).toHaveLength(3)
+    expect(sim?.writes()).toEqual([])
+  })
+
+  it('writes() lists every other method on any path, with its body, in arrival order', async () => {
+    await startSim()
+    await register('004217')
+    await call('/nowhere', { method: 'POST', body: { a: 1 } })
+    await call(`/v23.0/${onPremise.id}`, { method: 'DELETE' })
+    await call(`/v23.0/${onPremise.id}?fields=status`)
+    const writes = sim?.writes() ?? []
+    expect(writes.map(w => [w.method, w.path, w.route])).toEqual([
+      ['POST', `/v23.0/${onPremise.id}/register`, 'register'],
+      ['POST', '/nowhere', 'other'],
+      ['DELETE', `/v23.0/${onPremise.id}`, 'other']
+    ])
+    expect(writes[1].json).toEqual({ a: 1 })
   })
 })
 
