@@ -146,6 +146,14 @@ export interface GraphSimulatorOptions {
   unknownFields?: string[]
   /** When set, every response carries this X-Ad-Api-Version-Warning header. */
   versionWarning?: string
+  /**
+   * Serialise every JSON response as Graph does, each non-ASCII character as \uXXXX ("Caf\u00e9",
+   * an emoji as its two surrogates), error messages that echo a request value included. Canned
+   * bodies of faults are sent as given. Default false: plain UTF-8.
+   */
+  escapeNonAscii?: boolean
+  /** Also write every '/' in JSON responses as '\/', as PHP-style encoders do. Default false. */
+  escapeSlashes?: boolean
   /** Port to listen on. Default 0: any free port. */
   port?: number
 }
@@ -177,9 +185,12 @@ interface GraphError {
   is_transient?: boolean
 }
 
-/** A response to send: a literal body, or a Graph error that gets the response's fbtrace_id. */
+/**
+ * A response to send: a literal body, a value to send as JSON, or a Graph error that gets the
+ * response's fbtrace_id.
+ */
 type Reply = { status: number; headers?: Record<string, string> } & (
-  { body: string } | { error: GraphError }
+  { body: string } | { json: unknown } | { error: GraphError }
 )
 
 export class GraphSimulator {
@@ -324,7 +335,7 @@ export class GraphSimulator {
       json,
       route,
       version: match?.[1],
-      numberId: route === 'other' ? undefined : match?.[2],
+      numberId: route === 'other' ? undefined : decodePathSegment(match?.[2] ?? ''),
       receivedAt: this.now()
     }
     this.recorded.push(request)
@@ -486,7 +497,7 @@ export class GraphSimulator {
       }
       result[name] = value
     }
-    return { status: 200, body: JSON.stringify(result) }
+    return { status: 200, json: result }
   }
 
   private register(number: SimNumber, request: RecordedRequest): Reply {
@@ -551,18 +562,35 @@ export class GraphSimulator {
     number.status = 'CONNECTED'
     delete number.backup // migrated: the backup has been consumed
     const success = this.options.successShape === 'string' ? 'true' : true
-    return { status: 200, body: JSON.stringify({ success }) }
+    return { status: 200, json: { success } }
   }
 
   private send(res: ServerResponse, traceId: string, reply: Reply): void {
     if (this.stopped || res.destroyed) return
     const body =
       'error' in reply
-        ? JSON.stringify({ error: { ...reply.error, fbtrace_id: traceId } })
-        : reply.body
+        ? this.encode({ error: { ...reply.error, fbtrace_id: traceId } })
+        : 'json' in reply
+          ? this.encode(reply.json)
+          : reply.body
     const length = { 'content-length': String(Buffer.byteLength(body)) }
     res.writeHead(reply.status, this.headers(traceId, { ...length, ...reply.headers }))
     res.end(body)
+  }
+
+  /** JSON as this Graph writes it: see escapeNonAscii and escapeSlashes. */
+  private encode(value: unknown): string {
+    let json = JSON.stringify(value)
+    // Outside strings JSON has neither non-ASCII characters nor '/', so both replacements only
+    // touch string contents, and the result parses back to the same value.
+    if (this.options.escapeNonAscii) {
+      json = json.replace(
+        /[\u0080-\uffff]/g,
+        c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+      )
+    }
+    if (this.options.escapeSlashes) json = json.replaceAll('/', '\\/')
+    return json
   }
 
   private trickle(res: ServerResponse, traceId: string, fault: Fault & { kind: 'trickle' }): void {
@@ -723,6 +751,15 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (!req.complete) reject(new Error('The request was cut off'))
     })
   })
+}
+
+/** A percent-decoded path segment, as Graph echoes it; kept as sent when it does not decode. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
 }
 
 function parseJson(body: string): unknown {

@@ -732,6 +732,69 @@ describe('register calls in flight at once', () => {
   })
 })
 
+describe('JSON as Graph escapes it', () => {
+  const named: SimNumber = {
+    ...onPremise,
+    verifiedName: 'Café Grüße 😀',
+    displayPhoneNumber: '+49 30/1234\u2028x'
+  }
+
+  it('sends plain UTF-8 by default', async () => {
+    await startSim({ numbers: [named] })
+    const text = await (await call(`/v23.0/${onPremise.id}?fields=verified_name`)).text()
+    expect(text).toBe(`{"id":"${onPremise.id}","verified_name":"Café Grüße 😀"}`)
+  })
+
+  it('escapeNonAscii writes every non-ASCII character as \\uXXXX, emoji as two surrogates', async () => {
+    await startSim({ numbers: [named], escapeNonAscii: true })
+    const response = await call(`/v23.0/${onPremise.id}?fields=verified_name,display_phone_number`)
+    const text = await response.text()
+    expect(text).toBe(
+      `{"id":"${onPremise.id}","verified_name":"Caf\\u00e9 Gr\\u00fc\\u00dfe \\ud83d\\ude00",` +
+        '"display_phone_number":"+49 30/1234\\u2028x"}'
+    )
+    expect(text).toMatch(/^[\x20-\x7e]*$/)
+    expect(JSON.parse(text)).toEqual({
+      id: onPremise.id,
+      verified_name: named.verifiedName,
+      display_phone_number: named.displayPhoneNumber
+    })
+  })
+
+  it('escapes the request values that error messages echo', async () => {
+    await startSim({ escapeNonAscii: true })
+    const unknownId = await call('/v23.0/Caf%C3%A9?fields=status')
+    const idText = await unknownId.text()
+    expect(idText).toContain("Object with ID 'Caf\\u00e9' does not exist")
+    const unknownField = await call(`/v23.0/${onPremise.id}?fields=status,n%C3%A4me`)
+    expect(await unknownField.text()).toContain('nonexisting field (n\\u00e4me)')
+    sim?.script('register', [
+      { kind: 'graph-error', status: 400, code: 100, message: 'PIN «004217» ungültig' }
+    ])
+    const echoed = await register('004217')
+    const text = await echoed.text()
+    expect(text).toContain('"message":"PIN \\u00ab004217\\u00bb ung\\u00fcltig"')
+    expect((JSON.parse(text) as GraphErrorBody).error.fbtrace_id).toBe(
+      echoed.headers.get('x-fb-trace-id')
+    )
+  })
+
+  it('escapeSlashes also writes / as \\/, and the body still parses to the same value', async () => {
+    await startSim({ numbers: [named], escapeNonAscii: true, escapeSlashes: true })
+    const text = await (await call(`/v23.0/${onPremise.id}?fields=display_phone_number`)).text()
+    expect(text).toContain('"display_phone_number":"+49 30\\/1234\\u2028x"')
+    expect((JSON.parse(text) as { display_phone_number: string }).display_phone_number).toBe(
+      named.displayPhoneNumber
+    )
+  })
+
+  it('leaves canned fault bodies as they are', async () => {
+    await startSim({ escapeNonAscii: true, escapeSlashes: true })
+    sim?.script('register', [{ kind: 'respond', status: 502, body: '<p>Café/Bar</p>' }])
+    expect(await (await register('004217')).text()).toBe('<p>Café/Bar</p>')
+  })
+})
+
 describe('recording', () => {
   it('records the version from the path, and none for a path without one', async () => {
     await startSim()
