@@ -11,6 +11,8 @@ import { randomBytes } from 'node:crypto'
 import {
   createServer,
   STATUS_CODES,
+  validateHeaderName,
+  validateHeaderValue,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type Server,
@@ -40,6 +42,10 @@ export interface SimNumber {
   isOnBizApp?: boolean
   /** Read field throughput.level. Default 'STANDARD'. */
   throughputLevel?: string
+  /** Read field quality_rating. Default 'GREEN'. Like every text field, any string goes. */
+  qualityRating?: string
+  /** Read field account_mode. Default 'LIVE'. */
+  accountMode?: string
   /** When set, the number awaits a migration: a register call must send exactly this backup. */
   backup?: { data: string; password: string }
   /** Every register call is carried out by a slow backend, maybe behind a gateway that gives up. */
@@ -154,6 +160,13 @@ export interface GraphSimulatorOptions {
   escapeNonAscii?: boolean
   /** Also write every '/' in JSON responses as '\/', as PHP-style encoders do. Default false. */
   escapeSlashes?: boolean
+  /**
+   * Headers sent on every response, over the simulator's own (such as `www-authenticate` on a 401)
+   * but under a fault's. An `x-fb-trace-id` here replaces the generated one, and Graph error bodies
+   * then carry it as fbtrace_id. Values must be what node can send (tab, visible ASCII and
+   * Latin-1; no line breaks or other control characters): the constructor checks.
+   */
+  responseHeaders?: Record<string, string>
   /** Port to listen on. Default 0: any free port. */
   port?: number
 }
@@ -220,6 +233,16 @@ export class GraphSimulator {
     this.tokens = new Set(options.tokens)
     this.unknownFields = new Set(options.unknownFields)
     this.now = options.now ?? Date.now
+    for (const [name, value] of Object.entries(options.responseHeaders ?? {})) {
+      try {
+        validateHeaderName(name)
+        validateHeaderValue(name, value)
+      } catch {
+        throw new Error(
+          `responseHeaders: node cannot send the header ${JSON.stringify(name)} as given`
+        )
+      }
+    }
   }
 
   /** Every request received so far, in arrival order. */
@@ -354,24 +377,28 @@ export class GraphSimulator {
       }
       case 'respond':
         done()
-        return this.send(res, traceId, fault)
+        return this.send(res, traceId, { status: fault.status, body: fault.body }, fault.headers)
       case 'graph-error':
         done()
-        return this.send(res, traceId, {
-          status: fault.status,
-          headers: fault.headers,
-          error: {
-            message: fault.message ?? `(#${fault.code}) Simulated error`,
-            type: fault.type ?? 'OAuthException',
-            code: fault.code,
-            error_subcode: fault.subcode,
-            error_data:
-              fault.details === undefined
-                ? undefined
-                : { messaging_product: 'whatsapp', details: fault.details },
-            is_transient: fault.isTransient
-          }
-        })
+        return this.send(
+          res,
+          traceId,
+          {
+            status: fault.status,
+            error: {
+              message: fault.message ?? `(#${fault.code}) Simulated error`,
+              type: fault.type ?? 'OAuthException',
+              code: fault.code,
+              error_subcode: fault.subcode,
+              error_data:
+                fault.details === undefined
+                  ? undefined
+                  : { messaging_product: 'whatsapp', details: fault.details },
+              is_transient: fault.isTransient
+            }
+          },
+          fault.headers
+        )
       case 'hang':
         // Nothing will process it, but the caller cannot know that until it gives up.
         res.once('close', done)
@@ -565,17 +592,26 @@ export class GraphSimulator {
     return { status: 200, json: { success } }
   }
 
-  private send(res: ServerResponse, traceId: string, reply: Reply): void {
+  /** Sends a reply; `overrides` (a fault's headers) win over every other header. */
+  private send(
+    res: ServerResponse,
+    traceId: string,
+    reply: Reply,
+    overrides: Record<string, string> = {}
+  ): void {
     if (this.stopped || res.destroyed) return
+    const headers = this.headers(traceId, reply.headers, overrides)
     const body =
       'error' in reply
-        ? this.encode({ error: { ...reply.error, fbtrace_id: traceId } })
+        ? this.encode({ error: { ...reply.error, fbtrace_id: headers['x-fb-trace-id'] } })
         : 'json' in reply
           ? this.encode(reply.json)
           : reply.body
-    const length = { 'content-length': String(Buffer.byteLength(body)) }
-    res.writeHead(reply.status, this.headers(traceId, { ...length, ...reply.headers }))
-    res.end(body)
+    const bytes = Buffer.from(body)
+    res.writeHead(reply.status, { 'content-length': String(bytes.length), ...headers })
+    // A Buffer, not a string: node writes the headers of a string body in the body's encoding,
+    // which would send a Latin-1 header value as UTF-8.
+    res.end(bytes)
   }
 
   /** JSON as this Graph writes it: see escapeNonAscii and escapeSlashes. */
@@ -595,7 +631,10 @@ export class GraphSimulator {
 
   private trickle(res: ServerResponse, traceId: string, fault: Fault & { kind: 'trickle' }): void {
     const bytes = Buffer.from(fault.body)
-    res.writeHead(fault.status, this.headers(traceId, { 'content-length': String(bytes.length) }))
+    res.writeHead(fault.status, {
+      'content-length': String(bytes.length),
+      ...this.headers(traceId)
+    })
     res.flushHeaders()
     let offset = 0
     const next = (): void => {
@@ -612,8 +651,15 @@ export class GraphSimulator {
     this.later(fault.intervalMs, next)
   }
 
-  /** Headers of every response; names lower case so that `extra` overrides regardless of case. */
-  private headers(traceId: string, extra: Record<string, string> = {}): Record<string, string> {
+  /**
+   * Headers of a response, later ones winning: the defaults, the reply's own, responseHeaders, then
+   * a fault's. Names are lower-cased so that each layer overrides regardless of case.
+   */
+  private headers(
+    traceId: string,
+    own: Record<string, string> = {},
+    overrides: Record<string, string> = {}
+  ): Record<string, string> {
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=UTF-8',
       'x-fb-trace-id': traceId
@@ -621,7 +667,9 @@ export class GraphSimulator {
     if (this.options.versionWarning !== undefined) {
       headers['x-ad-api-version-warning'] = this.options.versionWarning
     }
-    for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value
+    for (const layer of [own, this.options.responseHeaders ?? {}, overrides]) {
+      for (const [name, value] of Object.entries(layer)) headers[name.toLowerCase()] = value
+    }
     return headers
   }
 
@@ -696,13 +744,13 @@ function fieldValue(number: SimNumber, field: string): unknown {
     case 'name_status':
       return number.nameStatus ?? 'APPROVED'
     case 'quality_rating':
-      return 'GREEN'
+      return number.qualityRating ?? 'GREEN'
     case 'is_on_biz_app':
       return number.isOnBizApp ?? false
     case 'throughput':
       return { level: number.throughputLevel ?? 'STANDARD' }
     case 'account_mode':
-      return 'LIVE'
+      return number.accountMode ?? 'LIVE'
     default:
       return undefined
   }

@@ -795,6 +795,94 @@ describe('JSON as Graph escapes it', () => {
   })
 })
 
+describe('hostile server text', () => {
+  const hostile: SimNumber = {
+    ...onPremise,
+    verifiedName: 'Acme\n::set-output name=registered::true\r\n::stop-commands::abc123',
+    displayPhoneNumber: '\u001b[31m+1 555\u001b[0m\u0000\u2028::add-mask::x',
+    status: 'CONNECTED\n::error::fake',
+    nameStatus: '\u0007APPROVED\u009b',
+    codeVerificationStatus: '\t\v\f',
+    qualityRating: 'GREEN\u2029RED',
+    throughputLevel: '\ud800lone',
+    accountMode: '%0A::warning::y'
+  }
+
+  it('serves any string in a number’s fields verbatim, JSON-escaped', async () => {
+    await startSim({ numbers: [hostile] })
+    const response = await call(
+      `/v23.0/${onPremise.id}?fields=verified_name,display_phone_number,status,name_status,` +
+        'code_verification_status,quality_rating,throughput,account_mode'
+    )
+    const text = await response.text()
+    // One line on the wire: every line break and control character is an escape.
+    expect([...text].filter(c => c.charCodeAt(0) < 0x20)).toEqual([])
+    expect(text).toContain('"verified_name":"Acme\\n::set-output name=registered::true\\r\\n')
+    expect(text).toContain('\\u001b[31m+1 555\\u001b[0m\\u0000\u2028::add-mask::x')
+    expect(JSON.parse(text)).toEqual({
+      id: onPremise.id,
+      verified_name: hostile.verifiedName,
+      display_phone_number: hostile.displayPhoneNumber,
+      status: hostile.status,
+      name_status: hostile.nameStatus,
+      code_verification_status: hostile.codeVerificationStatus,
+      quality_rating: hostile.qualityRating,
+      // A lone surrogate cannot travel as UTF-8: JSON.stringify escapes it, JSON.parse restores it.
+      throughput: { level: hostile.throughputLevel },
+      account_mode: hostile.accountMode
+    })
+  })
+
+  it('defaults quality_rating and account_mode', async () => {
+    await startSim()
+    const response = await call(`/v23.0/${onPremise.id}?fields=quality_rating,account_mode`)
+    expect(await response.json()).toMatchObject({ quality_rating: 'GREEN', account_mode: 'LIVE' })
+  })
+
+  it('sends odd header values node allows, and the trace id in the body matches', async () => {
+    const odd = {
+      'x-fb-trace-id': '::set-output name=x::y\t%0A%0D ÿ',
+      'x-fb-debug': 'A'.repeat(4000) + '==',
+      'www-authenticate': 'OAuth "Facebook Platform" "::stop-commands::tok" \u00e9',
+      'x-fb-request-id': ''
+    }
+    await startSim({ responseHeaders: odd })
+    const responses = [
+      await call(`/v23.0/${onPremise.id}?fields=status`),
+      await call(`/v23.0/${onPremise.id}?fields=status`, { token: 'bad' })
+    ]
+    for (const response of responses) {
+      for (const [name, value] of Object.entries(odd))
+        expect(response.headers.get(name)).toBe(value)
+    }
+    expect(responses[1].status).toBe(401)
+    // graphError() checks that fbtrace_id equals the x-fb-trace-id header.
+    expect((await graphError(responses[1])).code).toBe(190)
+  })
+
+  it('lets a fault’s headers win over responseHeaders', async () => {
+    await startSim({ responseHeaders: { 'x-fb-trace-id': 'from-options', 'retry-after': '1' } })
+    sim?.script('register', [
+      { kind: 'graph-error', status: 503, code: 2, headers: { 'X-Fb-Trace-Id': 'from-fault' } }
+    ])
+    const response = await register('004217')
+    expect(response.headers.get('retry-after')).toBe('1')
+    expect((await graphError(response)).fbtrace_id).toBe('from-fault')
+  })
+
+  it.each([
+    ['a line break', { 'x-fb-debug': 'a\r\n::set-output name=x::y' }],
+    ['NUL', { 'x-fb-trace-id': 'a\u0000b' }],
+    ['an ANSI escape', { 'x-fb-debug': '\u001b[31m' }],
+    ['a character above Latin-1', { 'x-fb-debug': 'U+2028 \u2028' }],
+    ['a bad name', { 'x fb': 'v' }]
+  ])('refuses, at construction, a header node cannot send: %s', (_, headers) => {
+    expect(() => new GraphSimulator({ numbers: [], tokens: [], responseHeaders: headers })).toThrow(
+      /^responseHeaders: node cannot send the header/
+    )
+  })
+})
+
 describe('recording', () => {
   it('records the version from the path, and none for a path without one', async () => {
     await startSim()
