@@ -50,6 +50,23 @@ export interface SimNumber {
   backup?: { data: string; password: string }
   /** Every register call is carried out by a slow backend, maybe behind a gateway that gives up. */
   slowRegister?: SlowBackend
+  /** Local storage, read and written through the settings edge. Default { status: 'default' }. */
+  storage?: SimStorage
+}
+
+/**
+ * The status of local storage. The settings reference writes it in lower case, Meta's local-storage
+ * guide in upper case (graph-api-notes.md, "Local storage"): a number configured in upper case is
+ * answered in upper case, and keeps that case when the status changes.
+ */
+export type StorageStatus =
+  'default' | 'in_country_storage_enabled' | 'DEFAULT' | 'IN_COUNTRY_STORAGE_ENABLED'
+
+/** Local storage (data localization) of a number: where its message content rests. */
+export interface SimStorage {
+  status: StorageStatus
+  /** The data_localization_region, such as 'DE'; set when in-country storage is enabled. */
+  region?: string
 }
 
 /**
@@ -72,7 +89,7 @@ export interface SlowBackend {
 }
 
 /** What a request was recognised as; faults are scripted per route. */
-export type Route = 'register' | 'read' | 'other'
+export type Route = 'register' | 'read' | 'settings' | 'other'
 
 /** The routes that take scripted faults: every route but 'other'. */
 export type ScriptedRoute = Exclude<Route, 'other'>
@@ -215,7 +232,8 @@ export class GraphSimulator {
   private readonly recorded: RecordedRequest[] = []
   private readonly faults: Record<ScriptedRoute, { fault: Fault; method?: string }[]> = {
     register: [],
-    read: []
+    read: [],
+    settings: []
   }
   /** Counted register calls per number id, oldest first. */
   private readonly attempts = new Map<string, number[]>()
@@ -474,9 +492,8 @@ export class GraphSimulator {
     if (request.route === 'other') {
       return graphError(400, {
         message:
-          `Unsupported ${request.method.toLowerCase()} request. The simulator serves ` +
-          'GET /{version}/{phone-number-id} and POST /{version}/{phone-number-id}/register, ' +
-          'with a version such as v23.0.',
+          `Unsupported ${request.method.toLowerCase()} request. The simulator does not serve ` +
+          `${request.method} ${request.path}: see the routes in sim/graph-simulator.ts.`,
         type: 'GraphMethodException',
         code: 100
       })
@@ -494,20 +511,15 @@ export class GraphSimulator {
       }
     }
     const number = this.numbers.get(request.numberId ?? '')
-    if (!number) {
-      const verb = request.route === 'read' ? 'get' : 'post'
-      return graphError(400, {
-        message:
-          `Unsupported ${verb} request. Object with ID '${request.numberId}' does not exist, ` +
-          'cannot be loaded due to missing permissions, or does not support this operation',
-        type: 'GraphMethodException',
-        code: 100,
-        error_subcode: 33
-      })
+    if (!number) return unknownObject(request.method, request.numberId ?? '')
+    switch (request.route) {
+      case 'read':
+        return this.read(number, request.query.fields)
+      case 'register':
+        return this.register(number, request)
+      case 'settings':
+        return request.method === 'GET' ? settingsOf(number) : this.updateSettings(number, request)
     }
-    return request.route === 'read'
-      ? this.read(number, request.query.fields)
-      : this.register(number, request)
   }
 
   private read(number: SimNumber, fields: string | undefined): Reply {
@@ -559,6 +571,23 @@ export class GraphSimulator {
         code: 100
       })
     }
+    // From v21 the body's region is deprecated and ignored, unless it contradicts the region set
+    // through the settings edge (graph-api-notes.md, "Local storage"). Up to v20 it sets the region.
+    const storage = number.storage ?? { status: 'default' }
+    const modern = versionMajor(request.version) >= 21
+    if (
+      modern &&
+      body.region !== undefined &&
+      storageEnabled(storage) &&
+      storage.region !== undefined &&
+      body.region !== storage.region
+    ) {
+      return graphError(400, {
+        message: `Expected data localization region: '${storage.region}'`,
+        type: 'OAuthException',
+        code: 100
+      })
+    }
     if (number.pin !== null && number.pin !== body.pin) {
       return graphError(400, {
         message: 'Two step verification PIN Mismatch',
@@ -585,11 +614,64 @@ export class GraphSimulator {
     }
 
     number.pin = body.pin
+    if (!modern && body.region !== undefined) {
+      number.storage = { status: withCaseOf(storage.status, true), region: body.region }
+    }
     number.platformType = 'CLOUD_API'
     number.status = 'CONNECTED'
     delete number.backup // migrated: the backup has been consumed
     const success = this.options.successShape === 'string' ? 'true' : true
     return { status: 200, json: { success } }
+  }
+
+  /** POST /{version}/{id}/settings: one feature a call; only storage_configuration is modelled. */
+  private updateSettings(number: SimNumber, request: RecordedRequest): Reply {
+    const body = isObject(request.json) ? request.json : {}
+    const features = SETTINGS_FEATURES.filter(name => body[name] !== undefined)
+    // Both messages are the OpenAPI's (BadRequest example, and the edge's description).
+    if (features.length === 0) {
+      return graphError(400, {
+        message: 'One feature setting must be specified',
+        type: 'OAuthException',
+        code: 100
+      })
+    }
+    if (features.length > 1) {
+      return graphError(400, {
+        message: 'Only one feature setting can be specified per request',
+        type: 'OAuthException',
+        code: 100
+      })
+    }
+    if (features[0] !== 'storage_configuration') return { status: 200, json: { success: true } }
+
+    const wanted = storageSetting(body.storage_configuration)
+    if (typeof wanted === 'string') {
+      return graphError(400, { message: wanted, type: 'OAuthException', code: 100 })
+    }
+    // Neither refusal below has a recorded wording; both are parameter errors of this edge, whose
+    // only documented 400 is code 100 (OpenAPI, BadRequest), and the rules are graph-api-notes.md's.
+    if (number.isOnBizApp) {
+      return graphError(400, {
+        message:
+          '(#100) Local storage is not supported for a phone number that also uses the ' +
+          'WhatsApp Business app',
+        type: 'OAuthException',
+        code: 100
+      })
+    }
+    if (number.platformType === 'CLOUD_API') {
+      return graphError(400, {
+        message:
+          '(#100) Local storage can only be changed while the phone number is not registered: ' +
+          'deregister it, change the setting, then register it again',
+        type: 'OAuthException',
+        code: 100
+      })
+    }
+    const status = withCaseOf(number.storage?.status ?? 'default', wanted.enabled)
+    number.storage = wanted.enabled ? { status, region: wanted.region } : { status }
+    return { status: 200, json: { success: true } }
   }
 
   /** Sends a reply; `overrides` (a fault's headers) win over every other header. */
@@ -687,7 +769,84 @@ export class GraphSimulator {
 function routeOf(method: string, edge: string | undefined): Route {
   if (edge === undefined && method === 'GET') return 'read'
   if (edge === 'register' && method === 'POST') return 'register'
+  if (edge === 'settings' && (method === 'GET' || method === 'POST')) return 'settings'
   return 'other'
+}
+
+/** The major version of a path's 'v23.0'; 0 when there is none. */
+function versionMajor(version: string | undefined): number {
+  return Number(/^v(\d+)\./.exec(version ?? '')?.[1] ?? 0)
+}
+
+/** Graph's answer for an id that is not there, or not there for this token. */
+function unknownObject(method: string, id: string): Reply {
+  return graphError(400, {
+    message:
+      `Unsupported ${method.toLowerCase()} request. Object with ID '${id}' does not exist, ` +
+      'cannot be loaded due to missing permissions, or does not support this operation',
+    type: 'GraphMethodException',
+    code: 100,
+    error_subcode: 33
+  })
+}
+
+/** The settings features, one of which a POST to the settings edge must carry (OpenAPI). */
+const SETTINGS_FEATURES = [
+  'calling',
+  'user_identity_change',
+  'payload_encryption',
+  'storage_configuration'
+]
+
+/** GET /{version}/{id}/settings: the OpenAPI's required calling and storage_configuration. */
+function settingsOf(number: SimNumber): Reply {
+  const storage = number.storage ?? { status: 'default' }
+  return {
+    status: 200,
+    json: {
+      calling: { status: 'disabled' },
+      payload_encryption: { status: 'disabled' },
+      storage_configuration:
+        storage.region === undefined
+          ? { status: storage.status }
+          : { status: storage.status, data_localization_region: storage.region }
+    }
+  }
+}
+
+function storageEnabled(storage: SimStorage): boolean {
+  return storage.status.toLowerCase() === 'in_country_storage_enabled'
+}
+
+/** The status for `enabled`, in the letter case of `current`. */
+function withCaseOf(current: StorageStatus, enabled: boolean): StorageStatus {
+  const upper = current === current.toUpperCase()
+  if (enabled) return upper ? 'IN_COUNTRY_STORAGE_ENABLED' : 'in_country_storage_enabled'
+  return upper ? 'DEFAULT' : 'default'
+}
+
+/**
+ * The storage_configuration of a settings call in the guide's shape, either case of status, or the
+ * message that rejects it. The OpenAPI's other shape ({"enabled":true,"region":"…"}) has no status
+ * and is rejected: what working integrations send is the guide's (graph-api-notes.md), and a
+ * client must not pass here with a shape real Graph may not take.
+ */
+function storageSetting(value: unknown): string | { enabled: boolean; region?: string } {
+  if (!isObject(value)) return '(#100) Param storage_configuration must be an object'
+  const { status, data_localization_region: region } = value
+  if (status === undefined) return '(#100) The parameter storage_configuration[status] is required'
+  const wanted = typeof status === 'string' ? status.toLowerCase() : undefined
+  if (wanted !== 'default' && wanted !== 'in_country_storage_enabled') {
+    return '(#100) Param storage_configuration[status] must be one of {DEFAULT, IN_COUNTRY_STORAGE_ENABLED}'
+  }
+  if (wanted === 'default') return { enabled: false }
+  if (region === undefined) {
+    return '(#100) The parameter storage_configuration[data_localization_region] is required'
+  }
+  if (typeof region !== 'string' || !REGIONS.includes(region)) {
+    return `(#100) Param storage_configuration[data_localization_region] must be one of {${REGIONS.join(', ')}}`
+  }
+  return { enabled: true, region }
 }
 
 function graphError(status: number, error: GraphError): Reply {
@@ -697,7 +856,7 @@ function graphError(status: number, error: GraphError): Reply {
 /** The body of a valid register call, or the Graph message that rejects it. */
 function registerBody(
   json: unknown
-): string | { pin: string; backup?: { data: string; password: string } } {
+): string | { pin: string; backup?: { data: string; password: string }; region?: string } {
   const body = isObject(json) ? json : {}
   if (body.messaging_product === undefined) {
     return '(#100) The parameter messaging_product is required'
@@ -720,10 +879,10 @@ function registerBody(
     backup = { data, password }
   }
   const region = body.data_localization_region
-  if (region !== undefined && !REGIONS.includes(region as string)) {
+  if (region !== undefined && (typeof region !== 'string' || !REGIONS.includes(region))) {
     return `(#100) Param data_localization_region must be one of {${REGIONS.join(', ')}}`
   }
-  return { pin: body.pin, backup }
+  return { pin: body.pin, backup, region }
 }
 
 /** A read field's value, or undefined for a field Graph does not know. */

@@ -883,6 +883,231 @@ describe('hostile server text', () => {
   })
 })
 
+describe('settings and local storage', () => {
+  const unregistered: SimNumber = {
+    ...onPremise,
+    platformType: 'NOT_APPLICABLE',
+    status: 'PENDING'
+  }
+  const settingsPath = `/v23.0/${onPremise.id}/settings`
+  const enableDE = {
+    storage_configuration: { status: 'IN_COUNTRY_STORAGE_ENABLED', data_localization_region: 'DE' }
+  }
+  const storageOf = async (): Promise<unknown> =>
+    ((await (await call(settingsPath)).json()) as { storage_configuration: unknown })
+      .storage_configuration
+
+  it('GET answers calling, payload encryption and the default storage', async () => {
+    await startSim()
+    const response = await call(settingsPath)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({
+      calling: { status: 'disabled' },
+      payload_encryption: { status: 'disabled' },
+      storage_configuration: { status: 'default' }
+    })
+    expect(sim?.requests[0]).toMatchObject({ route: 'settings', numberId: onPremise.id })
+  })
+
+  it.each([
+    ['lower', 'in_country_storage_enabled' as const],
+    ['upper', 'IN_COUNTRY_STORAGE_ENABLED' as const]
+  ])(
+    'GET answers an enabled storage with its region, in %s case as configured',
+    async (_, status) => {
+      await startSim({ numbers: [{ ...onPremise, storage: { status, region: 'IN' } }] })
+      expect(await storageOf()).toEqual({ status, data_localization_region: 'IN' })
+    }
+  )
+
+  it.each([
+    ['the guide’s upper-case status', 'IN_COUNTRY_STORAGE_ENABLED'],
+    ['a lower-case status', 'in_country_storage_enabled']
+  ])('POST with %s enables storage on an unregistered number', async (_, status) => {
+    await startSim({ numbers: [unregistered] })
+    const response = await call(settingsPath, {
+      body: { storage_configuration: { status, data_localization_region: 'DE' } }
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ success: true })
+    expect(await storageOf()).toEqual({
+      status: 'in_country_storage_enabled',
+      data_localization_region: 'DE'
+    })
+    expect(sim?.number(onPremise.id).storage).toEqual({
+      status: 'in_country_storage_enabled',
+      region: 'DE'
+    })
+  })
+
+  it('keeps a number’s upper-case status style, and turns storage back to default', async () => {
+    await startSim({ numbers: [{ ...unregistered, storage: { status: 'DEFAULT' } }] })
+    await call(settingsPath, { body: enableDE })
+    expect(await storageOf()).toEqual({
+      status: 'IN_COUNTRY_STORAGE_ENABLED',
+      data_localization_region: 'DE'
+    })
+    const off = await call(settingsPath, { body: { storage_configuration: { status: 'DEFAULT' } } })
+    expect(off.status).toBe(200)
+    expect(await storageOf()).toEqual({ status: 'DEFAULT' })
+  })
+
+  it.each([
+    ['no feature', {}, 'One feature setting must be specified'],
+    [
+      'two features',
+      { ...enableDE, calling: { status: 'enabled' } },
+      'Only one feature setting can be specified per request'
+    ],
+    [
+      'the OpenAPI’s shape, which has no status',
+      { storage_configuration: { enabled: true, region: 'DE' } },
+      'storage_configuration[status] is required'
+    ],
+    [
+      'an unknown status',
+      { storage_configuration: { status: 'ENABLED', data_localization_region: 'DE' } },
+      'storage_configuration[status] must be one of'
+    ],
+    [
+      'no region',
+      { storage_configuration: { status: 'IN_COUNTRY_STORAGE_ENABLED' } },
+      'storage_configuration[data_localization_region] is required'
+    ],
+    [
+      'a region outside the enum',
+      {
+        storage_configuration: {
+          status: 'IN_COUNTRY_STORAGE_ENABLED',
+          data_localization_region: 'US'
+        }
+      },
+      'storage_configuration[data_localization_region] must be one of'
+    ],
+    ['a body that is not an object', { storage_configuration: 'DE' }, 'must be an object']
+  ])('POST rejects %s with code 100 and changes nothing', async (_, body, message) => {
+    await startSim({ numbers: [unregistered] })
+    const response = await call(settingsPath, { body })
+    expect(response.status).toBe(400)
+    const error = await graphError(response)
+    expect(error).toMatchObject({ code: 100, type: 'OAuthException' })
+    expect(error.message).toContain(message)
+    expect(sim?.number(onPremise.id).storage).toBeUndefined()
+  })
+
+  it('POST of another feature succeeds and leaves storage alone', async () => {
+    await startSim({ numbers: [unregistered] })
+    const response = await call(settingsPath, { body: { calling: { status: 'enabled' } } })
+    expect(await response.json()).toEqual({ success: true })
+    expect(await storageOf()).toEqual({ status: 'default' })
+  })
+
+  it('refuses to change storage while the number is registered (code 100)', async () => {
+    await startSim({ numbers: [{ ...onPremise, platformType: 'CLOUD_API' }] })
+    const response = await call(settingsPath, { body: enableDE })
+    expect(response.status).toBe(400)
+    const error = await graphError(response)
+    expect(error.code).toBe(100)
+    expect(error.message).toMatch(/only be changed while the phone number is not registered/)
+    expect(await storageOf()).toEqual({ status: 'default' })
+  })
+
+  it('refuses local storage for a number on the WhatsApp Business app (code 100)', async () => {
+    await startSim({ numbers: [{ ...unregistered, isOnBizApp: true }] })
+    const error = await graphError(await call(settingsPath, { body: enableDE }))
+    expect(error.code).toBe(100)
+    expect(error.message).toMatch(/WhatsApp Business app/)
+    expect(sim?.number(onPremise.id).storage).toBeUndefined()
+  })
+
+  it('answers an unknown id with 100/33 and a bad token with 190, on GET and POST', async () => {
+    await startSim()
+    const get = await graphError(await call('/v23.0/999/settings'))
+    expect(get).toMatchObject({ code: 100, error_subcode: 33 })
+    expect(get.message).toMatch(/^Unsupported get request\. Object with ID '999'/)
+    const post = await graphError(await call('/v23.0/999/settings', { body: enableDE }))
+    expect(post.message).toMatch(/^Unsupported post request/)
+    expect((await call(settingsPath, { body: enableDE, token: 'bad' })).status).toBe(401)
+  })
+
+  it('takes faults scripted for its route, per method', async () => {
+    await startSim({ numbers: [unregistered] })
+    sim?.script('settings', [{ kind: 'graph-error', status: 500, code: 131000 }], {
+      method: 'POST'
+    })
+    expect((await call(settingsPath)).status).toBe(200)
+    expect((await graphError(await call(settingsPath, { body: enableDE }))).code).toBe(131000)
+    expect(sim?.number(onPremise.id).storage).toBeUndefined()
+  })
+
+  describe('the register call’s data_localization_region', () => {
+    const registerAt = (version: string, extra: Record<string, unknown>) =>
+      call(`/${version}/${onPremise.id}/register`, {
+        body: { messaging_product: 'whatsapp', pin: '004217', ...extra }
+      })
+
+    it('from v21 is ignored when storage is default', async () => {
+      await startSim({ numbers: [unregistered] })
+      expect((await registerAt('v21.0', { data_localization_region: 'DE' })).status).toBe(200)
+      expect(sim?.number(onPremise.id).storage).toBeUndefined()
+    })
+
+    it('from v21 is accepted when it agrees with the settings', async () => {
+      await startSim({
+        numbers: [
+          { ...unregistered, storage: { status: 'in_country_storage_enabled', region: 'DE' } }
+        ]
+      })
+      expect((await registerAt('v23.0', { data_localization_region: 'DE' })).status).toBe(200)
+      expect((await registerAt('v23.0', {})).status).toBe(200)
+      expect(sim?.number(onPremise.id)).toMatchObject({
+        platformType: 'CLOUD_API',
+        storage: { status: 'in_country_storage_enabled', region: 'DE' }
+      })
+    })
+
+    it('from v21 is refused with code 100 when it disagrees with the settings', async () => {
+      await startSim({
+        numbers: [
+          { ...unregistered, storage: { status: 'in_country_storage_enabled', region: 'IN' } }
+        ]
+      })
+      const response = await registerAt('v22.0', { data_localization_region: 'DE' })
+      expect(response.status).toBe(400)
+      expect(await graphError(response)).toMatchObject({
+        code: 100,
+        type: 'OAuthException',
+        message: "Expected data localization region: 'IN'"
+      })
+      expect(sim?.number(onPremise.id).platformType).toBe('NOT_APPLICABLE')
+    })
+
+    it('up to v20 sets the storage', async () => {
+      await startSim({ numbers: [unregistered] })
+      expect((await registerAt('v20.0', { data_localization_region: 'SG' })).status).toBe(200)
+      expect(sim?.number(onPremise.id).storage).toEqual({
+        status: 'in_country_storage_enabled',
+        region: 'SG'
+      })
+      expect(await storageOf()).toEqual({
+        status: 'in_country_storage_enabled',
+        data_localization_region: 'SG'
+      })
+    })
+
+    it('enabling through settings, then registering, locks the storage', async () => {
+      await startSim({ numbers: [unregistered] })
+      expect((await call(settingsPath, { body: enableDE })).status).toBe(200)
+      expect((await registerAt('v23.0', {})).status).toBe(200)
+      const locked = await call(settingsPath, {
+        body: { storage_configuration: { status: 'DEFAULT' } }
+      })
+      expect((await graphError(locked)).code).toBe(100)
+      expect(sim?.number(onPremise.id).storage?.region).toBe('DE')
+    })
+  })
+})
+
 describe('recording', () => {
   it('records the version from the path, and none for a path without one', async () => {
     await startSim()
