@@ -89,7 +89,7 @@ export interface SlowBackend {
 }
 
 /** What a request was recognised as; faults are scripted per route. */
-export type Route = 'register' | 'read' | 'settings' | 'other'
+export type Route = 'register' | 'read' | 'settings' | 'deregister' | 'other'
 
 /** The routes that take scripted faults: every route but 'other'. */
 export type ScriptedRoute = Exclude<Route, 'other'>
@@ -184,6 +184,16 @@ export interface GraphSimulatorOptions {
    * Latin-1; no line breaks or other control characters): the constructor checks.
    */
   responseHeaders?: Record<string, string>
+  /**
+   * Register and deregister calls spend one shared 10-per-72h budget, as some sources say. Default
+   * false: each has its own (graph-api-notes.md, "Rate limit" and "Deregister").
+   */
+  sharedRegisterBudget?: boolean
+  /**
+   * What a number reads as after a deregister: no longer on CLOUD_API (graph-api-notes.md).
+   * Default { platformType: 'NOT_APPLICABLE', status: 'DISCONNECTED' }.
+   */
+  afterDeregister?: { platformType: SimNumber['platformType']; status: string }
   /** Port to listen on. Default 0: any free port. */
   port?: number
 }
@@ -233,9 +243,10 @@ export class GraphSimulator {
   private readonly faults: Record<ScriptedRoute, { fault: Fault; method?: string }[]> = {
     register: [],
     read: [],
-    settings: []
+    settings: [],
+    deregister: []
   }
-  /** Counted register calls per number id, oldest first. */
+  /** Counted calls per budget ('register' or 'deregister') and number id, oldest first. */
   private readonly attempts = new Map<string, number[]>()
   /** Requests on their way through the backend per route and object id, and the most at once. */
   private readonly inFlight = new Map<string, number>()
@@ -519,6 +530,8 @@ export class GraphSimulator {
         return this.register(number, request)
       case 'settings':
         return request.method === 'GET' ? settingsOf(number) : this.updateSettings(number, request)
+      case 'deregister':
+        return this.deregister(number, request)
     }
   }
 
@@ -539,14 +552,18 @@ export class GraphSimulator {
     return { status: 200, json: result }
   }
 
-  private register(number: SimNumber, request: RecordedRequest): Reply {
-    // Every call that reaches the number spends budget, even one with a bad body; a call refused by
-    // the limit itself does not, so the window frees up 72 h after the oldest counted call. A call
-    // counts from its arrival, even when a slow backend carries it out later.
+  /**
+   * Spends one call of a number's 10-per-72h budget, or answers 133016 when it is used up. Every
+   * call that reaches the number spends budget, even one with a bad body; a call refused by the
+   * limit itself does not, so the window frees up 72 h after the oldest counted call. A call counts
+   * from its arrival, even when a slow backend carries it out later.
+   */
+  private spend(budget: 'register' | 'deregister', request: RecordedRequest): Reply | undefined {
+    const key = `${this.options.sharedRegisterBudget ? 'register' : budget} ${request.numberId}`
     const now = request.receivedAt
-    const recent = (this.attempts.get(number.id) ?? []).filter(t => t > now - REGISTER_WINDOW_MS)
+    const recent = (this.attempts.get(key) ?? []).filter(t => t > now - REGISTER_WINDOW_MS)
     if (recent.length >= REGISTER_LIMIT) {
-      this.attempts.set(number.id, recent)
+      this.attempts.set(key, recent)
       return graphError(400, {
         message: 'Rate limit exceeded: too many register/deregister attempts',
         type: 'OAuthException',
@@ -558,8 +575,13 @@ export class GraphSimulator {
         }
       })
     }
-    this.attempts.set(number.id, [...recent, now])
+    this.attempts.set(key, [...recent, now])
+    return undefined
+  }
 
+  private register(number: SimNumber, request: RecordedRequest): Reply {
+    const refused = this.spend('register', request)
+    if (refused) return refused
     const body = registerBody(request.json)
     if (typeof body === 'string') {
       return graphError(400, { message: body, type: 'OAuthException', code: 100 })
@@ -622,6 +644,37 @@ export class GraphSimulator {
     delete number.backup // migrated: the backup has been consumed
     const success = this.options.successShape === 'string' ? 'true' : true
     return { status: 200, json: { success } }
+  }
+
+  /** POST /{version}/{id}/deregister: no body; the number leaves Cloud API and local storage. */
+  private deregister(number: SimNumber, request: RecordedRequest): Reply {
+    const refused = this.spend('deregister', request)
+    if (refused) return refused
+    // Both refusals are the OpenAPI's examples for this edge, word for word.
+    if (number.isOnBizApp) {
+      return graphError(400, {
+        message: 'Deregister endpoint is not available for API solution for SMB businesses.',
+        type: 'OAuthException',
+        code: 100
+      })
+    }
+    if (number.platformType !== 'CLOUD_API') {
+      return graphError(400, {
+        message: 'Phone number not registered on the WhatsApp Business Platform.',
+        type: 'OAuthException',
+        code: 100,
+        error_subcode: 2207051
+      })
+    }
+    const after = this.options.afterDeregister ?? {
+      platformType: 'NOT_APPLICABLE',
+      status: 'DISCONNECTED'
+    }
+    number.platformType = after.platformType
+    number.status = after.status
+    // Deregistering turns local storage off (graph-api-notes.md, "Local storage").
+    number.storage = { status: withCaseOf(number.storage?.status ?? 'default', false) }
+    return { status: 200, json: { success: true } }
   }
 
   /** POST /{version}/{id}/settings: one feature a call; only storage_configuration is modelled. */
@@ -770,6 +823,7 @@ function routeOf(method: string, edge: string | undefined): Route {
   if (edge === undefined && method === 'GET') return 'read'
   if (edge === 'register' && method === 'POST') return 'register'
   if (edge === 'settings' && (method === 'GET' || method === 'POST')) return 'settings'
+  if (edge === 'deregister' && method === 'POST') return 'deregister'
   return 'other'
 }
 

@@ -1108,6 +1108,120 @@ describe('settings and local storage', () => {
   })
 })
 
+describe('deregister', () => {
+  const cloud: SimNumber = {
+    ...onPremise,
+    platformType: 'CLOUD_API',
+    status: 'CONNECTED',
+    storage: { status: 'IN_COUNTRY_STORAGE_ENABLED', region: 'DE' }
+  }
+  const deregister = (id = onPremise.id, token?: string | null) =>
+    call(`/v23.0/${id}/deregister`, { method: 'POST', token })
+
+  it('takes a number off Cloud API, turns local storage off and keeps the PIN', async () => {
+    await startSim({ numbers: [cloud] })
+    const response = await deregister()
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ success: true })
+    expect(sim?.requests[0]).toMatchObject({ route: 'deregister', body: '' })
+    const read = await call(`/v23.0/${onPremise.id}?fields=platform_type,status`)
+    expect(await read.json()).toMatchObject({
+      platform_type: 'NOT_APPLICABLE',
+      status: 'DISCONNECTED'
+    })
+    // Storage keeps its configured letter case.
+    expect(sim?.number(onPremise.id)).toMatchObject({
+      pin: '004217',
+      storage: { status: 'DEFAULT' }
+    })
+    expect(sim?.number(onPremise.id).storage?.region).toBeUndefined()
+    expect((await register('004217')).status).toBe(200)
+    expect(sim?.number(onPremise.id).platformType).toBe('CLOUD_API')
+  })
+
+  it('leaves the number as afterDeregister says', async () => {
+    await startSim({
+      numbers: [cloud],
+      afterDeregister: { platformType: 'ON_PREMISE', status: 'PENDING' }
+    })
+    await deregister()
+    expect(sim?.number(onPremise.id)).toMatchObject({
+      platformType: 'ON_PREMISE',
+      status: 'PENDING'
+    })
+  })
+
+  it('refuses a number that is not registered: code 100, subcode 2207051', async () => {
+    await startSim()
+    const response = await deregister()
+    expect(response.status).toBe(400)
+    expect(await graphError(response)).toMatchObject({
+      code: 100,
+      error_subcode: 2207051,
+      message: 'Phone number not registered on the WhatsApp Business Platform.'
+    })
+    expect(sim?.number(onPremise.id).platformType).toBe('ON_PREMISE')
+  })
+
+  it('refuses a number on the WhatsApp Business app: code 100', async () => {
+    await startSim({ numbers: [{ ...cloud, isOnBizApp: true }] })
+    expect(await graphError(await deregister())).toMatchObject({
+      code: 100,
+      message: 'Deregister endpoint is not available for API solution for SMB businesses.'
+    })
+    expect(sim?.number(onPremise.id).platformType).toBe('CLOUD_API')
+  })
+
+  it('has its own budget of 10 per 72 hours (133016), apart from register’s', async () => {
+    let now = 5_000_000
+    await startSim({ numbers: [cloud], now: () => now })
+    // Refused calls spend it too: after the first, the number is no longer registered.
+    for (let i = 0; i < 10; i++) await deregister()
+    const refused = await deregister()
+    expect(refused.status).toBe(400)
+    expect((await graphError(refused)).code).toBe(133016)
+    for (let i = 0; i < 10; i++) expect((await register('004217')).status).toBe(200)
+    now += REGISTER_WINDOW_MS
+    expect((await deregister()).status).toBe(200)
+  })
+
+  it('shares register’s budget with sharedRegisterBudget', async () => {
+    await startSim({ numbers: [cloud], sharedRegisterBudget: true })
+    for (let i = 0; i < 5; i++) {
+      await register('004217')
+      await deregister()
+    }
+    expect((await graphError(await register('004217'))).code).toBe(133016)
+    expect((await graphError(await deregister())).code).toBe(133016)
+  })
+
+  it('answers an unknown id with 100/33 and a bad token with 190', async () => {
+    await startSim({ numbers: [cloud] })
+    expect(await graphError(await deregister('999'))).toMatchObject({
+      code: 100,
+      error_subcode: 33
+    })
+    expect((await deregister(onPremise.id, 'bad')).status).toBe(401)
+    expect(sim?.number(onPremise.id).platformType).toBe('CLOUD_API')
+  })
+
+  it('takes faults scripted for the deregister route only', async () => {
+    await startSim({ numbers: [cloud] })
+    sim?.script('register', [{ kind: 'graph-error', status: 500, code: 2 }])
+    sim?.script('deregister', [
+      { kind: 'graph-error', status: 500, code: 131000 },
+      { kind: 'slow-backend', backendMs: 80, gatewayMs: 5 }
+    ])
+    expect((await graphError(await deregister())).code).toBe(131000)
+    expect((await deregister()).status).toBe(504)
+    expect(sim?.number(onPremise.id).platformType).toBe('CLOUD_API')
+    expect(
+      await eventually(() => sim?.number(onPremise.id).platformType === 'NOT_APPLICABLE')
+    ).toBe(true)
+    expect((await register('004217')).status).toBe(500)
+  })
+})
+
 describe('recording', () => {
   it('records the version from the path, and none for a path without one', async () => {
     await startSim()
