@@ -89,7 +89,7 @@ export interface SlowBackend {
 }
 
 /** What a request was recognised as; faults are scripted per route. */
-export type Route = 'register' | 'read' | 'settings' | 'deregister' | 'other'
+export type Route = 'register' | 'read' | 'settings' | 'deregister' | 'pin' | 'other'
 
 /** The routes that take scripted faults: every route but 'other'. */
 export type ScriptedRoute = Exclude<Route, 'other'>
@@ -244,7 +244,8 @@ export class GraphSimulator {
     register: [],
     read: [],
     settings: [],
-    deregister: []
+    deregister: [],
+    pin: []
   }
   /** Counted calls per budget ('register' or 'deregister') and number id, oldest first. */
   private readonly attempts = new Map<string, number[]>()
@@ -377,7 +378,7 @@ export class GraphSimulator {
     const method = req.method ?? 'GET'
     const match = PATH.exec(url.pathname)
     const json = parseJson(body)
-    const route: Route = match ? routeOf(method, match[3]) : 'other'
+    const route: Route = match ? routeOf(method, match[3], json) : 'other'
     const request: RecordedRequest = {
       method,
       path: url.pathname,
@@ -532,6 +533,8 @@ export class GraphSimulator {
         return request.method === 'GET' ? settingsOf(number) : this.updateSettings(number, request)
       case 'deregister':
         return this.deregister(number, request)
+      case 'pin':
+        return changePin(number, request.json)
     }
   }
 
@@ -818,9 +821,12 @@ export class GraphSimulator {
   }
 }
 
-/** The route of a request to /{version}/{id}[/{edge}]. */
-function routeOf(method: string, edge: string | undefined): Route {
+/** The route of a request to /{version}/{id}[/{edge}]; a POST to the number by what it changes. */
+function routeOf(method: string, edge: string | undefined, json: unknown): Route {
   if (edge === undefined && method === 'GET') return 'read'
+  if (edge === undefined && method === 'POST' && isObject(json) && json.pin !== undefined) {
+    return 'pin'
+  }
   if (edge === 'register' && method === 'POST') return 'register'
   if (edge === 'settings' && (method === 'GET' || method === 'POST')) return 'settings'
   if (edge === 'deregister' && method === 'POST') return 'deregister'
@@ -842,6 +848,44 @@ function unknownObject(method: string, id: string): Reply {
     code: 100,
     error_subcode: 33
   })
+}
+
+/**
+ * POST /{version}/{id} with {"pin":"123456"}: sets or changes the two-step PIN of a registered
+ * number (graph-api-notes.md, "Two-step PIN"). The PIN is checked before the number's state.
+ */
+function changePin(number: SimNumber, json: unknown): Reply {
+  const pin = isObject(json) ? json.pin : undefined
+  if (typeof pin !== 'string') {
+    return graphError(400, {
+      message: '(#100) Param pin must be a string',
+      type: 'OAuthException',
+      code: 100
+    })
+  }
+  // An empty PIN is refused like any other that is not 6 digits: two-step verification cannot be
+  // turned off through the API, only in WhatsApp Manager.
+  if (!/^\d{6}$/.test(pin)) {
+    return graphError(400, {
+      message: '(#100) Param pin must be 6 digits',
+      type: 'OAuthException',
+      code: 100
+    })
+  }
+  if (number.platformType !== 'CLOUD_API') {
+    // 133010 is the Cloud API's code for a number not registered on the platform (notes, Errors).
+    return graphError(400, {
+      message: 'Phone number Not Registered',
+      type: 'OAuthException',
+      code: 133010,
+      error_data: {
+        messaging_product: 'whatsapp',
+        details: 'The phone number is not registered on the WhatsApp Business Platform.'
+      }
+    })
+  }
+  number.pin = pin
+  return { status: 200, json: { success: true } }
 }
 
 /** The settings features, one of which a POST to the settings edge must carry (OpenAPI). */

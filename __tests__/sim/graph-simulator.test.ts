@@ -1222,6 +1222,88 @@ describe('deregister', () => {
   })
 })
 
+describe('PIN change', () => {
+  const cloud: SimNumber = { ...onPremise, platformType: 'CLOUD_API' }
+  const setPin = (pin: unknown, id = onPremise.id, token?: string | null) =>
+    call(`/v23.0/${id}`, { body: { pin }, token })
+
+  it('changes the PIN of a registered number; register then needs the new one', async () => {
+    await startSim({ numbers: [cloud] })
+    const response = await setPin('654321')
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ success: true })
+    expect(sim?.requests[0]).toMatchObject({
+      route: 'pin',
+      method: 'POST',
+      json: { pin: '654321' }
+    })
+    expect(sim?.number(onPremise.id).pin).toBe('654321')
+    expect((await graphError(await register('004217'))).code).toBe(133005)
+    expect((await register('654321')).status).toBe(200)
+  })
+
+  it('sets a PIN on a registered number that had none', async () => {
+    await startSim({ numbers: [{ ...cloud, pin: null }] })
+    expect((await setPin('000001')).status).toBe(200)
+    expect(sim?.number(onPremise.id).pin).toBe('000001')
+  })
+
+  it('refuses a number that is not registered with 133010', async () => {
+    await startSim()
+    const response = await setPin('654321')
+    expect(response.status).toBe(400)
+    expect(await graphError(response)).toMatchObject({
+      code: 133010,
+      type: 'OAuthException',
+      message: 'Phone number Not Registered',
+      error_data: { messaging_product: 'whatsapp', details: expect.any(String) }
+    })
+    expect(sim?.number(onPremise.id).pin).toBe('004217')
+  })
+
+  it.each([
+    ['5 digits', '65432', 'must be 6 digits'],
+    ['7 digits', '6543210', 'must be 6 digits'],
+    ['an empty PIN', '', 'must be 6 digits'],
+    ['letters', 'abcdef', 'must be 6 digits'],
+    ['a number', 654321, 'must be a string'],
+    ['null', null, 'must be a string']
+  ])('refuses %s with code 100, even on a number not registered', async (_, pin, message) => {
+    await startSim({ numbers: [cloud, { ...onPremise, id: '1000002' }] })
+    for (const id of [onPremise.id, '1000002']) {
+      const error = await graphError(await setPin(pin, id))
+      expect(error.code).toBe(100)
+      expect(error.message).toContain(message)
+      expect(sim?.number(id).pin).toBe('004217')
+    }
+  })
+
+  it('answers an unknown id with 100/33 and a bad token with 190', async () => {
+    await startSim({ numbers: [cloud] })
+    expect(await graphError(await setPin('654321', '999'))).toMatchObject({
+      code: 100,
+      error_subcode: 33
+    })
+    expect((await setPin('654321', onPremise.id, 'bad')).status).toBe(401)
+    expect(sim?.number(onPremise.id).pin).toBe('004217')
+  })
+
+  it('takes faults scripted for the pin route; process-then-hang changes the PIN', async () => {
+    await startSim({ numbers: [cloud] })
+    sim?.script('pin', [
+      { kind: 'graph-error', status: 500, code: 1 },
+      { kind: 'process-then-hang' }
+    ])
+    expect((await graphError(await setPin('654321'))).code).toBe(1)
+    expect(sim?.number(onPremise.id).pin).toBe('004217')
+    const pending = outcome(setPin('654321'))
+    await requestsArrived(2)
+    expect(sim?.number(onPremise.id).pin).toBe('654321')
+    await sim?.stop()
+    expect(await pending).toBe('failed')
+  })
+})
+
 describe('recording', () => {
   it('records the version from the path, and none for a path without one', async () => {
     await startSim()
