@@ -52,6 +52,43 @@ export interface SimNumber {
   slowRegister?: SlowBackend
   /** Local storage, read and written through the settings edge. Default { status: 'default' }. */
   storage?: SimStorage
+  /** The WhatsApp Business Account the number belongs to (see GraphSimulatorOptions.wabas). */
+  wabaId?: string
+  /** The number's alternate webhook callback URL (webhook_configuration.phone_number). */
+  overrideCallbackUri?: string
+}
+
+/** The app an access token belongs to. */
+export interface SimApp {
+  id: string
+  name: string
+  /** As Graph shows it. Default https://www.facebook.com/games/?app_id=<id>. */
+  link?: string
+  /** The app's own webhook callback URL (webhook_configuration.application); none by default. */
+  callbackUri?: string
+}
+
+/** A WhatsApp Business Account (WABA). */
+export interface SimWaba {
+  id: string
+  /** The apps subscribed to the WABA's webhooks; link as in SimApp. */
+  subscribedApps: { id: string; name: string; link?: string }[]
+  /**
+   * The WABA's alternate callback URL (webhook_configuration.whatsapp_business_account). Graph
+   * keeps one per app; the simulator keeps one per WABA and shows it on every subscribed app.
+   */
+  overrideCallbackUri?: string
+}
+
+/** A token that lacks a permission, or access to the assets, on some routes. */
+export interface TokenPermissions {
+  /** The routes it is refused on, or 'all'. */
+  deny: ScriptedRoute[] | 'all'
+  /**
+   * 200 (default): "(#200) Permissions error"; 10: "(#10) Application does not have permission for
+   * this action". Both with HTTP 403 (graph-api-notes.md, Errors: 0, 10, 200-299).
+   */
+  code?: 10 | 200
 }
 
 /**
@@ -89,7 +126,16 @@ export interface SlowBackend {
 }
 
 /** What a request was recognised as; faults are scripted per route. */
-export type Route = 'register' | 'read' | 'settings' | 'deregister' | 'pin' | 'other'
+export type Route =
+  | 'register'
+  | 'read'
+  | 'settings'
+  | 'deregister'
+  | 'pin'
+  | 'webhook'
+  | 'subscribed_apps'
+  | 'app'
+  | 'other'
 
 /** The routes that take scripted faults: every route but 'other'. */
 export type ScriptedRoute = Exclude<Route, 'other'>
@@ -150,8 +196,10 @@ export interface RecordedRequest {
   route: Route
   /** The API version from the path, such as 'v23.0'; undefined when the path has none. */
   version?: string
-  /** The phone-number id from the path; undefined for route 'other'. */
+  /** The phone-number id from the path, for the routes of a number; undefined for the others. */
   numberId?: string
+  /** The id from the path (a number's or a WABA's); undefined for routes 'app' and 'other'. */
+  objectId?: string
   /** The simulator's clock (`now`) when the request had been read. */
   receivedAt: number
 }
@@ -194,9 +242,23 @@ export interface GraphSimulatorOptions {
    * Default { platformType: 'NOT_APPLICABLE', status: 'DISCONNECTED' }.
    */
   afterDeregister?: { platformType: SimNumber['platformType']; status: string }
+  /** WhatsApp Business Accounts, for subscribed_apps and webhook overrides; copied. */
+  wabas?: SimWaba[]
+  /** The app each access token belongs to, by token. A token not listed belongs to DEFAULT_APP. */
+  apps?: Record<string, SimApp>
+  /** Tokens refused with a permission error on some routes, by token. */
+  permissions?: Record<string, TokenPermissions>
+  /**
+   * Callback URLs whose verification fails, as when the endpoint is down; a URL fails when it
+   * starts with one of these. Meta verifies a callback while an override is being set.
+   */
+  unreachableCallbacks?: string[]
   /** Port to listen on. Default 0: any free port. */
   port?: number
 }
+
+/** The app of a token that GraphSimulatorOptions.apps does not list. */
+export const DEFAULT_APP: SimApp = { id: '100000000000001', name: 'Graph Simulator App' }
 
 /** Meta's budget: 10 register calls per number in a 72-hour moving window. */
 export const REGISTER_LIMIT = 10
@@ -235,6 +297,7 @@ type Reply = { status: number; headers?: Record<string, string> } & (
 
 export class GraphSimulator {
   private readonly numbers = new Map<string, SimNumber>()
+  private readonly wabas = new Map<string, SimWaba>()
   private readonly tokens: Set<string>
   private readonly unknownFields: Set<string>
   private readonly now: () => number
@@ -245,7 +308,10 @@ export class GraphSimulator {
     read: [],
     settings: [],
     deregister: [],
-    pin: []
+    pin: [],
+    webhook: [],
+    subscribed_apps: [],
+    app: []
   }
   /** Counted calls per budget ('register' or 'deregister') and number id, oldest first. */
   private readonly attempts = new Map<string, number[]>()
@@ -260,6 +326,7 @@ export class GraphSimulator {
   constructor(options: GraphSimulatorOptions) {
     this.options = options
     for (const number of options.numbers) this.numbers.set(number.id, structuredClone(number))
+    for (const waba of options.wabas ?? []) this.wabas.set(waba.id, structuredClone(waba))
     this.tokens = new Set(options.tokens)
     this.unknownFields = new Set(options.unknownFields)
     this.now = options.now ?? Date.now
@@ -365,6 +432,13 @@ export class GraphSimulator {
     return this.mostInFlight.get(`${route} ${id}`) ?? 0
   }
 
+  /** A copy of a WABA's current state. */
+  waba(id: string): SimWaba {
+    const waba = this.wabas.get(id)
+    if (!waba) throw new Error(`The simulator has no WABA ${id}`)
+    return structuredClone(waba)
+  }
+
   /** A copy of a number's current state. */
   number(id: string): SimNumber {
     const number = this.numbers.get(id)
@@ -378,7 +452,9 @@ export class GraphSimulator {
     const method = req.method ?? 'GET'
     const match = PATH.exec(url.pathname)
     const json = parseJson(body)
-    const route: Route = match ? routeOf(method, match[3], json) : 'other'
+    const route: Route = match ? routeOf(method, match[2], match[3], json) : 'other'
+    const objectId =
+      route === 'other' || route === 'app' ? undefined : decodePathSegment(match?.[2] ?? '')
     const request: RecordedRequest = {
       method,
       path: url.pathname,
@@ -388,7 +464,8 @@ export class GraphSimulator {
       json,
       route,
       version: match?.[1],
-      numberId: route === 'other' ? undefined : decodePathSegment(match?.[2] ?? ''),
+      numberId: route === 'subscribed_apps' ? undefined : objectId,
+      objectId,
       receivedAt: this.now()
     }
     this.recorded.push(request)
@@ -465,8 +542,8 @@ export class GraphSimulator {
 
   /** Counts the request as in flight; the callback, safe to call twice, counts it out again. */
   private track(request: RecordedRequest): () => void {
-    if (request.route === 'other' || request.numberId === undefined) return () => undefined
-    const key = `${request.route} ${request.numberId}`
+    if (request.objectId === undefined) return () => undefined
+    const key = `${request.route} ${request.objectId}`
     const now = (this.inFlight.get(key) ?? 0) + 1
     this.inFlight.set(key, now)
     this.mostInFlight.set(key, Math.max(now, this.mostInFlight.get(key) ?? 0))
@@ -522,27 +599,49 @@ export class GraphSimulator {
         }
       }
     }
+    const denied = this.permissionError(token, request.route)
+    if (denied) return denied
+    const app = this.options.apps?.[token] ?? DEFAULT_APP
+    if (request.route === 'app') {
+      return { status: 200, json: { id: app.id, name: app.name, link: linkOf(app) } }
+    }
+    if (request.route === 'subscribed_apps') {
+      const waba = this.wabas.get(request.objectId ?? '')
+      if (!waba) return unknownObject(request.method, request.objectId ?? '')
+      return this.subscribedApps(waba, request, app)
+    }
     const number = this.numbers.get(request.numberId ?? '')
     if (!number) return unknownObject(request.method, request.numberId ?? '')
     switch (request.route) {
       case 'read':
-        return this.read(number, request.query.fields)
+        return this.read(number, request.query.fields, app)
+      case 'webhook':
+        return this.setWebhook(number, request.json, app)
       case 'register':
         return this.register(number, request)
       case 'settings':
         return request.method === 'GET' ? settingsOf(number) : this.updateSettings(number, request)
       case 'deregister':
         return this.deregister(number, request)
-      case 'pin':
-        return changePin(number, request.json)
+      case 'pin': {
+        const pin = isObject(request.json) ? request.json.pin : undefined
+        const refused = pinRefusal(number, pin)
+        if (refused) return refused
+        number.pin = pin as string
+        return { status: 200, json: { success: true } }
+      }
     }
   }
 
-  private read(number: SimNumber, fields: string | undefined): Reply {
+  private read(number: SimNumber, fields: string | undefined, app: SimApp): Reply {
     const names = fields === undefined ? DEFAULT_FIELDS : fields.split(',').map(f => f.trim())
     const result: Record<string, unknown> = { id: number.id }
     for (const name of names.filter(Boolean)) {
-      const value = this.unknownFields.has(name) ? undefined : fieldValue(number, name)
+      const value = this.unknownFields.has(name)
+        ? undefined
+        : name === 'webhook_configuration'
+          ? this.webhookConfiguration(number, app)
+          : fieldValue(number, name)
       if (value === undefined) {
         return graphError(400, {
           message: `(#100) Tried accessing nonexisting field (${name}) on node type (WhatsAppBusinessPhoneNumber)`,
@@ -647,6 +746,118 @@ export class GraphSimulator {
     delete number.backup // migrated: the backup has been consumed
     const success = this.options.successShape === 'string' ? 'true' : true
     return { status: 200, json: { success } }
+  }
+
+  /** A token's permission error on a route, or undefined when it may use the route. */
+  private permissionError(token: string, route: ScriptedRoute): Reply | undefined {
+    const rule = this.options.permissions?.[token]
+    if (!rule || (rule.deny !== 'all' && !rule.deny.includes(route))) return undefined
+    return rule.code === 10
+      ? graphError(403, {
+          message: '(#10) Application does not have permission for this action',
+          type: 'OAuthException',
+          code: 10
+        })
+      : graphError(403, { message: '(#200) Permissions error', type: 'OAuthException', code: 200 })
+  }
+
+  /**
+   * The read field webhook_configuration: where messages webhooks for the number go, for the
+   * token's app. Each level appears only when set (graph-api-notes.md, "Webhook override").
+   */
+  private webhookConfiguration(number: SimNumber, app: SimApp): Record<string, string> {
+    const levels: Record<string, string | undefined> = {
+      phone_number: number.overrideCallbackUri,
+      whatsapp_business_account: this.wabas.get(number.wabaId ?? '')?.overrideCallbackUri,
+      application: app.callbackUri
+    }
+    return Object.fromEntries(
+      Object.entries(levels).filter((entry): entry is [string, string] => entry[1] !== undefined)
+    )
+  }
+
+  /** GET, POST and DELETE /{version}/{waba-id}/subscribed_apps, for the token's app. */
+  private subscribedApps(waba: SimWaba, request: RecordedRequest, app: SimApp): Reply {
+    const subscribed = waba.subscribedApps.some(a => a.id === app.id)
+    if (request.method === 'GET') {
+      const override = waba.overrideCallbackUri
+      return {
+        status: 200,
+        json: {
+          data: waba.subscribedApps.map(a => ({
+            whatsapp_business_api_data: { id: a.id, name: a.name, link: linkOf(a) },
+            ...(override === undefined ? {} : { override_callback_uri: override })
+          }))
+        }
+      }
+    }
+    if (request.method === 'DELETE') {
+      waba.subscribedApps = waba.subscribedApps.filter(a => a.id !== app.id)
+      if (waba.subscribedApps.length === 0) delete waba.overrideCallbackUri
+      return { status: 200, json: { success: true } }
+    }
+    const body = isObject(request.json) ? request.json : {}
+    if (body.override_callback_uri === undefined) {
+      if (!subscribed) waba.subscribedApps.push({ id: app.id, name: app.name, link: app.link })
+      return { status: 200, json: { success: true } }
+    }
+    const refused =
+      callbackRefusal(body.override_callback_uri, body.verify_token, '') ??
+      // Subscribing and overriding in one call fails: the app must be subscribed first.
+      (subscribed ? undefined : notSubscribed()) ??
+      this.verificationRefusal(body.override_callback_uri as string)
+    if (refused) return refused
+    if (body.override_callback_uri === '') delete waba.overrideCallbackUri
+    else waba.overrideCallbackUri = body.override_callback_uri as string
+    return { status: 200, json: { success: true } }
+  }
+
+  /**
+   * POST /{version}/{id} with webhook_configuration (and maybe a pin): the number's alternate
+   * callback URL; an empty one removes it. The token's app must be subscribed to the number's WABA,
+   * and Meta verifies the URL during the call.
+   */
+  private setWebhook(number: SimNumber, json: unknown, app: SimApp): Reply {
+    const body = isObject(json) ? json : {}
+    const config = body.webhook_configuration
+    if (!isObject(config)) {
+      return graphError(400, {
+        message: '(#100) Param webhook_configuration must be an object',
+        type: 'OAuthException',
+        code: 100
+      })
+    }
+    const uri = config.override_callback_uri
+    const waba = this.wabas.get(number.wabaId ?? '')
+    const refused =
+      callbackRefusal(uri, config.verify_token, 'webhook_configuration') ??
+      (body.pin === undefined ? undefined : pinRefusal(number, body.pin)) ??
+      (waba?.subscribedApps.some(a => a.id === app.id) ? undefined : notSubscribed()) ??
+      this.verificationRefusal(uri as string)
+    if (refused) return refused
+    if (config.override_callback_uri === '') delete number.overrideCallbackUri
+    else number.overrideCallbackUri = config.override_callback_uri as string
+    if (body.pin !== undefined) number.pin = body.pin as string
+    return { status: 200, json: { success: true } }
+  }
+
+  /**
+   * Meta verifies a callback URL while an override is set, so the endpoint must be up; a URL in
+   * unreachableCallbacks fails as a connection refused would. An empty URL is not verified.
+   */
+  private verificationRefusal(uri: string): Reply | undefined {
+    if (uri === '' || !(this.options.unreachableCallbacks ?? []).some(p => uri.startsWith(p))) {
+      return undefined
+    }
+    // Graph's code for a failed callback verification (2200), in the wording developers report
+    // for Graph webhook subscriptions.
+    return graphError(400, {
+      message:
+        '(#2200) Callback verification failed with the following errors: curl_errno = 7; ' +
+        "curl_error = Couldn't connect to server; HTTP Status Code = 0; HTTP Message = Unknown",
+      type: 'OAuthException',
+      code: 2200
+    })
   }
 
   /** POST /{version}/{id}/deregister: no body; the number leaves Cloud API and local storage. */
@@ -822,10 +1033,15 @@ export class GraphSimulator {
 }
 
 /** The route of a request to /{version}/{id}[/{edge}]; a POST to the number by what it changes. */
-function routeOf(method: string, edge: string | undefined, json: unknown): Route {
+function routeOf(method: string, id: string, edge: string | undefined, json: unknown): Route {
+  if (id === 'app') return edge === undefined && method === 'GET' ? 'app' : 'other'
   if (edge === undefined && method === 'GET') return 'read'
-  if (edge === undefined && method === 'POST' && isObject(json) && json.pin !== undefined) {
-    return 'pin'
+  if (edge === undefined && method === 'POST' && isObject(json)) {
+    if (json.webhook_configuration !== undefined) return 'webhook'
+    if (json.pin !== undefined) return 'pin'
+  }
+  if (edge === 'subscribed_apps' && ['GET', 'POST', 'DELETE'].includes(method)) {
+    return 'subscribed_apps'
   }
   if (edge === 'register' && method === 'POST') return 'register'
   if (edge === 'settings' && (method === 'GET' || method === 'POST')) return 'settings'
@@ -851,11 +1067,11 @@ function unknownObject(method: string, id: string): Reply {
 }
 
 /**
- * POST /{version}/{id} with {"pin":"123456"}: sets or changes the two-step PIN of a registered
- * number (graph-api-notes.md, "Two-step PIN"). The PIN is checked before the number's state.
+ * Why Graph refuses a PIN change (POST /{version}/{id} with {"pin":"123456"}), or undefined. It
+ * sets or changes the two-step PIN of a registered number (graph-api-notes.md, "Two-step PIN");
+ * the PIN is checked before the number's state.
  */
-function changePin(number: SimNumber, json: unknown): Reply {
-  const pin = isObject(json) ? json.pin : undefined
+function pinRefusal(number: SimNumber, pin: unknown): Reply | undefined {
   if (typeof pin !== 'string') {
     return graphError(400, {
       message: '(#100) Param pin must be a string',
@@ -884,8 +1100,49 @@ function changePin(number: SimNumber, json: unknown): Reply {
       }
     })
   }
-  number.pin = pin
-  return { status: 200, json: { success: true } }
+  return undefined
+}
+
+/**
+ * An override while the token's app is not subscribed to the WABA: code 100 in the wording that
+ * developers report (Meta's override guide: subscribe the app first).
+ */
+function notSubscribed(): Reply {
+  return graphError(400, {
+    message:
+      '(#100) Before override the current callback uri, your app must be subscribed to receive ' +
+      'messages for WhatsApp Business Account.',
+    type: 'OAuthException',
+    code: 100
+  })
+}
+
+/**
+ * Why Graph refuses an override_callback_uri and verify_token, or undefined when it takes them.
+ * `within` names the object that holds them, for the messages. Meta's override guide: both are
+ * required and the URL is at most 200 characters; callbacks are https. An empty URL removes the
+ * override and needs no verify_token.
+ */
+function callbackRefusal(uri: unknown, verifyToken: unknown, within: string): Reply | undefined {
+  const param = (name: string): string => (within === '' ? name : `${within}[${name}]`)
+  const refuse = (message: string): Reply =>
+    graphError(400, { message: `(#100) ${message}`, type: 'OAuthException', code: 100 })
+  const uriParam = param('override_callback_uri')
+  if (uri === undefined) return refuse(`The parameter ${uriParam} is required`)
+  if (typeof uri !== 'string') return refuse(`Param ${uriParam} must be a string`)
+  if (uri === '') return undefined
+  if (!URL.canParse(uri) || new URL(uri).protocol !== 'https:' || uri.length > 200) {
+    return refuse(`Param ${uriParam} must be a valid https URL of at most 200 characters`)
+  }
+  if (verifyToken === undefined) return refuse(`The parameter ${param('verify_token')} is required`)
+  if (typeof verifyToken !== 'string')
+    return refuse(`Param ${param('verify_token')} must be a string`)
+  return undefined
+}
+
+/** An app's link as Graph shows it. */
+function linkOf(app: { id: string; link?: string }): string {
+  return app.link ?? `https://www.facebook.com/games/?app_id=${app.id}`
 }
 
 /** The settings features, one of which a POST to the settings edge must carry (OpenAPI). */

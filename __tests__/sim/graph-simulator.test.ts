@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
 import {
+  DEFAULT_APP,
   GraphSimulator,
   REGISTER_WINDOW_MS,
   type GraphSimulatorOptions,
@@ -1301,6 +1302,351 @@ describe('PIN change', () => {
     expect(sim?.number(onPremise.id).pin).toBe('654321')
     await sim?.stop()
     expect(await pending).toBe('failed')
+  })
+})
+
+describe('WABAs, apps and webhooks', () => {
+  const APP = { id: '7001', name: 'Harbour Bot', callbackUri: 'https://hooks.example/app' }
+  const OTHER_TOKEN = 'tok-other-55'
+  const WABA_ID = '8001'
+  const cloud: SimNumber = { ...onPremise, platformType: 'CLOUD_API', wabaId: WABA_ID }
+  const subscribedPath = `/v23.0/${WABA_ID}/subscribed_apps`
+
+  async function startWabaSim(
+    subscribed: boolean,
+    options: Partial<GraphSimulatorOptions> = {}
+  ): Promise<void> {
+    await startSim({
+      numbers: [cloud],
+      tokens: [TOKEN, OTHER_TOKEN],
+      apps: { [TOKEN]: APP },
+      wabas: [{ id: WABA_ID, subscribedApps: subscribed ? [{ id: APP.id, name: APP.name }] : [] }],
+      ...options
+    })
+  }
+
+  const webhookConfiguration = async (token?: string): Promise<unknown> =>
+    (
+      (await (
+        await call(`/v23.0/${onPremise.id}?fields=webhook_configuration`, { token })
+      ).json()) as { webhook_configuration: unknown }
+    ).webhook_configuration
+
+  const setOverride = (config: unknown, extra: Record<string, unknown> = {}) =>
+    call(`/v23.0/${onPremise.id}`, { body: { webhook_configuration: config, ...extra } })
+
+  const override = { override_callback_uri: 'https://hooks.example/number', verify_token: 'vt-1' }
+
+  describe('GET /app', () => {
+    it('answers the token’s app, with Graph’s link', async () => {
+      await startWabaSim(false)
+      const response = await call('/v23.0/app')
+      expect(await response.json()).toEqual({
+        id: APP.id,
+        name: APP.name,
+        link: `https://www.facebook.com/games/?app_id=${APP.id}`
+      })
+      expect(sim?.requests[0]).toMatchObject({ route: 'app', objectId: undefined })
+    })
+
+    it('answers DEFAULT_APP for a token without an app, 190 for a bad token', async () => {
+      await startWabaSim(false)
+      expect(await (await call('/v23.0/app', { token: OTHER_TOKEN })).json()).toMatchObject({
+        id: DEFAULT_APP.id,
+        name: DEFAULT_APP.name
+      })
+      expect((await call('/v23.0/app', { token: 'bad' })).status).toBe(401)
+      expect((await call('/v23.0/app', { body: {} })).status).toBe(400)
+      expect(sim?.requests.at(-1)?.route).toBe('other')
+    })
+  })
+
+  describe('subscribed_apps', () => {
+    it('GET lists the subscribed apps as whatsapp_business_api_data', async () => {
+      await startSim({
+        numbers: [cloud],
+        wabas: [
+          {
+            id: WABA_ID,
+            subscribedApps: [
+              { id: '7001', name: 'Harbour Bot' },
+              { id: '7002', name: 'Café Bot', link: 'https://example.com/7002' }
+            ]
+          }
+        ]
+      })
+      const response = await call(subscribedPath)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({
+        data: [
+          {
+            whatsapp_business_api_data: {
+              id: '7001',
+              name: 'Harbour Bot',
+              link: 'https://www.facebook.com/games/?app_id=7001'
+            }
+          },
+          {
+            whatsapp_business_api_data: {
+              id: '7002',
+              name: 'Café Bot',
+              link: 'https://example.com/7002'
+            }
+          }
+        ]
+      })
+      expect(sim?.requests[0]).toMatchObject({
+        route: 'subscribed_apps',
+        objectId: WABA_ID,
+        numberId: undefined
+      })
+    })
+
+    it('POST subscribes the token’s app once; DELETE unsubscribes it', async () => {
+      await startWabaSim(false)
+      expect(await (await call(subscribedPath)).json()).toEqual({ data: [] })
+      for (let i = 0; i < 2; i++) {
+        const response = await call(subscribedPath, { method: 'POST' })
+        expect(await response.json()).toEqual({ success: true })
+      }
+      expect(sim?.waba(WABA_ID).subscribedApps).toEqual([{ id: APP.id, name: APP.name }])
+      const removed = await call(subscribedPath, { method: 'DELETE' })
+      expect(await removed.json()).toEqual({ success: true })
+      expect(sim?.waba(WABA_ID).subscribedApps).toEqual([])
+    })
+
+    it('answers an id that is no WABA (a number’s included) with 100/33', async () => {
+      await startWabaSim(true)
+      for (const id of ['999', onPremise.id]) {
+        const error = await graphError(await call(`/v23.0/${id}/subscribed_apps`))
+        expect(error).toMatchObject({ code: 100, error_subcode: 33 })
+      }
+      const post = await graphError(await call('/v23.0/999/subscribed_apps', { method: 'POST' }))
+      expect(post.message).toMatch(/^Unsupported post request/)
+    })
+
+    it('refuses an override before the app is subscribed (code 100), subscribing nothing', async () => {
+      await startWabaSim(false)
+      const response = await call(subscribedPath, {
+        body: { override_callback_uri: 'https://hooks.example/waba', verify_token: 'vt' }
+      })
+      expect(response.status).toBe(400)
+      expect(await graphError(response)).toMatchObject({
+        code: 100,
+        type: 'OAuthException',
+        message:
+          '(#100) Before override the current callback uri, your app must be subscribed to ' +
+          'receive messages for WhatsApp Business Account.'
+      })
+      expect(sim?.waba(WABA_ID)).toEqual({ id: WABA_ID, subscribedApps: [] })
+    })
+
+    it('sets the WABA override once subscribed, shown on GET and in webhook_configuration', async () => {
+      await startWabaSim(true)
+      const response = await call(subscribedPath, {
+        body: { override_callback_uri: 'https://hooks.example/waba', verify_token: 'vt' }
+      })
+      expect(await response.json()).toEqual({ success: true })
+      const list = (await (await call(subscribedPath)).json()) as { data: unknown[] }
+      expect(list.data[0]).toMatchObject({ override_callback_uri: 'https://hooks.example/waba' })
+      expect(await webhookConfiguration()).toEqual({
+        whatsapp_business_account: 'https://hooks.example/waba',
+        application: APP.callbackUri
+      })
+      expect((await call(subscribedPath, { body: { override_callback_uri: '' } })).status).toBe(200)
+      expect(sim?.waba(WABA_ID).overrideCallbackUri).toBeUndefined()
+    })
+
+    it('fails a WABA override whose callback cannot be verified (2200)', async () => {
+      await startWabaSim(true, { unreachableCallbacks: ['https://down.example'] })
+      const response = await call(subscribedPath, {
+        body: { override_callback_uri: 'https://down.example/hook', verify_token: 'vt' }
+      })
+      const error = await graphError(response)
+      expect(error.code).toBe(2200)
+      expect(error.message).toMatch(/^\(#2200\) Callback verification failed/)
+      expect(sim?.waba(WABA_ID).overrideCallbackUri).toBeUndefined()
+    })
+
+    it('takes faults scripted for its route, per method', async () => {
+      await startWabaSim(false)
+      sim?.script('subscribed_apps', [{ kind: 'graph-error', status: 500, code: 2 }], {
+        method: 'POST'
+      })
+      expect((await call(subscribedPath)).status).toBe(200)
+      expect((await call(subscribedPath, { method: 'POST' })).status).toBe(500)
+      expect(sim?.waba(WABA_ID).subscribedApps).toEqual([])
+    })
+  })
+
+  describe('permissions per token', () => {
+    it.each([
+      [undefined, 200, '(#200) Permissions error'],
+      [10 as const, 10, '(#10) Application does not have permission for this action']
+    ])(
+      'code %s: refuses the denied routes with 403, changes nothing',
+      async (code, want, message) => {
+        await startWabaSim(false, {
+          permissions: { [TOKEN]: { deny: ['subscribed_apps', 'webhook'], code } }
+        })
+        for (const response of [
+          await call(subscribedPath, { method: 'POST' }),
+          await call(subscribedPath),
+          await setOverride(override)
+        ]) {
+          expect(response.status).toBe(403)
+          expect(await graphError(response)).toMatchObject({
+            code: want,
+            message,
+            type: 'OAuthException'
+          })
+        }
+        expect(sim?.waba(WABA_ID).subscribedApps).toEqual([])
+        // Routes not denied still work, and other tokens are not concerned.
+        expect((await call(`/v23.0/${onPremise.id}?fields=status`)).status).toBe(200)
+        expect((await call(subscribedPath, { method: 'POST', token: OTHER_TOKEN })).status).toBe(
+          200
+        )
+      }
+    )
+
+    it("deny 'all' refuses every route, reads included", async () => {
+      await startWabaSim(true, { permissions: { [TOKEN]: { deny: 'all' } } })
+      for (const path of [`/v23.0/${onPremise.id}?fields=status`, '/v23.0/app', subscribedPath]) {
+        expect((await call(path)).status).toBe(403)
+      }
+      expect((await register('004217')).status).toBe(403)
+    })
+  })
+
+  describe('webhook override of a number', () => {
+    it('reads webhook_configuration with only the levels that are set', async () => {
+      await startSim({
+        numbers: [{ ...cloud, overrideCallbackUri: 'https://hooks.example/number' }],
+        wabas: [
+          {
+            id: WABA_ID,
+            subscribedApps: [{ id: APP.id, name: APP.name }],
+            overrideCallbackUri: 'https://hooks.example/waba'
+          }
+        ],
+        tokens: [TOKEN, OTHER_TOKEN],
+        apps: { [TOKEN]: APP }
+      })
+      const response = await call(`/v23.0/${onPremise.id}?fields=webhook_configuration`)
+      expect(await response.json()).toEqual({
+        id: onPremise.id,
+        webhook_configuration: {
+          phone_number: 'https://hooks.example/number',
+          whatsapp_business_account: 'https://hooks.example/waba',
+          application: 'https://hooks.example/app'
+        }
+      })
+      // DEFAULT_APP has no callback URL of its own.
+      expect(await webhookConfiguration(OTHER_TOKEN)).toEqual({
+        phone_number: 'https://hooks.example/number',
+        whatsapp_business_account: 'https://hooks.example/waba'
+      })
+    })
+
+    it('sets the number’s override when the app is subscribed to its WABA', async () => {
+      await startWabaSim(true)
+      const response = await setOverride(override)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ success: true })
+      expect(sim?.requests[0]).toMatchObject({ route: 'webhook', numberId: onPremise.id })
+      expect(await webhookConfiguration()).toEqual({
+        phone_number: 'https://hooks.example/number',
+        application: APP.callbackUri
+      })
+    })
+
+    it('an empty URL removes the override, without a verify token', async () => {
+      await startWabaSim(true)
+      await setOverride(override)
+      expect((await setOverride({ override_callback_uri: '' })).status).toBe(200)
+      expect(sim?.number(onPremise.id).overrideCallbackUri).toBeUndefined()
+    })
+
+    it.each([
+      ['the app is not subscribed to the WABA', { wabas: [{ id: WABA_ID, subscribedApps: [] }] }],
+      ['the number has no WABA', { numbers: [{ ...cloud, wabaId: undefined }] }],
+      ['another app is subscribed', { apps: { [TOKEN]: { id: '7999', name: 'Elsewhere' } } }]
+    ])('refuses with code 100 when %s', async (_, options) => {
+      await startWabaSim(true, options)
+      const error = await graphError(await setOverride(override))
+      expect(error.code).toBe(100)
+      expect(error.message).toMatch(/your app must be subscribed/)
+      expect(sim?.number(onPremise.id).overrideCallbackUri).toBeUndefined()
+    })
+
+    it('fails with 2200 when the callback cannot be verified, as when the endpoint is down', async () => {
+      await startWabaSim(true, { unreachableCallbacks: ['https://hooks.example/num'] })
+      const response = await setOverride(override)
+      expect(response.status).toBe(400)
+      expect(await graphError(response)).toMatchObject({ code: 2200, type: 'OAuthException' })
+      expect(sim?.number(onPremise.id).overrideCallbackUri).toBeUndefined()
+      // Another URL verifies.
+      const other = { ...override, override_callback_uri: 'https://hooks.example/other' }
+      expect((await setOverride(other)).status).toBe(200)
+    })
+
+    it.each([
+      [
+        'no URL',
+        { verify_token: 'vt' },
+        'webhook_configuration[override_callback_uri] is required'
+      ],
+      [
+        'a URL that is not a string',
+        { override_callback_uri: 5, verify_token: 'vt' },
+        'must be a string'
+      ],
+      [
+        'a plain-http URL',
+        { ...override, override_callback_uri: 'http://hooks.example/x' },
+        'https URL'
+      ],
+      [
+        'a URL over 200 characters',
+        { ...override, override_callback_uri: `https://hooks.example/${'x'.repeat(180)}` },
+        'at most 200 characters'
+      ],
+      [
+        'no verify token',
+        { override_callback_uri: override.override_callback_uri },
+        'verify_token] is required'
+      ],
+      ['a configuration that is not an object', 'https://hooks.example/x', 'must be an object']
+    ])(
+      'refuses %s with code 100, even when the app is not subscribed',
+      async (_, config, message) => {
+        await startWabaSim(false)
+        const error = await graphError(await setOverride(config))
+        expect(error.code).toBe(100)
+        expect(error.message).toContain(message)
+      }
+    )
+
+    it('applies a PIN sent with the override, or refuses the whole call for a bad one', async () => {
+      await startWabaSim(true)
+      expect((await graphError(await setOverride(override, { pin: '12' }))).code).toBe(100)
+      expect(sim?.number(onPremise.id)).toMatchObject({ pin: '004217' })
+      expect(sim?.number(onPremise.id).overrideCallbackUri).toBeUndefined()
+      expect((await setOverride(override, { pin: '246810' })).status).toBe(200)
+      expect(sim?.number(onPremise.id)).toMatchObject({
+        pin: '246810',
+        overrideCallbackUri: override.override_callback_uri
+      })
+    })
+
+    it('takes faults scripted for the webhook route', async () => {
+      await startWabaSim(true)
+      sim?.script('webhook', [{ kind: 'respond', status: 502, body: 'Bad Gateway' }])
+      expect((await setOverride(override)).status).toBe(502)
+      expect(sim?.number(onPremise.id).overrideCallbackUri).toBeUndefined()
+      expect((await setOverride(override)).status).toBe(200)
+    })
   })
 })
 
