@@ -164,7 +164,7 @@ describe('run: success paths', () => {
     })
 
     expect(core.setFailed).not.toHaveBeenCalled()
-    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'register', 'read'])
+    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'settings', 'register', 'read'])
     const [register] = sim?.registerCalls() ?? []
     expect(register?.json).toEqual({
       messaging_product: 'whatsapp',
@@ -186,7 +186,12 @@ describe('run: success paths', () => {
       attempts: '1',
       'http-status': '200',
       'fbtrace-id': expect.stringMatching(/^[\w-]{23}$/),
-      response: '{"success":true}'
+      response: '{"success":true}',
+      'name-status': 'APPROVED',
+      'throughput-level': 'STANDARD',
+      'storage-region': '',
+      number: expect.stringContaining('"platform_type":"CLOUD_API"'),
+      'number-before': expect.stringContaining('"platform_type":"ON_PREMISE"')
     })
     expect(core.summary.write).toHaveBeenCalledTimes(1)
     expect(core.summary.text()).toContain('Platform before')
@@ -197,10 +202,24 @@ describe('run: success paths', () => {
     const inputs = await startGraph()
     await runWith({ ...inputs, 'phone-number-id': NEW_NUMBER, 'data-localization-region': 'de' })
     expect(core.setFailed).not.toHaveBeenCalled()
-    expect(sim?.registerCalls(NEW_NUMBER).map(r => r.json)).toEqual([
-      { messaging_product: 'whatsapp', pin: PIN, data_localization_region: 'DE' }
+    // v21+: the region through the settings first, then a register body without it, then a check.
+    expect(sim?.requests.map(r => `${r.method} ${r.route}`)).toEqual([
+      'GET read',
+      'GET settings',
+      'POST settings',
+      'POST register',
+      'GET read',
+      'GET settings'
     ])
-    expect(outputs()).toMatchObject({ success: 'true', result: 'registered', attempts: '1' })
+    expect(sim?.registerCalls(NEW_NUMBER).map(r => r.json)).toEqual([
+      { messaging_product: 'whatsapp', pin: PIN }
+    ])
+    expect(outputs()).toMatchObject({
+      success: 'true',
+      result: 'registered',
+      attempts: '1',
+      'storage-region': 'DE'
+    })
     expectSecretsSafe([TOKEN, PIN])
   })
 
@@ -249,7 +268,7 @@ describe('run: success paths', () => {
     const inputs = await startGraph({ register: [{ kind: 'reset-after' }] })
     await runWith({ ...inputs, 'phone-number-id': NEW_NUMBER, retries: '5' })
     expect(registerCalls()).toBe(1)
-    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'register', 'read'])
+    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'settings', 'register', 'read'])
     expect(outputs()).toMatchObject({
       success: 'true',
       result: 'registered',
@@ -270,7 +289,7 @@ describe('run: success paths', () => {
     const inputs = await startGraph({ simulator: { unknownFields: ['is_on_biz_app'] } })
     await runWith({ ...inputs, 'phone-number-id': NEW_NUMBER })
     // The post-check keeps to the fields this Graph version accepts: no second rejected read.
-    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'read', 'register', 'read'])
+    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'read', 'settings', 'register', 'read'])
     expect(outputs()).toMatchObject({ result: 'registered', 'platform-type': 'CLOUD_API' })
   })
 
@@ -282,7 +301,7 @@ describe('run: success paths', () => {
     } finally {
       delete process.env.ACTIONS_ORCHESTRATION_ID
     }
-    expect(sim?.requests).toHaveLength(3)
+    expect(sim?.requests).toHaveLength(4)
     for (const request of sim?.requests ?? []) {
       expect(request.headers['user-agent']).toBe(USER_AGENT)
       expect(request.headers.authorization).toBe(`Bearer ${TOKEN}`)
@@ -301,7 +320,7 @@ describe('run: no register call', () => {
     const inputs = await startGraph()
     await runWith({ ...inputs, 'phone-number-id': REGISTERED })
     expect(registerCalls()).toBe(0)
-    expect(sim?.requests).toHaveLength(1)
+    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'settings'])
     expect(core.setFailed).not.toHaveBeenCalled()
     expect(outputs()).toEqual({
       success: 'true',
@@ -311,7 +330,12 @@ describe('run: no register call', () => {
       'verified-name': 'Acme Cloud',
       'platform-type': 'CLOUD_API',
       'phone-number-status': 'CONNECTED',
-      attempts: '0'
+      attempts: '0',
+      'name-status': 'APPROVED',
+      'throughput-level': 'STANDARD',
+      'storage-region': '',
+      number: expect.stringContaining('"storage_configuration":{"status":"default"}'),
+      'number-before': expect.stringContaining('"platform_type":"CLOUD_API"')
     })
   })
 
@@ -327,7 +351,7 @@ describe('run: no register call', () => {
       preflight: 'false'
     })
     expect(registerCalls()).toBe(0)
-    expect(sim?.requests.map(r => r.route)).toEqual(['read'])
+    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'settings'])
     expect(core.setFailed).not.toHaveBeenCalled()
     expect(outputs()).toMatchObject({ success: 'true', result: 'dry-run', attempts: '0' })
     const planned = `/v26.0/${MIGRATING}/register with messaging_product, pin, backup.data, backup.password`
@@ -547,7 +571,7 @@ describe('run: failures', () => {
       ]
     })
     await runWith({ ...inputs, 'phone-number-id': NEW_NUMBER })
-    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'register', 'read'])
+    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'settings', 'register', 'read'])
     expect(core.setFailed).not.toHaveBeenCalled()
     expect(outputs()).toMatchObject({ success: 'true', result: 'registered', attempts: '1' })
     expect(core.warning).toHaveBeenCalledWith(

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(138);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6891);
 
 // run() reports its own failures; this only keeps a bug from printing a stack trace. The process
 // then ends by itself: every request is destroyed at its deadline, and exiting early would cut off
@@ -28389,7 +28389,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 138:
+/***/ 6891:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32139,6 +32139,18 @@ function parseGraphError(body) {
     const error = parsed.error;
     return typeof error === 'object' && error !== null ? error : undefined;
 }
+/** `{"success": true}` and `{"success": "true"}` are both what Meta sends for success. */
+function isSuccess(exchange) {
+    if (exchange.status < 200 || exchange.status >= 300)
+        return false;
+    try {
+        const body = JSON.parse(exchange.body);
+        return body?.success === true || body?.success === 'true';
+    }
+    catch {
+        return false;
+    }
+}
 /** Classifies a response that is not a success. */
 function classifyResponse(exchange, now = Date.now()) {
     const retryAfterMs = parseRetryAfter(header(exchange, 'retry-after'), now);
@@ -32400,6 +32412,124 @@ function failureLabel(failure) {
     if (failure.httpStatus !== undefined)
         return `HTTP ${failure.httpStatus}`;
     return 'network failure';
+}
+
+;// CONCATENATED MODULE: ./src/storage.ts
+
+
+
+
+/** The first Graph version whose register body no longer carries the region (Meta deprecated it). */
+const SETTINGS_API_FROM_MAJOR = 21;
+/** From v21.0 the region is set through the number's settings, not the register body. */
+function usesSettingsApi(apiVersion) {
+    const major = /^v([0-9]+)\./.exec(apiVersion)?.[1];
+    return major !== undefined && Number(major) >= SETTINGS_API_FROM_MAJOR;
+}
+/** In-country storage in exactly `region`. */
+function storesIn(storage, region) {
+    return storage?.status === 'in_country_storage_enabled' && storage.region === region;
+}
+/** The region code when in-country storage is on, else undefined (default storage). */
+function storageRegion(storage) {
+    return storage?.status === 'in_country_storage_enabled' ? storage.region : undefined;
+}
+/** For a person: `in-country (DE)` or `default`. */
+function describeStorage(storage) {
+    if (storage === undefined)
+        return 'unknown';
+    if (storage.status === 'in_country_storage_enabled')
+        return `in-country (${storage.region ?? '?'})`;
+    return storage.status === 'default' ? 'default' : storage.status;
+}
+/** The storage in a settings body, or undefined when the body does not describe one. */
+function parseStorage(body) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body);
+    }
+    catch {
+        return undefined;
+    }
+    const configuration = parsed
+        ?.storage_configuration;
+    if (typeof configuration !== 'object' || configuration === null)
+        return undefined;
+    const { status, data_localization_region: region } = configuration;
+    if (typeof status !== 'string')
+        return undefined;
+    return {
+        status: neutralize(status).toLowerCase(),
+        ...(typeof region === 'string' && region !== '' && { region: neutralize(region).toUpperCase() })
+    };
+}
+/** The settings edge of one number: its storage, read and set. Neither call is scarce. */
+class StorageSettings {
+    graph;
+    phoneNumberId;
+    env;
+    maxAttempts;
+    constructor(graph, phoneNumberId, env, maxAttempts) {
+        this.graph = graph;
+        this.phoneNumberId = phoneNumberId;
+        this.env = env;
+        this.maxAttempts = maxAttempts;
+    }
+    /** `GET /{version}/{id}/settings`, transient failures retried. */
+    async read() {
+        const outcome = await withRetries({
+            what: 'Settings read',
+            maxAttempts: this.maxAttempts,
+            attempt: async () => {
+                const answer = await this.call(() => this.graph.get(`${this.phoneNumberId}/settings`));
+                if (!answer.ok)
+                    return answer;
+                const storage = answer.value.status === 200 ? parseStorage(answer.value.body) : undefined;
+                return storage
+                    ? { ok: true, value: storage }
+                    : { ok: false, failure: classifyResponse(answer.value) };
+            }
+        }, this.env);
+        return outcome.ok
+            ? { ok: true, storage: outcome.value }
+            : { ok: false, failure: outcome.failure };
+    }
+    /**
+     * Turns in-country storage on in `region`, in the shape of Meta's local-storage guide (the
+     * OpenAPI file shows another; graph-api-notes.md). Setting the same value twice is harmless, so
+     * an uncertain answer is simply retried.
+     */
+    async storeIn(region) {
+        const body = {
+            storage_configuration: {
+                status: 'IN_COUNTRY_STORAGE_ENABLED',
+                data_localization_region: region
+            }
+        };
+        const outcome = await withRetries({
+            what: 'Settings update',
+            maxAttempts: this.maxAttempts,
+            attempt: async () => {
+                const answer = await this.call(() => this.graph.post(`${this.phoneNumberId}/settings`, body));
+                if (!answer.ok)
+                    return answer;
+                return isSuccess(answer.value)
+                    ? { ok: true, value: true }
+                    : { ok: false, failure: classifyResponse(answer.value) };
+            }
+        }, this.env);
+        return outcome.ok ? { ok: true } : { ok: false, failure: outcome.failure };
+    }
+    async call(send) {
+        try {
+            return { ok: true, value: await send() };
+        }
+        catch (error) {
+            if (!(error instanceof NetworkFailure))
+                throw error;
+            return { ok: false, failure: classifyNetworkFailure(error) };
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/phone-number.ts
@@ -32719,7 +32849,11 @@ async function settleByReading(probe, sentAt, windowMs, env) {
 
 
 
-/** The register body; the backup object only for a migration. */
+
+/**
+ * The register body; the backup object only for a migration. The region goes in the body only
+ * before v21.0: from then on it is set through the number's settings, and the field is deprecated.
+ */
 function registerBody(settings) {
     return {
         messaging_product: 'whatsapp',
@@ -32727,22 +32861,11 @@ function registerBody(settings) {
         ...(settings.backup && {
             backup: { data: settings.backup.data, password: settings.backup.password }
         }),
-        ...(settings.dataLocalizationRegion && {
+        ...(settings.dataLocalizationRegion &&
+            !usesSettingsApi(settings.apiVersion) && {
             data_localization_region: settings.dataLocalizationRegion
         })
     };
-}
-/** `{"success": true}` and `{"success": "true"}` are both what Meta sends for success. */
-function isSuccess(exchange) {
-    if (exchange.status < 200 || exchange.status >= 300)
-        return false;
-    try {
-        const body = JSON.parse(exchange.body);
-        return body?.success === true || body?.success === 'true';
-    }
-    catch {
-        return false;
-    }
 }
 /**
  * Calls register at most 1 + retries times, and again only after a failure that a retry can
@@ -32836,6 +32959,7 @@ function proveRegistered(state, phoneNumberId, registeredBefore) {
 
 ;// CONCATENATED MODULE: ./src/report.ts
 
+
 function newReport() {
     return { result: 'failed', attempts: 0, warnings: [] };
 }
@@ -32863,7 +32987,10 @@ const SERVER_TEXT_OUTPUTS = new Set([
     'phone-number-status',
     'error-message',
     'fbtrace-id',
-    'response'
+    'response',
+    'storage-region',
+    'name-status',
+    'throughput-level'
 ]);
 /** The action's outputs; every value that came from the server is redacted and capped. */
 function outputsOf(report, redactor) {
@@ -32871,22 +32998,31 @@ function outputsOf(report, redactor) {
     // After a call whose outcome is unknown, the state read before it may no longer be current.
     const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before);
     const fields = {
-        success: String(report.result !== 'failed' && report.result !== 'uncertain'),
+        success: String(succeeded(report)),
         result: report.result,
         'phone-number-id': report.phoneNumberId,
         'display-phone-number': latest.displayPhoneNumber,
         'verified-name': latest.verifiedName,
         'platform-type': current?.platformType,
         'phone-number-status': current?.status,
+        'name-status': current?.nameStatus,
+        'throughput-level': current?.throughputLevel,
+        'storage-region': storageOutput(report.storageAfter ?? report.storageBefore),
         attempts: report.attempts,
         'http-status': report.httpStatus,
         'error-code': report.failure?.code,
         'error-subcode': report.failure?.subcode,
-        'error-message': report.errorMessage,
+        'error-message': report.unmet ?? report.errorMessage,
         'fbtrace-id': report.fbtraceId,
         response: report.response
     };
     const outputs = {};
+    const number = numberJson(current, report.storageAfter ?? report.storageBefore, redactor);
+    if (number !== undefined)
+        outputs.number = number;
+    const numberBefore = numberJson(report.before, report.storageBefore, redactor);
+    if (numberBefore !== undefined)
+        outputs['number-before'] = numberBefore;
     for (const [name, value] of Object.entries(fields)) {
         if (value === undefined)
             continue;
@@ -32945,8 +33081,45 @@ function mapStrings(value, map) {
     }
     return value;
 }
+/** The run did what was asked: the number registered (or left registered) as asked, or a dry run. */
+function succeeded(report) {
+    return report.result !== 'failed' && report.result !== 'uncertain' && report.unmet === undefined;
+}
+/**
+ * A read of the number as one JSON object, with Graph's field names; each string redacted on its
+ * own, so the output is always valid JSON.
+ */
+function numberJson(state, storage, redactor) {
+    if (state === undefined)
+        return undefined;
+    const fields = {
+        id: state.id,
+        display_phone_number: state.displayPhoneNumber,
+        verified_name: state.verifiedName,
+        platform_type: state.platformType,
+        status: state.status,
+        name_status: state.nameStatus,
+        code_verification_status: state.codeVerificationStatus,
+        quality_rating: state.qualityRating,
+        ...(state.throughputLevel !== undefined && { throughput: { level: state.throughputLevel } }),
+        is_on_biz_app: state.isOnBizApp,
+        ...(storage && {
+            storage_configuration: {
+                status: storage.status,
+                ...(storage.region !== undefined && { data_localization_region: storage.region })
+            }
+        })
+    };
+    const redacted = mapStrings(fields, text => neutralize(redactor.redact(text, MAX_MESSAGE_LENGTH)));
+    return JSON.stringify(redacted);
+}
+/** The region under in-country storage, '' for default storage, unset when storage was not read. */
+function storageOutput(storage) {
+    return storage === undefined ? undefined : (storageRegion(storage) ?? '');
+}
 
 ;// CONCATENATED MODULE: ./src/summary.ts
+
 
 const RESULT_LABELS = {
     registered: '✅ registered',
@@ -32967,6 +33140,8 @@ function buildSummary(summary, report, redactor) {
         ['Verified name', report.after?.verifiedName ?? report.before?.verifiedName],
         ['Platform before', summary_platform(report.before)],
         ['Platform after', summary_platform(report.after)],
+        ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
+        ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
         ['Result', RESULT_LABELS[report.result]],
         ['Register calls', String(report.attempts)],
         ['HTTP status', report.httpStatus?.toString()],
@@ -32993,6 +33168,9 @@ function buildSummary(summary, report, redactor) {
         const problems = report.inputProblems.map(problem => escapeHtml(redactor.redact(problem, MAX_MESSAGE_LENGTH, { fragments: false })));
         summary.addHeading('Input problems', 3).addList(problems);
     }
+    else if (report.unmet) {
+        summary.addHeading('Not as asked', 3).addCodeBlock(show(report.unmet));
+    }
     else if (report.errorMessage) {
         summary.addHeading('What went wrong', 3).addCodeBlock(show(report.errorMessage));
     }
@@ -33010,6 +33188,7 @@ function escapeHtml(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -33069,26 +33248,33 @@ async function run(options = {}) {
             userAgent: USER_AGENT,
             onVersionWarning: text => warn(`Graph API version warning: ${text}`)
         });
+        const env = {
+            timing: options.timing ?? DEFAULT_TIMING,
+            sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
+            now,
+            log: message => info(message)
+        };
         const context = {
             settings,
             graph,
             numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
+            storage: usesSettingsApi(settings.apiVersion)
+                ? new StorageSettings(graph, settings.phoneNumberId, env, 1 + settings.retries)
+                : undefined,
             redactor,
             warn,
             progress,
-            env: {
-                timing: options.timing ?? DEFAULT_TIMING,
-                sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
-                now,
-                log: message => info(message)
-            }
+            env
         };
         logPlan(settings);
         const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing));
         info(`Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
+        // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
+        let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined;
         if (settings.preflight || settings.dryRun) {
             const checked = await preflight(context);
             report.before = checked.before;
+            report.storageBefore = checked.storage;
             switch (checked.kind) {
                 case 'failed':
                     report.failure = checked.failure;
@@ -33105,7 +33291,19 @@ async function run(options = {}) {
                     info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
                     return;
                 case 'register':
+                    setStorage = checked.setStorage;
                     break;
+            }
+        }
+        if (setStorage && context.storage && settings.dataLocalizationRegion) {
+            const region = settings.dataLocalizationRegion;
+            info(`Setting in-country storage in ${region} through the number's settings (before registering).`);
+            const written = await context.storage.storeIn(region);
+            if (!written.ok) {
+                report.failure = written.failure;
+                report.httpStatus = written.failure.httpStatus;
+                report.fbtraceId = written.failure.fbtraceId;
+                return fail(report, describeFailure(`Setting local storage in ${region} failed (no register call was made)`, written.failure));
             }
         }
         const registered = await register(context, report.before);
@@ -33123,6 +33321,7 @@ async function run(options = {}) {
             if (after)
                 report.after = after;
         }
+        await checkStorageAfter(context, report);
     }
     catch (error) {
         if (error instanceof InputError) {
@@ -33191,22 +33390,81 @@ async function preflight(context) {
             message: 'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
         };
     }
+    const storage = await readStorage(context);
+    if (storage.kind === 'failed')
+        return { ...storage, before };
+    const region = settings.dataLocalizationRegion;
+    const storageDiffers = region !== undefined && storage.storage !== undefined && !storesIn(storage.storage, region);
+    if (isRegistered(before) && storageDiffers && region !== undefined) {
+        return {
+            kind: 'failed',
+            before,
+            storage: storage.storage,
+            message: `The number is registered with ${describeStorage(storage.storage)} storage, not in-country storage in ${region} as data-localization-region asks, and storage can only change while a number is not registered. No call was made. To move it: deregister the number (the deregister sub-action), then run this action again with the region; that spends one deregister and one register call, and the number is offline for a few minutes.`
+        };
+    }
     const skip = isRegistered(before) && settings.skipIfRegistered;
     if (skip && !settings.dryRun)
-        return { kind: 'already-registered', before };
+        return { kind: 'already-registered', before, storage: storage.storage };
     if (before.nameStatus === 'PENDING_REVIEW') {
         context.warn('The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).');
     }
+    // Storage read and not as asked, or asked without a settings read (no storage read possible).
+    const setStorage = context.storage !== undefined && region !== undefined && storageDiffers;
     if (settings.dryRun) {
         return {
             kind: 'dry-run',
             before,
+            storage: storage.storage,
             plannedRequest: skip
                 ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
-                : plannedRequest(settings)
+                : [
+                    setStorage && region ? plannedStorageRequest(settings, region) : undefined,
+                    plannedRequest(settings)
+                ]
+                    .filter(Boolean)
+                    .join('; then ')
         };
     }
-    return { kind: 'register', before };
+    return { kind: 'register', before, storage: storage.storage, setStorage };
+}
+/** Reads the number's storage (v21.0 and newer); a failure stops the run only when a region is asked. */
+async function readStorage(context) {
+    if (!context.storage)
+        return { kind: 'read' };
+    const read = await context.storage.read();
+    if (read.ok) {
+        info(`Storage: ${describeStorage(read.storage)}.`);
+        return { kind: 'read', storage: read.storage };
+    }
+    const region = context.settings.dataLocalizationRegion;
+    if (region === undefined) {
+        context.warn(describeFailure("Reading the number's storage settings failed", read.failure));
+        return { kind: 'read' };
+    }
+    return {
+        kind: 'failed',
+        failure: read.failure,
+        message: describeFailure(`Reading the number's storage settings failed, so in-country storage in ${region} cannot be checked (no register call was made)`, read.failure)
+    };
+}
+/** After registering with a region (v21.0 and newer): the storage must be as asked. */
+async function checkStorageAfter(context, report) {
+    const region = context.settings.dataLocalizationRegion;
+    if (!context.storage || region === undefined) {
+        report.storageAfter = report.storageBefore;
+        return;
+    }
+    const read = await context.storage.read();
+    if (!read.ok) {
+        report.unmet = describeFailure(`The number is registered, but reading its storage settings afterwards failed, so in-country storage in ${region} is not confirmed`, read.failure);
+        return;
+    }
+    report.storageAfter = read.storage;
+    info(`Storage after: ${describeStorage(read.storage)}.`);
+    if (!storesIn(read.storage, region)) {
+        report.unmet = `The number is registered, but its storage is ${describeStorage(read.storage)}, not in-country storage in ${region} as data-localization-region asks. Storage cannot change while the number is registered: deregister it, then run this action again.`;
+    }
 }
 /** Registers with retries, settling uncertain attempts by reading the number. */
 function register(context, before) {
@@ -33270,6 +33528,9 @@ function registerFailureMessage(outcome) {
     }
     return describeFailure('Register failed', failure, `Not retried: ${outcome.reason} (${calls}).`);
 }
+function plannedStorageRequest(settings, region) {
+    return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/settings with storage_configuration (IN_COUNTRY_STORAGE_ENABLED, ${region})`;
+}
 /** The register request described by its field names only: values are secrets. */
 function plannedRequest(settings) {
     const fields = Object.keys(registerBody(settings)).flatMap(key => key === 'backup' ? ['backup.data', 'backup.password'] : [key]);
@@ -33323,12 +33584,14 @@ async function finish(report, redactor, failurePrinted = false) {
         const reason = error instanceof Error ? error.message : String(error);
         outputsProblem = `${OUTCOME_IN_WORDS[report.result]}, but the outputs could not be written: ${reason}`;
     }
-    const failed = report.result === 'failed' || report.result === 'uncertain';
+    const failed = !succeeded(report);
     if (outputsProblem !== undefined || (failed && !failurePrinted)) {
         const fragments = !ownText(report, 'error-message');
         const message = [
             outputsProblem,
-            failed && !failurePrinted ? (report.errorMessage ?? 'Registration failed.') : undefined
+            failed && !failurePrinted
+                ? (report.unmet ?? report.errorMessage ?? 'Registration failed.')
+                : undefined
         ]
             .filter(Boolean)
             .join('\n');

@@ -68,6 +68,16 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
     retry: 'never'
   },
   {
+    label: '100 ("Expected data localization region")',
+    codes: [100],
+    messageIncludes: 'Expected data localization region',
+    meaning:
+      "The number's local storage is set to another region than the register call asked for.",
+    action:
+      'Give data-localization-region the region the number is set to (Meta names it), or none; storage can only change while the number is not registered.',
+    retry: 'never'
+  },
+  {
     label: '100',
     codes: [100],
     meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
