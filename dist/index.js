@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6891);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4737);
 
 // run() reports its own failures; this only keeps a bug from printing a stack trace. The process
 // then ends by itself: every request is destroyed at its deadline, and exiting early would cut off
@@ -28389,7 +28389,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6891:
+/***/ 4737:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28398,177 +28398,25 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ./src/constants.ts
+/** Identifies the action in the User-Agent header; Meta's contract wants `name/x.y.z`. */
+const ACTION_NAME = 'whatsapp-cloud-api-register';
+const ACTION_VERSION = '1.0.0';
+const USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
+/** The newest Graph API version; the `api-version` input overrides it. */
+const DEFAULT_API_VERSION = 'v26.0';
+const DEFAULT_GRAPH_API_URL = 'https://graph.facebook.com';
+const DEFAULT_TIMEOUT_SECONDS = 60;
+const DEFAULT_RETRIES = 2;
+/** Twice the 15 s Meta gives register: a slow backend has finished by then. */
+const DEFAULT_SETTLE_SECONDS = 30;
+/** Meta says register can take 15 s; a shorter client timeout turns successes into doubts. */
+const RECOMMENDED_MIN_TIMEOUT_SECONDS = 30;
 
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
@@ -29367,6 +29215,2053 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./src/server-text.ts
+/**
+ * Text that came from the server is data, never commands: printed as received, a line break
+ * followed by `::` would be a workflow command to the runner (forging outputs, adding masks, or
+ * `::stop-commands::` so that our own `::error::` is never seen), and an ANSI escape would repaint
+ * the log. `neutralize` makes any such text one inert line.
+ */
+/** ANSI/VT escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL|ESC \`), and two-byte ESC forms. */
+const ESCAPE_SEQUENCE = 
+// eslint-disable-next-line no-control-regex
+/\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
+/** Line and paragraph breaks of every kind: each becomes one space. */
+// eslint-disable-next-line no-control-regex
+const LINE_BREAK = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
+/**
+ * Controls (C0, DEL, C1) and the bidirectional overrides that can make a line read differently from
+ * what it holds: each becomes U+FFFD, so that their presence stays visible.
+ */
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** One line without controls: line breaks and tabs become spaces, escape sequences go. */
+function neutralize(text) {
+    return text
+        .replace(ESCAPE_SEQUENCE, '')
+        .replace(LINE_BREAK, ' ')
+        .replace(/\t/g, ' ')
+        .replace(INVISIBLE, '\ufffd');
+}
+
+;// CONCATENATED MODULE: ./src/graph.ts
+
+
+
+
+/** Enough for any Graph answer; a larger body is cut (and its echo capped again when shown). */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** A request that got no complete response. Its message never holds request data. */
+class NetworkFailure extends Error {
+    reason;
+    errorCode;
+    timedOut;
+    tls;
+    constructor(
+    /** Short cause, such as `ECONNREFUSED` or `60 s`. */
+    reason, 
+    /** Node's error code, when there is one. */
+    errorCode, 
+    /** The deadline passed before the response was complete. */
+    timedOut, 
+    /** The TLS handshake failed: nothing was sent. */
+    tls) {
+        super(reason);
+        this.reason = reason;
+        this.errorCode = errorCode;
+        this.timedOut = timedOut;
+        this.tls = tls;
+        this.name = 'NetworkFailure';
+    }
+}
+/**
+ * The Graph API over one HttpClient (for its proxy and TLS settings). Each request has one deadline
+ * for the whole exchange and is destroyed when it passes, so nothing outlives the run; nothing here
+ * retries, and redirects are not followed so that the token only ever goes to the configured host.
+ */
+class GraphClient {
+    options;
+    http;
+    seenVersionWarnings = new Set();
+    constructor(options) {
+        this.options = options;
+        this.http = new lib_HttpClient(options.userAgent, [], { keepAlive: false });
+    }
+    /** `GET /{version}/{path}?{query}` */
+    get(path, query) {
+        const search = query ? `?${new URLSearchParams(query).toString()}` : '';
+        return this.send('GET', `${this.url(path)}${search}`);
+    }
+    /** `POST /{version}/{path}` with a JSON body, or none. */
+    post(path, body) {
+        return this.send('POST', this.url(path), body === undefined ? undefined : JSON.stringify(body));
+    }
+    /** Closes the client's sockets. */
+    dispose() {
+        this.http.dispose();
+    }
+    url(path) {
+        return `${this.options.baseUrl}/${this.options.apiVersion}/${path}`;
+    }
+    async send(method, url, body) {
+        const target = new URL(url);
+        const headers = {
+            authorization: `Bearer ${this.options.accessToken}`,
+            accept: 'application/json',
+            // Exactly `name/x.y.z`, as Meta's contract wants (http-client would append GitHub's id).
+            'user-agent': this.options.userAgent,
+            ...(body !== undefined && {
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body)
+            })
+        };
+        const { timeoutMs } = this.options;
+        const deadline = new AbortController();
+        const timer = setTimeout(() => deadline.abort(), timeoutMs);
+        try {
+            const message = await new Promise((resolve, reject) => {
+                const request = (target.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request)({
+                    // URL keeps the brackets of an IPv6 literal; the socket layer wants the bare address.
+                    host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
+                    port: target.port,
+                    path: `${target.pathname}${target.search}`,
+                    method,
+                    headers,
+                    agent: this.http.getAgent(url),
+                    signal: deadline.signal
+                }, resolve);
+                request.on('error', reject);
+                request.end(body);
+            });
+            const read = await readBody(message);
+            const exchange = { status: message.statusCode ?? 0, headers: message.headers, ...read };
+            this.noteVersionWarning(exchange.headers);
+            return exchange;
+        }
+        catch (error) {
+            if (deadline.signal.aborted) {
+                throw new NetworkFailure(`${timeoutMs / 1000} s`, undefined, true, false);
+            }
+            throw toNetworkFailure(error);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
+    noteVersionWarning(headers) {
+        const warning = headers['x-ad-api-version-warning'];
+        const text = neutralize(Array.isArray(warning) ? warning.join(' ') : (warning ?? ''));
+        if (text && !this.seenVersionWarnings.has(text)) {
+            this.seenVersionWarnings.add(text);
+            this.options.onVersionWarning?.(text);
+        }
+    }
+}
+function readBody(message) {
+    return new Promise((resolve, reject) => {
+        const chunks = [];
+        let size = 0;
+        let done = false;
+        const finish = (bodyTruncated) => {
+            done = true;
+            resolve({ body: Buffer.concat(chunks).toString('utf8'), bodyTruncated });
+        };
+        message.on('data', (chunk) => {
+            if (done)
+                return;
+            const room = MAX_BODY_BYTES - size;
+            if (chunk.length > room) {
+                chunks.push(chunk.subarray(0, room));
+                finish(true);
+                message.destroy();
+                return;
+            }
+            chunks.push(chunk);
+            size += chunk.length;
+        });
+        message.on('end', () => {
+            if (!done)
+                finish(false);
+        });
+        message.on('error', error => {
+            if (!done) {
+                done = true;
+                reject(error);
+            }
+        });
+        message.on('close', () => {
+            if (!done) {
+                done = true;
+                reject(new NetworkFailure('the response was cut off', 'ECONNRESET', false, false));
+            }
+        });
+    });
+}
+/** EPROTO: the far end does not speak TLS (plain HTTP on an https URL). */
+const TLS_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EPROTO$)/;
+/** The code given to a proxy that refused the CONNECT tunnel: nothing reached the Graph API. */
+const PROXY_TUNNEL_FAILED = 'EPROXYTUNNEL';
+const TUNNEL_FAILURE = /^tunneling socket could not be established, (.*)$/;
+function toNetworkFailure(error) {
+    if (error instanceof NetworkFailure)
+        return error;
+    const code = error.code;
+    const errorCode = typeof code === 'string' ? code : undefined;
+    const message = error instanceof Error ? error.message : '';
+    // The tunnel agent reports a refused CONNECT as ECONNRESET; the request never left the proxy.
+    const tunnel = TUNNEL_FAILURE.exec(message);
+    if (tunnel) {
+        return new NetworkFailure(`the proxy refused the tunnel: ${neutralize(tunnel[1] ?? '')}`, PROXY_TUNNEL_FAILED, false, false);
+    }
+    const tls = errorCode !== undefined && TLS_CODE.test(errorCode);
+    return new NetworkFailure(errorCode ?? 'the connection failed', errorCode, false, tls);
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/backup.ts
+
+
+/** Larger than any On-Premises backup seen; protects the runner from reading a wrong, huge file. */
+const MAX_BACKUP_FILE_BYTES = 64 * 1024 * 1024;
+const ENVELOPE_EXAMPLE = '{"settings":{"data":"…"}}';
+/**
+ * Takes the backup data out of what the user gave: either the raw `settings.data` string, or the
+ * whole On-Premises backup response. Problems never quote the text: it is a secret, and
+ * `JSON.parse` messages would quote it.
+ */
+function extractBackupData(text, inputName) {
+    if (text.trim() === '')
+        return { ok: false, problem: `${inputName}: the backup is empty.` };
+    // Raw data is sent exactly as given; only JSON may have whitespace around it.
+    if (!text.trimStart().startsWith('{'))
+        return { ok: true, data: text };
+    let envelope;
+    try {
+        envelope = JSON.parse(text);
+    }
+    catch {
+        return {
+            ok: false,
+            problem: `${inputName}: starts like the backup response JSON but is not valid JSON; expected ${ENVELOPE_EXAMPLE} or the raw settings.data string.`
+        };
+    }
+    const data = settingsData(envelope);
+    if (data === undefined) {
+        return {
+            ok: false,
+            problem: `${inputName}: is JSON without a non-empty "settings.data" string; expected ${ENVELOPE_EXAMPLE}.`
+        };
+    }
+    return { ok: true, data };
+}
+function settingsData(envelope) {
+    if (typeof envelope !== 'object' || envelope === null)
+        return undefined;
+    const settings = envelope.settings;
+    if (typeof settings !== 'object' || settings === null)
+        return undefined;
+    const data = settings.data;
+    return typeof data === 'string' && data.trim() !== '' ? data : undefined;
+}
+/**
+ * Reads `backup-file`, relative to the workspace. The text is kept exactly, but for a byte-order
+ * mark and the one line ending that ends a text file; UTF-16 with a byte-order mark (what Windows
+ * PowerShell writes) is decoded, and anything that is not text is refused.
+ */
+function readBackupFile(path, workspace) {
+    const fullPath = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(workspace, path);
+    const where = `backup-file: "${path}" (looked for ${fullPath})`;
+    let size;
+    try {
+        const stats = (0,external_node_fs_namespaceObject.statSync)(fullPath);
+        if (!stats.isFile())
+            return { ok: false, problem: `${where} is not a regular file.` };
+        size = stats.size;
+    }
+    catch {
+        return { ok: false, problem: `${where} does not exist or cannot be read.` };
+    }
+    if (size > MAX_BACKUP_FILE_BYTES) {
+        return {
+            ok: false,
+            problem: `${where} has ${size} bytes; a backup is expected to be at most ${MAX_BACKUP_FILE_BYTES}.`
+        };
+    }
+    let bytes;
+    try {
+        bytes = (0,external_node_fs_namespaceObject.readFileSync)(fullPath);
+    }
+    catch {
+        return { ok: false, problem: `${where} cannot be read.` };
+    }
+    const text = decodeText(bytes);
+    if (text === undefined) {
+        return {
+            ok: false,
+            problem: `${where} is not text: expected UTF-8 (or UTF-16 with a byte-order mark) holding the backup data or the backup response JSON.`
+        };
+    }
+    return { ok: true, text: text.replace(/\r?\n$/, '') };
+}
+/** UTF-8 (BOM optional) or UTF-16 with a BOM; undefined for invalid UTF-8 or binary data. */
+function decodeText(bytes) {
+    let text;
+    try {
+        if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+            text = new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2));
+        }
+        else if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+            text = new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2));
+        }
+        else {
+            // fatal: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD.
+            text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+        }
+    }
+    catch {
+        return undefined;
+    }
+    // NUL never appears in a backup or its JSON: it marks binary data (or UTF-16 without a BOM).
+    return text.includes('\u0000') ? undefined : text;
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+/** Regions of the contract's `WhatsAppDataLocalizationRegion` enum. */
+const DATA_LOCALIZATION_REGIONS = [
+    'AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP', 'KR', 'SG', 'ZA'
+]; // prettier-ignore
+const MAX_RETRIES = 10;
+const MAX_SETTLE_SECONDS = 300;
+/** Keeps `timeout-seconds` within what a timer can hold; a day is far beyond any sane request. */
+const MAX_TIMEOUT_SECONDS = 86_400;
+/** Bad inputs, all of them at once; messages name inputs and expectations, never secret values. */
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(`Invalid inputs:\n${problems.map(problem => `- ${problem}`).join('\n')}`);
+        this.problems = problems;
+        this.name = 'InputError';
+    }
+}
+/**
+ * Secrets sent exactly as given: a password with a leading space is a different password. The
+ * token alone is trimmed (a header value), and the backup data is registered once it is known
+ * (the whole backup response around it is public shape, not a secret).
+ */
+const EXACT_SECRET_INPUTS = ['pin', 'backup-password'];
+/** Reads, masks and validates every input; throws InputError listing every problem. */
+function readSettings(source) {
+    // Mask first: anything printed later, even by a failing parser, is then already masked.
+    const token = source.getInput('access-token');
+    const given = [token, token.trim(), ...EXACT_SECRET_INPUTS.map(name => source.getInput(name))];
+    for (const value of new Set(given))
+        if (value.trim() !== '')
+            source.registerSecret(value);
+    const input = (name) => source.getInput(name).trim();
+    const problems = [];
+    const warnings = [];
+    const accessToken = required(input('access-token'), 'access-token', problems);
+    if (accessToken !== '') {
+        if (/^bearer\s/i.test(accessToken)) {
+            problems.push('access-token: give the token alone, without the "Bearer " prefix.');
+        }
+        else if (!/^[\x21-\x7e]+$/.test(accessToken)) {
+            problems.push('access-token: expected one line of printable ASCII without spaces (a system-user access token).');
+        }
+    }
+    const phoneNumberId = required(input('phone-number-id'), 'phone-number-id', problems);
+    if (phoneNumberId !== '' && !/^[0-9]{1,32}$/.test(phoneNumberId)) {
+        problems.push(`phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''}.`);
+    }
+    const pin = source.getInput('pin');
+    if (pin.trim() === '')
+        problems.push('pin: required, but empty or not set.');
+    else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
+        problems.push('pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).');
+    }
+    else if (!/^[0-9]{6}$/.test(pin)) {
+        problems.push('pin: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.');
+    }
+    const backup = readBackup(source, problems);
+    const region = input('data-localization-region').toUpperCase();
+    const dataLocalizationRegion = DATA_LOCALIZATION_REGIONS.find(known => known === region);
+    if (region !== '' && dataLocalizationRegion === undefined) {
+        problems.push(`data-localization-region: expected one of ${DATA_LOCALIZATION_REGIONS.join(' ')}.`);
+    }
+    const apiVersion = input('api-version') || DEFAULT_API_VERSION;
+    if (!/^v[0-9]+\.[0-9]+$/.test(apiVersion)) {
+        problems.push(`api-version: expected a Graph API version such as ${DEFAULT_API_VERSION}.`);
+    }
+    const graphApiUrl = parseGraphApiUrl(input('graph-api-url') || DEFAULT_GRAPH_API_URL, problems);
+    const timeoutSeconds = wholeNumber(input('timeout-seconds'), 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS, problems); // prettier-ignore
+    if (timeoutSeconds < RECOMMENDED_MIN_TIMEOUT_SECONDS) {
+        warnings.push(`timeout-seconds is ${timeoutSeconds}: register can take 15 s, and a request cut short leaves its outcome uncertain. ${RECOMMENDED_MIN_TIMEOUT_SECONDS} or more is safer.`);
+    }
+    const retries = wholeNumber(input('retries'), 'retries', DEFAULT_RETRIES, 0, MAX_RETRIES, problems);
+    const settleSeconds = wholeNumber(input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems); // prettier-ignore
+    const preflight = inputs_boolean(input('preflight'), 'preflight', true, problems);
+    const skipIfRegistered = inputs_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
+    const dryRun = inputs_boolean(input('dry-run'), 'dry-run', false, problems);
+    if (skipIfRegistered && !preflight && !dryRun) {
+        warnings.push('skip-if-registered has no effect with preflight: false: the number is not read before registering.');
+    }
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return {
+        settings: {
+            accessToken,
+            phoneNumberId,
+            pin,
+            ...(backup && { backup }),
+            ...(dataLocalizationRegion && { dataLocalizationRegion }),
+            apiVersion,
+            graphApiUrl,
+            timeoutMs: timeoutSeconds * 1000,
+            retries,
+            settleMs: settleSeconds * 1000,
+            preflight,
+            skipIfRegistered,
+            dryRun
+        },
+        warnings
+    };
+}
+function required(value, name, problems) {
+    if (value === '')
+        problems.push(`${name}: required, but empty or not set.`);
+    return value;
+}
+/** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */
+function readBackup(source, problems) {
+    const inline = source.getInput('backup-data');
+    const file = source.getInput('backup-file').trim();
+    const password = source.getInput('backup-password');
+    const hasInline = inline.trim() !== '';
+    if (hasInline && file !== '') {
+        problems.push('backup-data and backup-file: give one of them, not both.');
+        return undefined;
+    }
+    if (!hasInline && file === '') {
+        if (password !== '') {
+            problems.push('backup-password: given without a backup; add backup-data or backup-file, or remove it.');
+        }
+        return undefined;
+    }
+    const sourceName = hasInline ? 'backup-data' : 'backup-file';
+    let text = inline;
+    if (sourceName === 'backup-file') {
+        const read = readBackupFile(file, source.workspace);
+        if (!read.ok) {
+            problems.push(read.problem);
+            return undefined;
+        }
+        text = read.text;
+    }
+    const extracted = extractBackupData(text, sourceName);
+    if (!extracted.ok) {
+        problems.push(extracted.problem);
+        return undefined;
+    }
+    // What is sent is the secret: the data itself, not the backup response around it.
+    source.registerSecret(extracted.data);
+    if (password === '') {
+        problems.push('backup-password: required with a backup: the password given to the On-Premises backup call.');
+        return undefined;
+    }
+    return { data: extracted.data, password, source: sourceName };
+}
+function parseGraphApiUrl(value, problems) {
+    const expected = 'graph-api-url: expected an https URL such as https://graph.facebook.com (plain http only for a loopback host), without credentials, query or fragment.';
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        problems.push(expected);
+        return value;
+    }
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+    if (!secure ||
+        url.username !== '' ||
+        url.password !== '' ||
+        url.search !== '' ||
+        url.hash !== '') {
+        problems.push(expected);
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+function isLoopback(hostname) {
+    return hostname === 'localhost' || /^127(\.[0-9]{1,3}){3}$/.test(hostname) || hostname === '[::1]';
+}
+function wholeNumber(value, name, fallback, min, max, problems) {
+    if (value === '')
+        return fallback;
+    const parsed = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
+    if (Number.isNaN(parsed) || parsed < min || parsed > max) {
+        problems.push(`${name}: expected a whole number from ${min} to ${max}.`);
+        return fallback;
+    }
+    return parsed;
+}
+/** YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
+function inputs_boolean(value, name, fallback, problems) {
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    problems.push(`${name}: expected true or false.`);
+    return fallback;
+}
+
+;// CONCATENATED MODULE: ./src/longest-run.ts
+/**
+ * The longest a run can take with these inputs, every request hanging until its deadline and every
+ * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
+ * until the settle window has passed (the last read may start at its end), one post-check read, one
+ * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
+ * `Retry-After`, whichever cap is larger). A job killed before this leaves an outcome unknown.
+ */
+function longestRunMs(settings, timing) {
+    const T = settings.timeoutMs;
+    const r = settings.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0;
+    if (settings.dryRun)
+        return read + T;
+    const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause;
+    const postCheck = settings.preflight ? T : 0;
+    return read + register + postCheck + T;
+}
+/** `15 min 30 s`, `45 s`. */
+function minutesAndSeconds(ms) {
+    const seconds = Math.ceil(ms / 1000);
+    const minutes = Math.floor(seconds / 60);
+    if (minutes === 0)
+        return `${seconds} s`;
+    return `${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`;
+}
+
+;// CONCATENATED MODULE: ./src/error-codes.ts
+/**
+ * Graph error codes the action recognises, with what they mean and what to do. The README's
+ * troubleshooting table is generated from this list (`npm run docs`), and a test keeps them equal.
+ */
+/** Codes from here up are WhatsApp's own; below are Graph's generic ones. */
+const WHATSAPP_CODES_FROM = 1000;
+const PERMISSION_CODES = [0, 10, ...Array.from({ length: 100 }, (_, i) => 200 + i)];
+const KNOWN_ERRORS = [
+    {
+        label: '190 (subcodes 460, 463, 467)',
+        codes: [190],
+        meaning: 'The access token is invalid or expired (463 expired, 460 password changed, 467 invalid).',
+        action: 'Create a new system-user token with whatsapp_business_management and update the secret.',
+        retry: 'never'
+    },
+    {
+        label: '0, 10, 200–299',
+        codes: PERMISSION_CODES,
+        meaning: 'A permission is missing, or the token cannot act on this WhatsApp Business Account.',
+        action: 'Grant whatsapp_business_management to the app and assign the WhatsApp account to the system user.',
+        retry: 'never'
+    },
+    {
+        label: '100 (subcode 33)',
+        codes: [100],
+        subcode: 33,
+        meaning: 'The phone number ID does not exist, or this token cannot see it.',
+        action: "Check phone-number-id (the number's ID from WhatsApp Manager, not the number or the account ID) and that the token's app can see it.",
+        retry: 'never'
+    },
+    {
+        label: '100 ("not available for SMB businesses")',
+        codes: [100],
+        messageIncludes: 'not available for SMB',
+        meaning: 'The number is used in the WhatsApp Business app (coexistence).',
+        action: 'Nothing to register on the Cloud API this way: the number is managed through the app.',
+        retry: 'never'
+    },
+    {
+        label: '100 ("Expected data localization region")',
+        codes: [100],
+        messageIncludes: 'Expected data localization region',
+        meaning: "The number's local storage is set to another region than the register call asked for.",
+        action: 'Give data-localization-region the region the number is set to (Meta names it), or none; storage can only change while the number is not registered.',
+        retry: 'never'
+    },
+    {
+        label: '100',
+        codes: [100],
+        meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
+        action: "Fix the input that Meta's message names.",
+        retry: 'never'
+    },
+    {
+        label: '803',
+        codes: [803],
+        meaning: 'Some of the aliases requested do not exist: the ID is wrong.',
+        action: "Check phone-number-id: it is the number's ID from WhatsApp Manager, not the phone number itself.",
+        retry: 'never'
+    },
+    {
+        label: '33',
+        codes: [33],
+        meaning: 'The object does not exist or does not support this action.',
+        action: "Check the ID and that the token's system user has the asset assigned.",
+        retry: 'never'
+    },
+    {
+        label: '3',
+        codes: [3],
+        meaning: 'The app lacks the capability for this call.',
+        action: 'Add the WhatsApp product to the app and grant whatsapp_business_management to its token.',
+        retry: 'never'
+    },
+    {
+        label: '368',
+        codes: [368],
+        meaning: 'Temporarily blocked for a policy violation.',
+        action: 'See Business Support Home for the restriction; retrying does not lift it.',
+        retry: 'never'
+    },
+    {
+        label: '4, 80007, 130429',
+        codes: [4, 80007, 130429],
+        meaning: 'The app or business hit a Graph rate limit.',
+        action: 'Wait before running again; do not call register in a loop.',
+        retry: 'never'
+    },
+    {
+        label: '1, 2',
+        codes: [1, 2],
+        meaning: 'Unknown or temporary error at Meta: the call may or may not have gone through.',
+        action: 'Run again later; the action reads the number first and does not register twice.',
+        retry: 'read-then-backoff'
+    },
+    {
+        label: '131000',
+        codes: [131000],
+        meaning: 'Something went wrong at Meta: the call may or may not have gone through.',
+        action: 'Run again later; if it persists, contact Meta support with the fbtrace_id.',
+        retry: 'read-then-backoff'
+    },
+    {
+        label: '133000',
+        codes: [133000],
+        meaning: 'A previous deregistration of this number was not completed.',
+        action: 'Deregister the number again, then register.',
+        retry: 'no'
+    },
+    {
+        label: '133004',
+        codes: [133004],
+        meaning: 'The server is temporarily unavailable.',
+        action: "Run again after a pause (see Meta's details).",
+        retry: 'backoff'
+    },
+    {
+        label: '133005',
+        codes: [133005],
+        meaning: 'Two-step verification PIN mismatch.',
+        action: 'Use the PIN set on the number, or reset two-step verification in WhatsApp Manager. During a migration the On-Premises deployment is now down: act quickly.',
+        retry: 'never'
+    },
+    {
+        label: '133006',
+        codes: [133006],
+        meaning: 'The phone number needs to be verified again.',
+        action: 'Verify the number (request_code and verify_code), then register.',
+        retry: 'no'
+    },
+    {
+        label: '133008',
+        codes: [133008],
+        meaning: 'Too many PIN guesses for this number.',
+        action: "Wait for the time given in Meta's details before trying again.",
+        retry: 'never'
+    },
+    {
+        label: '133009',
+        codes: [133009],
+        meaning: 'PIN guessed too fast.',
+        action: "Wait as Meta's details say before trying again.",
+        retry: 'never'
+    },
+    {
+        label: '133010',
+        codes: [133010],
+        meaning: 'The phone number is not registered on the platform.',
+        action: 'Register it as a new number (no backup), not as a migration.',
+        retry: 'no'
+    },
+    {
+        label: '133015',
+        codes: [133015],
+        meaning: 'The number was deleted recently and the deletion has not finished.',
+        action: 'Wait about 5 minutes, then run again once.',
+        retry: 'never'
+    },
+    {
+        label: '133016',
+        codes: [133016],
+        meaning: 'Register/deregister rate limit: 10 calls per number in 72 hours.',
+        action: 'Wait until the 72-hour window allows another call; every further call extends the wait.',
+        retry: 'never'
+    },
+    {
+        label: '2388001',
+        codes: [2388001],
+        meaning: 'The certificate cannot be created: the display name is not approved yet.',
+        action: 'Wait for the display-name review, then register.',
+        retry: 'no'
+    },
+    {
+        label: '2388012',
+        codes: [2388012],
+        meaning: 'The phone number already exists.',
+        action: 'Check which WhatsApp Business Account holds the number.',
+        retry: 'no'
+    },
+    {
+        label: '2388091, 2388093',
+        codes: [2388091, 2388093],
+        meaning: 'The number is not eligible: it is not being migrated.',
+        action: 'Check the migration state in WhatsApp Manager.',
+        retry: 'no'
+    },
+    {
+        label: '2388103',
+        codes: [2388103],
+        meaning: 'The phone number cannot be migrated.',
+        action: 'Check its eligibility; contact Meta support with the fbtrace_id.',
+        retry: 'no'
+    },
+    {
+        label: '2494100',
+        codes: [2494100],
+        meaning: 'The number is in maintenance mode.',
+        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
+        retry: 'retry-after-only'
+    },
+    {
+        label: '131057',
+        codes: [131057],
+        meaning: 'The account is in maintenance mode.',
+        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
+        retry: 'retry-after-only'
+    },
+    {
+        label: '131045',
+        codes: [131045],
+        meaning: 'Incorrect certificate: registration error.',
+        action: 'Check the display name, then register again.',
+        retry: 'no'
+    }
+];
+/**
+ * Finds what the action knows of an error. A code Meta nests as `error_subcode` under `code: 100`
+ * (such as 133005) is recognised as itself.
+ */
+function lookupKnownError(code, subcode, message = '') {
+    // Meta nests a WhatsApp code (133005, 2388001: all above 1000) as the subcode of the generic 100;
+    // a generic Graph code in that place (1, 2, 4, 10, 200) only refines the 100 and is not read as
+    // itself, nor is any subcode under another code (4 stays a rate limit whatever its subcode).
+    const nestsCodes = (code === 100 || code === undefined) && subcode !== undefined && subcode >= WHATSAPP_CODES_FROM;
+    const plain = (entry) => entry.subcode === undefined && entry.messageIncludes === undefined;
+    return (KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.subcode === subcode && subcode !== undefined) ??
+        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.messageIncludes !== undefined && message.includes(e.messageIncludes)) ??
+        KNOWN_ERRORS.find(e => nestsCodes && subcode !== undefined && e.codes.includes(subcode) && plain(e)) ??
+        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && plain(e))); // prettier-ignore
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+
+
+
+/** Meta's error object in a body, if the body is one. */
+function parseGraphError(body) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null)
+        return undefined;
+    const error = parsed.error;
+    return typeof error === 'object' && error !== null ? error : undefined;
+}
+/** `{"success": true}` and `{"success": "true"}` are both what Meta sends for success. */
+function isSuccess(exchange) {
+    if (exchange.status < 200 || exchange.status >= 300)
+        return false;
+    try {
+        const body = JSON.parse(exchange.body);
+        return body?.success === true || body?.success === 'true';
+    }
+    catch {
+        return false;
+    }
+}
+/** Classifies a response that is not a success. */
+function classifyResponse(exchange, now = Date.now()) {
+    const retryAfterMs = parseRetryAfter(header(exchange, 'retry-after'), now);
+    const traceHeader = header(exchange, 'x-fb-trace-id');
+    const graphError = parseGraphError(exchange.body);
+    if (graphError) {
+        return {
+            ...classifyGraphError(graphError, exchange.status, retryAfterMs),
+            ...(retryAfterMs !== undefined && { retryAfterMs }),
+            ...(errors_text(graphError.fbtrace_id) === undefined &&
+                traceHeader !== undefined && { fbtraceId: traceHeader })
+        };
+    }
+    const status = exchange.status;
+    const base = {
+        kind: 'http',
+        httpStatus: status,
+        ...(retryAfterMs !== undefined && { retryAfterMs }),
+        ...(traceHeader !== undefined && { fbtraceId: traceHeader })
+    };
+    const bodyNote = describeBody(exchange);
+    if (status >= 300 && status < 400) {
+        const location = header(exchange, 'location');
+        return {
+            ...base,
+            message: `HTTP ${status}: a redirect${location ? ` to ${location}` : ''}, not followed (the token goes to graph-api-url only).`,
+            next: 'stop',
+            hint: 'Check graph-api-url: it must point at the Graph API itself.'
+        };
+    }
+    if (status >= 500) {
+        return {
+            ...base,
+            message: `HTTP ${status} without a Graph error (${bodyNote}), probably from a proxy or load balancer.`,
+            next: 'settle',
+            hint: 'A temporary problem between the runner and Meta; run again later.'
+        };
+    }
+    if (status === 429) {
+        return {
+            ...base,
+            message: `HTTP 429 without a Graph error (${bodyNote}).`,
+            next: 'stop',
+            hint: 'Rate limited: wait before running again.'
+        };
+    }
+    if (status >= 200 && status < 300) {
+        return {
+            ...base,
+            message: `HTTP ${status} but not a success (${bodyNote}).`,
+            next: 'settle',
+            hint: "The answer was not Meta's; check graph-api-url and any proxy, and the number's state in WhatsApp Manager."
+        };
+    }
+    return {
+        ...base,
+        message: `HTTP ${status} without a Graph error (${bodyNote}).`,
+        next: 'stop',
+        hint: 'Check graph-api-url and any proxy between the runner and Meta.'
+    };
+}
+function classifyGraphError(error, status, retryAfterMs) {
+    const code = whole(error.code);
+    const subcode = whole(error.error_subcode);
+    const metaMessage = errors_text(error.message) ?? 'no message';
+    const known = lookupKnownError(code, subcode, metaMessage);
+    const next = nextAfterGraphError(known, error.is_transient === true, status, retryAfterMs);
+    const userMessage = [errors_text(error.error_user_title), errors_text(error.error_user_msg)]
+        .filter(Boolean)
+        .join(': ');
+    const details = detailsOf(error.error_data);
+    const fbtraceId = errors_text(error.fbtrace_id);
+    const codeText = [
+        code !== undefined && `code ${code}`,
+        subcode !== undefined && `subcode ${subcode}`
+    ].filter(Boolean);
+    return {
+        kind: 'graph',
+        message: `HTTP ${status}, Graph error${codeText.length > 0 ? ` (${codeText.join(', ')})` : ''}: ${metaMessage}`,
+        httpStatus: status,
+        ...(code !== undefined && { code }),
+        ...(subcode !== undefined && { subcode }),
+        ...(userMessage !== '' && { userMessage }),
+        ...(details !== undefined && { details }),
+        ...(fbtraceId !== undefined && { fbtraceId }),
+        next,
+        ...(known && { hint: known.action })
+    };
+}
+function nextAfterGraphError(known, markedTransient, status, retryAfterMs) {
+    switch (known?.retry) {
+        case 'never':
+            return 'stop';
+        case 'backoff':
+            return 'retry';
+        case 'read-then-backoff':
+            return 'settle';
+        // Maintenance lasts minutes: a retry within seconds only spends a call, unless Meta says when.
+        case 'retry-after-only':
+            return retryAfterMs === undefined ? 'stop' : 'retry';
+        case 'no':
+            return markedTransient ? 'retry' : 'stop';
+        case undefined:
+            // An error we do not know on a 5xx may come from a backend that carried the call out.
+            if (status >= 500)
+                return 'settle';
+            return markedTransient ? 'retry' : 'stop';
+    }
+}
+/** Network errors that happen before a request is sent: a retry cannot register twice. */
+const NOT_SENT_CODES = new Set([
+    PROXY_TUNNEL_FAILED,
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'EADDRNOTAVAIL'
+]);
+/** Classifies a request that got no response. */
+function classifyNetworkFailure(failure) {
+    if (failure.tls) {
+        return {
+            kind: 'network',
+            message: `TLS failed before the request was sent: ${failure.reason}.`,
+            next: 'stop',
+            hint: 'Check graph-api-url and any TLS-intercepting proxy (NODE_EXTRA_CA_CERTS).'
+        };
+    }
+    if (failure.errorCode !== undefined && NOT_SENT_CODES.has(failure.errorCode)) {
+        return {
+            kind: 'network',
+            message: `Could not connect (${failure.reason}); the request was not sent.`,
+            next: 'retry',
+            hint: "Check graph-api-url, the proxy settings and the runner's network."
+        };
+    }
+    return {
+        kind: 'network',
+        message: failure.timedOut
+            ? `No complete response within ${failure.reason}.`
+            : `The connection failed after the request may have been sent (${failure.reason}).`,
+        next: 'settle',
+        hint: failure.timedOut
+            ? 'Register can take 15 s; keep timeout-seconds at 30 or more.'
+            : "Check the runner's network and any proxy."
+    };
+}
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; garbage and negatives are ignored. */
+function parseRetryAfter(value, now) {
+    if (value === undefined)
+        return undefined;
+    const trimmed = value.trim();
+    // Any count of digits: a wait too long to honour must end the retries, not be ignored.
+    if (/^[0-9]+$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    // Only an IMF-fixdate (RFC 9110): Date.parse also accepts text such as "in 5".
+    if (!HTTP_DATE.test(trimmed))
+        return undefined;
+    const date = Date.parse(trimmed);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/;
+/** A response header, as inert text: it came from the server. */
+function header(exchange, name) {
+    const value = exchange.headers[name];
+    const first = Array.isArray(value) ? value[0] : value;
+    return first === undefined ? undefined : neutralize(first);
+}
+function describeBody(exchange) {
+    if (exchange.body.trim() === '')
+        return 'empty body';
+    const type = header(exchange, 'content-type')?.split(';')[0];
+    return `${exchange.body.length}${exchange.bodyTruncated ? '+' : ''} characters${type ? ` of ${type}` : ''}`;
+}
+function whole(value) {
+    if (typeof value === 'number' && Number.isInteger(value))
+        return value;
+    if (typeof value === 'string' && /^[0-9]+$/.test(value))
+        return Number(value);
+    return undefined;
+}
+/** A string field of Meta's error, as inert text. */
+function errors_text(value) {
+    return typeof value === 'string' && value !== '' ? neutralize(value) : undefined;
+}
+function detailsOf(errorData) {
+    if (typeof errorData !== 'object' || errorData === null)
+        return undefined;
+    return errors_text(errorData.details);
+}
+
+;// CONCATENATED MODULE: ./src/retry.ts
+const DEFAULT_TIMING = {
+    baseDelayMs: 1000,
+    maxDelayMs: 30_000,
+    maxRetryAfterMs: 60_000,
+    random: Math.random
+};
+/**
+ * Exponential backoff with jitter: the n-th retry waits between half and all of
+ * base × 2^(n-1), capped. Jitter spreads a matrix of numbers that fail together.
+ */
+function backoffDelay(retryNumber, timing) {
+    const ceiling = Math.min(timing.maxDelayMs, timing.baseDelayMs * 2 ** (retryNumber - 1));
+    return Math.round(ceiling / 2 + (timing.random() * ceiling) / 2);
+}
+/**
+ * Whether to try again after `failure` on attempt `attempt` of `maxAttempts`, and how long to
+ * wait. A `settle` failure reaches here only once reading has shown that the call did not happen.
+ */
+function decideRetry(failure, attempt, maxAttempts, timing) {
+    if (failure.next === 'stop')
+        return { retry: false, reason: 'a retry cannot help with this error' };
+    if (attempt >= maxAttempts) {
+        return { retry: false, reason: `no attempts left (${attempt} of ${maxAttempts} made)` };
+    }
+    if (failure.retryAfterMs !== undefined) {
+        if (failure.retryAfterMs > timing.maxRetryAfterMs) {
+            return {
+                retry: false,
+                reason: `the server asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s (Retry-After), longer than the ${timing.maxRetryAfterMs / 1000} s the action waits`
+            };
+        }
+        return { retry: true, delayMs: failure.retryAfterMs, reason: 'waiting as Retry-After asks' };
+    }
+    return { retry: true, delayMs: backoffDelay(attempt, timing), reason: 'backing off' };
+}
+/**
+ * The one retry loop: attempt, classify, settle what may have happened, back off or honour
+ * `Retry-After`, and stop on the first failure a retry cannot help.
+ */
+async function withRetries(loop, env) {
+    for (let attempt = 1;; attempt++) {
+        const sentAt = env.now();
+        const result = await loop.attempt(attempt);
+        if (result.ok)
+            return { ok: true, value: result.value, attempts: attempt };
+        const { failure } = result;
+        if (failure.next === 'settle' && loop.settle) {
+            const settled = await loop.settle(failure, sentAt);
+            if (settled.proved === 'happened')
+                return { ok: true, value: settled.value, attempts: attempt };
+            if (settled.proved === 'nothing') {
+                return { ok: false, failure, attempts: attempt, reason: settled.why, uncertain: true };
+            }
+        }
+        const decision = decideRetry(failure, attempt, loop.maxAttempts, env.timing);
+        if (!decision.retry) {
+            return { ok: false, failure, attempts: attempt, reason: decision.reason, uncertain: false };
+        }
+        env.log(`${loop.what} attempt ${attempt + 1} of ${loop.maxAttempts} in ${(decision.delayMs / 1000).toFixed(1)} s: ${failureLabel(failure)} (${decision.reason}).`);
+        await env.sleep(decision.delayMs);
+    }
+}
+function failureLabel(failure) {
+    if (failure.kind === 'graph')
+        return `code ${failure.code ?? '?'}`;
+    if (failure.httpStatus !== undefined)
+        return `HTTP ${failure.httpStatus}`;
+    return 'network failure';
+}
+
+;// CONCATENATED MODULE: ./src/storage.ts
+
+
+
+
+/** The first Graph version whose register body no longer carries the region (Meta deprecated it). */
+const SETTINGS_API_FROM_MAJOR = 21;
+/** From v21.0 the region is set through the number's settings, not the register body. */
+function usesSettingsApi(apiVersion) {
+    const major = /^v([0-9]+)\./.exec(apiVersion)?.[1];
+    return major !== undefined && Number(major) >= SETTINGS_API_FROM_MAJOR;
+}
+/** In-country storage in exactly `region`. */
+function storesIn(storage, region) {
+    return storage?.status === 'in_country_storage_enabled' && storage.region === region;
+}
+/** The region code when in-country storage is on, else undefined (default storage). */
+function storageRegion(storage) {
+    return storage?.status === 'in_country_storage_enabled' ? storage.region : undefined;
+}
+/** For a person: `in-country (DE)` or `default`. */
+function describeStorage(storage) {
+    if (storage === undefined)
+        return 'unknown';
+    if (storage.status === 'in_country_storage_enabled')
+        return `in-country (${storage.region ?? '?'})`;
+    return storage.status === 'default' ? 'default' : storage.status;
+}
+/** The storage in a settings body, or undefined when the body does not describe one. */
+function parseStorage(body) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body);
+    }
+    catch {
+        return undefined;
+    }
+    const configuration = parsed
+        ?.storage_configuration;
+    if (typeof configuration !== 'object' || configuration === null)
+        return undefined;
+    const { status, data_localization_region: region } = configuration;
+    if (typeof status !== 'string')
+        return undefined;
+    return {
+        status: neutralize(status).toLowerCase(),
+        ...(typeof region === 'string' && region !== '' && { region: neutralize(region).toUpperCase() })
+    };
+}
+/** The settings edge of one number: its storage, read and set. Neither call is scarce. */
+class StorageSettings {
+    graph;
+    phoneNumberId;
+    env;
+    maxAttempts;
+    constructor(graph, phoneNumberId, env, maxAttempts) {
+        this.graph = graph;
+        this.phoneNumberId = phoneNumberId;
+        this.env = env;
+        this.maxAttempts = maxAttempts;
+    }
+    /** `GET /{version}/{id}/settings`, transient failures retried. */
+    async read() {
+        const outcome = await withRetries({
+            what: 'Settings read',
+            maxAttempts: this.maxAttempts,
+            attempt: async () => {
+                const answer = await this.call(() => this.graph.get(`${this.phoneNumberId}/settings`));
+                if (!answer.ok)
+                    return answer;
+                const storage = answer.value.status === 200 ? parseStorage(answer.value.body) : undefined;
+                return storage
+                    ? { ok: true, value: storage }
+                    : { ok: false, failure: classifyResponse(answer.value) };
+            }
+        }, this.env);
+        return outcome.ok
+            ? { ok: true, storage: outcome.value }
+            : { ok: false, failure: outcome.failure };
+    }
+    /**
+     * Turns in-country storage on in `region`, in the shape of Meta's local-storage guide (the
+     * OpenAPI file shows another; graph-api-notes.md). Setting the same value twice is harmless, so
+     * an uncertain answer is simply retried.
+     */
+    async storeIn(region) {
+        const body = {
+            storage_configuration: {
+                status: 'IN_COUNTRY_STORAGE_ENABLED',
+                data_localization_region: region
+            }
+        };
+        const outcome = await withRetries({
+            what: 'Settings update',
+            maxAttempts: this.maxAttempts,
+            attempt: async () => {
+                const answer = await this.call(() => this.graph.post(`${this.phoneNumberId}/settings`, body));
+                if (!answer.ok)
+                    return answer;
+                return isSuccess(answer.value)
+                    ? { ok: true, value: true }
+                    : { ok: false, failure: classifyResponse(answer.value) };
+            }
+        }, this.env);
+        return outcome.ok ? { ok: true } : { ok: false, failure: outcome.failure };
+    }
+    async call(send) {
+        try {
+            return { ok: true, value: await send() };
+        }
+        catch (error) {
+            if (!(error instanceof NetworkFailure))
+                throw error;
+            return { ok: false, failure: classifyNetworkFailure(error) };
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/phone-number.ts
+
+
+
+
+/** Fields every supported Graph version knows. */
+const CORE_FIELDS = [
+    'display_phone_number',
+    'verified_name',
+    'platform_type',
+    'status',
+    'code_verification_status',
+    'name_status',
+    'quality_rating'
+];
+/** Fields worth having that an older version may reject as nonexisting. */
+const EXTRA_FIELDS = ['is_on_biz_app', 'throughput'];
+/** A number on CLOUD_API and CONNECTED is registered: calling register again only spends budget. */
+function isRegistered(state) {
+    return state?.platformType === 'CLOUD_API' && state.status === 'CONNECTED';
+}
+/**
+ * Reads one number's state for a run. When Graph rejects one of the extra fields as nonexisting,
+ * it reads again with the core fields only, and keeps to those for the rest of the run.
+ */
+class PhoneNumberReader {
+    graph;
+    phoneNumberId;
+    fields = [...CORE_FIELDS, ...EXTRA_FIELDS];
+    constructor(graph, phoneNumberId) {
+        this.graph = graph;
+        this.phoneNumberId = phoneNumberId;
+    }
+    /** Reads the number once (twice when an extra field is rejected). */
+    async read() {
+        const read = await this.readFields(this.fields);
+        if (read.ok)
+            return read;
+        if (this.fields.length === CORE_FIELDS.length || !rejectsAField(read)) {
+            return { ok: false, failure: read.failure };
+        }
+        this.fields = CORE_FIELDS;
+        return this.readFields(CORE_FIELDS);
+    }
+    /** Reads the number, retrying transient failures (a read changes nothing, so retries are safe). */
+    async readWithRetries(maxAttempts, env) {
+        const outcome = await withRetries({
+            what: 'Read',
+            maxAttempts,
+            attempt: async () => {
+                const read = await this.read();
+                return read.ok ? { ok: true, value: read } : read;
+            }
+        }, env);
+        return outcome.ok ? outcome.value : { ok: false, failure: outcome.failure };
+    }
+    async readFields(fields) {
+        let exchange;
+        try {
+            exchange = await this.graph.get(this.phoneNumberId, { fields: fields.join(',') });
+        }
+        catch (error) {
+            if (error instanceof NetworkFailure)
+                return { ok: false, failure: classifyNetworkFailure(error) };
+            throw error;
+        }
+        const state = exchange.status === 200 ? parsePhoneNumber(exchange.body) : undefined;
+        if (state)
+            return { ok: true, state, exchange };
+        return { ok: false, failure: classifyResponse(exchange), body: exchange.body };
+    }
+}
+function rejectsAField(read) {
+    const error = read.body === undefined ? undefined : parseGraphError(read.body);
+    return (error !== undefined &&
+        read.ok === false &&
+        read.failure.code === 100 &&
+        typeof error.message === 'string' &&
+        error.message.includes('nonexisting field'));
+}
+/** The state in a read's body, or undefined when the body is not a Graph node. */
+function parsePhoneNumber(body) {
+    let node;
+    try {
+        node = JSON.parse(body);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof node !== 'object' || node === null || Array.isArray(node) || 'error' in node)
+        return undefined;
+    const record = node;
+    // Names and numbers are free text from the server: kept as inert single lines.
+    const str = (key) => typeof record[key] === 'string' ? neutralize(record[key]) : undefined;
+    const throughput = record.throughput;
+    const state = {
+        id: str('id'),
+        displayPhoneNumber: str('display_phone_number'),
+        verifiedName: str('verified_name'),
+        platformType: str('platform_type'),
+        status: str('status'),
+        codeVerificationStatus: str('code_verification_status'),
+        nameStatus: str('name_status'),
+        qualityRating: str('quality_rating'),
+        isOnBizApp: typeof record.is_on_biz_app === 'boolean' ? record.is_on_biz_app : undefined,
+        throughputLevel: typeof throughput?.level === 'string' ? neutralize(throughput.level) : undefined
+    };
+    return Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined));
+}
+
+;// CONCATENATED MODULE: ./src/redact.ts
+
+/** What replaces a secret (or a piece of one) in anything shown. */
+const REDACTED = '***';
+/** Any run of this many characters taken from a secret counts as a leak. */
+const FRAGMENT_LENGTH = 6;
+/**
+ * How many distinct fragments are indexed in all: enough for every window of the token, the PIN,
+ * the password and a backup of this many characters. A larger backup is still matched whole and
+ * line by line; indexing every window of megabytes would cost hundreds of megabytes.
+ */
+const MAX_INDEXED_FRAGMENTS = 256 * 1024;
+/** Longer than any text shown or received (bodies are read up to 1 MiB): a longer form never fits. */
+const MAX_WHOLE_FORM_LENGTH = 1024 * 1024;
+/** A line too long to match whole is matched by pieces of this many characters. */
+const PIECE_LENGTH = 256;
+/**
+ * Removes secret values from text that came from elsewhere (server messages, bodies) before it is
+ * printed, written to an output or to the summary. The runner masks registered secrets too, but local
+ * runs and other runners do not, and the runner knows nothing of a secret's encodings or pieces.
+ */
+class Redactor {
+    /** Forms of FRAGMENT_LENGTH characters or more, by their first FRAGMENT_LENGTH characters. */
+    byPrefix = new Map();
+    /** Forms shorter than a fragment (a short password), matched with indexOf. */
+    shortForms = new Set();
+    fragments = new Set();
+    longest = 0;
+    constructor(secrets = []) {
+        for (const secret of secrets)
+            this.add(secret);
+    }
+    /**
+     * Registers a secret: its value, each line of it, the forms JSON and URL encoding give it
+     * (`\uXXXX` escapes included, as Graph writes non-ASCII), its neutralized form (as server text is
+     * shown), and its fragments. A value or line longer than any text ever scanned is registered in
+     * pieces instead, so that a 20 MiB backup costs a few copies of itself, not hundreds.
+     */
+    add(secret) {
+        if (secret === '')
+            return;
+        const whole = secret.length <= MAX_WHOLE_FORM_LENGTH;
+        const forms = whole ? formsOf(secret) : new Set();
+        for (const form of forms)
+            this.addForm(form);
+        // As server text is shown: matched whole only, since its spaces are not the secret's.
+        if (whole)
+            this.addPlainForms(neutralize(secret));
+        // Every window of the value and its encodings while the budget lasts.
+        for (const form of forms) {
+            if (form.length < FRAGMENT_LENGTH)
+                continue;
+            const windows = form.length - FRAGMENT_LENGTH + 1;
+            if (this.fragments.size + windows > MAX_INDEXED_FRAGMENTS)
+                continue;
+            for (let i = 0; i < windows; i++)
+                this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH));
+        }
+        // Lines are matched on their own (a server may echo one); a line too long to match whole, by
+        // its pieces.
+        const lines = secret.split(/\r?\n|\r/);
+        if (lines.length === 1 && whole)
+            return;
+        for (const line of lines) {
+            if (line.trim().length < FRAGMENT_LENGTH)
+                continue;
+            if (line.length <= MAX_WHOLE_FORM_LENGTH)
+                this.addPlainForms(line);
+            else {
+                for (let at = 0; at < line.length; at += PIECE_LENGTH) {
+                    this.addPlainForms(line.slice(at, at + PIECE_LENGTH));
+                }
+            }
+        }
+    }
+    /**
+     * Returns `text` with every secret replaced, cut to `maxLength` characters. `fragments: false`
+     * keeps 6-character pieces for our own text, where a secret's piece is more likely a common word
+     * ("backup") than a leak.
+     */
+    redact(text, maxLength = 2000, { fragments = true } = {}) {
+        // Cut before scanning so that a huge body costs little, but keep enough for a secret that
+        // straddles the cut to still be recognised.
+        const scanned = text.length > maxLength + this.longest ? text.slice(0, maxLength + this.longest) : text;
+        const hidden = new Uint8Array(scanned.length);
+        for (const form of this.shortForms) {
+            for (let at = scanned.indexOf(form); at !== -1; at = scanned.indexOf(form, at + 1)) {
+                hidden.fill(1, at, at + form.length);
+            }
+        }
+        for (let i = 0; i + FRAGMENT_LENGTH <= scanned.length; i++) {
+            const window = scanned.slice(i, i + FRAGMENT_LENGTH);
+            if (fragments && this.fragments.has(window))
+                hidden.fill(1, i, i + FRAGMENT_LENGTH);
+            for (const form of this.byPrefix.get(window) ?? []) {
+                if (scanned.startsWith(form, i))
+                    hidden.fill(1, i, i + form.length);
+            }
+        }
+        // Past maxLength, only a text scanned whole may be shown: where the scan was cut, a secret that
+        // starts after maxLength may run past the cut, unrecognised.
+        const complete = scanned.length === text.length;
+        let out = '';
+        let i = 0;
+        for (; i < scanned.length && out.length < maxLength && (complete || i < maxLength); i++) {
+            if (hidden[i] === 0)
+                out += scanned[i];
+            else if (i === 0 || hidden[i - 1] === 0)
+                out += REDACTED;
+        }
+        return i < text.length ? `${out}… (${text.length} characters in all, cut)` : out;
+    }
+    /**
+     * A line or piece of a secret as it appears verbatim or in Graph's JSON: the cheap forms, for the
+     * many lines of a large backup (a line holds no line break, and base64 needs no other escape).
+     */
+    addPlainForms(text) {
+        this.addForm(text);
+        // eslint-disable-next-line no-control-regex
+        const escaped = /["\\\x00-\x1f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
+        if (escaped !== text)
+            this.addForm(escaped);
+        if (escaped.includes('/'))
+            this.addForm(escaped.replace(/\//g, '\\/'));
+    }
+    addForm(form) {
+        this.longest = Math.max(this.longest, form.length);
+        if (form.length < FRAGMENT_LENGTH) {
+            this.shortForms.add(form);
+            return;
+        }
+        const prefix = form.slice(0, FRAGMENT_LENGTH);
+        const known = this.byPrefix.get(prefix);
+        if (!known)
+            this.byPrefix.set(prefix, [form]);
+        else if (!known.includes(form))
+            known.push(form);
+    }
+}
+/** The ways a secret can appear in what a server sends back, or in what we show of it. */
+function formsOf(secret) {
+    const forms = new Set([secret, JSON.stringify(secret).slice(1, -1)]);
+    // Graph, like PHP's encoder, writes non-ASCII as \uXXXX (either case of hex) and '/' as '\/'.
+    for (const form of [...forms]) {
+        if (/[^\x20-\x7e]/.test(form)) {
+            forms.add(asciiOnly(form, false));
+            forms.add(asciiOnly(form, true));
+        }
+    }
+    for (const form of [...forms])
+        if (form.includes('/'))
+            forms.add(form.replace(/\//g, '\\/'));
+    const urlEncoded = urlEncode(secret);
+    if (urlEncoded !== undefined)
+        forms.add(urlEncoded);
+    return forms;
+}
+/** Every character outside printable ASCII as a `\uXXXX` escape (UTF-16 units, as JSON has it). */
+function asciiOnly(text, upperCase) {
+    return text.replace(/[^\x20-\x7e]/g, c => {
+        const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+        return `\\u${upperCase ? hex.toUpperCase() : hex}`;
+    });
+}
+/** The URL encoding of a value, or undefined for a string that has none (a lone surrogate). */
+function urlEncode(value) {
+    try {
+        return encodeURIComponent(value);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/settle.ts
+/** The longest pause between two reads while settling: the outcome is known this soon after. */
+const MAX_SETTLE_READ_INTERVAL_MS = 3000;
+const MIN_SETTLE_READ_INTERVAL_MS = 500;
+/** Reads often enough to notice the change quickly, without hammering Graph in a long window. */
+function settleReadInterval(windowMs) {
+    return Math.min(MAX_SETTLE_READ_INTERVAL_MS, Math.max(MIN_SETTLE_READ_INTERVAL_MS, windowMs / 10));
+}
+/**
+ * Settles a call that may have been carried out: reads the state until it proves the call
+ * happened, or until `windowMs` have passed since the call was sent. A slow backend behind a
+ * gateway can still be working when the gateway gives up, so only a read made after the window
+ * may prove that the call did not happen; a read that proves nothing never permits a retry.
+ */
+async function settleByReading(probe, sentAt, windowMs, env) {
+    const interval = settleReadInterval(windowMs);
+    for (;;) {
+        const read = await probe();
+        if (read.proved === 'happened')
+            return read;
+        const remaining = sentAt + windowMs - env.now();
+        if (remaining <= 0)
+            return read;
+        await env.sleep(Math.min(interval, remaining));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registration.ts
+
+
+
+
+
+
+/**
+ * The register body; the backup object only for a migration. The region goes in the body only
+ * before v21.0: from then on it is set through the number's settings, and the field is deprecated.
+ */
+function registerBody(settings) {
+    return {
+        messaging_product: 'whatsapp',
+        pin: settings.pin,
+        ...(settings.backup && {
+            backup: { data: settings.backup.data, password: settings.backup.password }
+        }),
+        ...(settings.dataLocalizationRegion &&
+            !usesSettingsApi(settings.apiVersion) && {
+            data_localization_region: settings.dataLocalizationRegion
+        })
+    };
+}
+/**
+ * Calls register at most 1 + retries times, and again only after a failure that a retry can
+ * help. An attempt whose outcome is uncertain is settled by reading the number: registered means
+ * it went through; a retry goes out only once a read after the settle window shows it did not.
+ */
+async function registerWithRetries(context) {
+    const { graph, numbers, settings, env } = context;
+    const body = registerBody(settings);
+    const outcomeUnknown = (unknown) => context.onOutcomeUnknown?.(unknown);
+    let lastExchange;
+    let observedState;
+    const attemptRegister = async () => {
+        try {
+            const exchange = await graph.post(`${settings.phoneNumberId}/register`, body);
+            lastExchange = exchange;
+            if (isSuccess(exchange))
+                return { ok: true, value: { exchange } };
+            return { ok: false, failure: classifyResponse(exchange) };
+        }
+        catch (error) {
+            if (!(error instanceof NetworkFailure))
+                throw error;
+            return { ok: false, failure: classifyNetworkFailure(error) };
+        }
+    };
+    const outcome = await withRetries({
+        what: 'Register',
+        maxAttempts: 1 + settings.retries,
+        attempt: async () => {
+            lastExchange = undefined;
+            outcomeUnknown(true);
+            const result = await attemptRegister();
+            if (result.ok || result.failure.next !== 'settle')
+                outcomeUnknown(false);
+            return result;
+        },
+        settle: async (_failure, sentAt) => {
+            env.log(`The outcome of the register call is uncertain: reading the number until it shows registered, for up to ${settings.settleMs / 1000} s from the call.`);
+            const settled = await settleByReading(async () => {
+                const read = await numbers.read();
+                if (!read.ok) {
+                    return {
+                        proved: 'nothing',
+                        why: `the number could not be read: ${read.failure.message}`
+                    };
+                }
+                const proof = proveRegistered(read.state, settings.phoneNumberId, context.registeredBefore);
+                // A read that proves nothing (another id, no platform) says nothing of this number.
+                if (proof.proved !== 'nothing')
+                    observedState = read.state;
+                return proof;
+            }, sentAt, settings.settleMs, env);
+            if (settled.proved !== 'nothing')
+                outcomeUnknown(false);
+            if (settled.proved === 'happened') {
+                env.log('The number is now on CLOUD_API and CONNECTED: the register call went through.');
+                return { proved: 'happened', value: { confirmedState: settled.value } };
+            }
+            return settled;
+        }
+    }, env);
+    if (outcome.ok)
+        return { ok: true, attempts: outcome.attempts, ...outcome.value };
+    return {
+        ok: false,
+        attempts: outcome.attempts,
+        failure: outcome.failure,
+        ...(lastExchange && { exchange: lastExchange }),
+        ...(observedState && { observedState }),
+        uncertain: outcome.uncertain,
+        reason: outcome.reason
+    };
+}
+/** What one read proves about a register call that may have gone through. */
+function proveRegistered(state, phoneNumberId, registeredBefore) {
+    if (state.id !== undefined && state.id !== phoneNumberId) {
+        return { proved: 'nothing', why: 'the read answered for another id' };
+    }
+    if (state.platformType === undefined || state.status === undefined) {
+        return { proved: 'nothing', why: 'the read did not say the platform and status' };
+    }
+    if (registeredBefore) {
+        return {
+            proved: 'nothing',
+            why: 'the number was registered before the call, so its state cannot confirm this call'
+        };
+    }
+    return isRegistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' };
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+
+
+function newReport() {
+    return { result: 'failed', attempts: 0, warnings: [] };
+}
+/** Lengths at which server text is cut when shown. */
+const MAX_MESSAGE_LENGTH = 4000;
+const MAX_RESPONSE_LENGTH = 4000;
+/** The failure as a person reads it: what failed, Meta's words, what to do, the trace id. */
+function describeFailure(what, failure, context) {
+    return [
+        `${what}: ${failure.message}`,
+        context,
+        failure.userMessage && `Meta says: ${failure.userMessage}`,
+        failure.details && `Details: ${failure.details}`,
+        failure.hint && `What to do: ${failure.hint}`,
+        failure.fbtraceId && `fbtrace_id: ${failure.fbtraceId} (give it to Meta support)`
+    ]
+        .filter(Boolean)
+        .join('\n');
+}
+/** Outputs whose text came (at least partly) from the server, and so is redacted. */
+const SERVER_TEXT_OUTPUTS = new Set([
+    'display-phone-number',
+    'verified-name',
+    'platform-type',
+    'phone-number-status',
+    'error-message',
+    'fbtrace-id',
+    'response',
+    'storage-region',
+    'name-status',
+    'throughput-level'
+]);
+/** The action's outputs; every value that came from the server is redacted and capped. */
+function outputsOf(report, redactor) {
+    const latest = { ...report.before, ...report.after };
+    // After a call whose outcome is unknown, the state read before it may no longer be current.
+    const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before);
+    const fields = {
+        success: String(succeeded(report)),
+        result: report.result,
+        'phone-number-id': report.phoneNumberId,
+        'display-phone-number': latest.displayPhoneNumber,
+        'verified-name': latest.verifiedName,
+        'platform-type': current?.platformType,
+        'phone-number-status': current?.status,
+        'name-status': current?.nameStatus,
+        'throughput-level': current?.throughputLevel,
+        'storage-region': storageOutput(report.storageAfter ?? report.storageBefore),
+        attempts: report.attempts,
+        'http-status': report.httpStatus,
+        'error-code': report.failure?.code,
+        'error-subcode': report.failure?.subcode,
+        'error-message': report.unmet ?? report.errorMessage,
+        'fbtrace-id': report.fbtraceId,
+        response: report.response
+    };
+    const outputs = {};
+    const number = numberJson(current, report.storageAfter ?? report.storageBefore, redactor);
+    if (number !== undefined)
+        outputs.number = number;
+    const numberBefore = numberJson(report.before, report.storageBefore, redactor);
+    if (numberBefore !== undefined)
+        outputs['number-before'] = numberBefore;
+    for (const [name, value] of Object.entries(fields)) {
+        if (value === undefined)
+            continue;
+        if (!SERVER_TEXT_OUTPUTS.has(name)) {
+            outputs[name] = String(value);
+            continue;
+        }
+        if (name === 'response') {
+            outputs[name] = showBody(String(value), redactor);
+            continue;
+        }
+        const fragments = !ownText(report, name);
+        outputs[name] = redactor.redact(String(value), MAX_MESSAGE_LENGTH, { fragments });
+    }
+    return outputs;
+}
+/**
+ * Input problems are our own words and never hold a value; a secret's 6-character pieces (such as
+ * `{"settings":{"data":` of a backup envelope) must not garble them.
+ */
+function ownText(report, output) {
+    return output === 'error-message' && report.inputProblems !== undefined;
+}
+/** Caps tried in turn on each string of a JSON body until the whole fits MAX_RESPONSE_LENGTH. */
+const STRING_CAPS = [MAX_RESPONSE_LENGTH, 500, 100, 20];
+/**
+ * A response body as shown in the `response` output: one line, secrets removed, at most
+ * MAX_RESPONSE_LENGTH characters. A JSON body stays JSON that any parser reads: each string in it is
+ * redacted on its own (a marker can never break an escape or a quote), and strings are cut, not the
+ * document. Any other body is shown as inert text.
+ */
+function showBody(body, redactor) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body);
+    }
+    catch {
+        return neutralize(redactor.redact(body, MAX_RESPONSE_LENGTH));
+    }
+    const redacted = mapStrings(parsed, text => neutralize(redactor.redact(text, MAX_RESPONSE_LENGTH)));
+    for (const cap of STRING_CAPS) {
+        const cut = (text) => (text.length > cap ? `${text.slice(0, cap)}…` : text);
+        const shown = JSON.stringify(mapStrings(redacted, cut));
+        if (shown.length <= MAX_RESPONSE_LENGTH)
+            return shown;
+    }
+    return JSON.stringify({ note: `a JSON body of ${body.length} characters, too large to show` });
+}
+function mapStrings(value, map) {
+    if (typeof value === 'string')
+        return map(value);
+    if (Array.isArray(value))
+        return value.map(item => mapStrings(item, map));
+    if (typeof value === 'object' && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [map(key), mapStrings(item, map)]));
+    }
+    return value;
+}
+/** The run did what was asked: the number registered (or left registered) as asked, or a dry run. */
+function succeeded(report) {
+    return report.result !== 'failed' && report.result !== 'uncertain' && report.unmet === undefined;
+}
+/**
+ * A read of the number as one JSON object, with Graph's field names; each string redacted on its
+ * own, so the output is always valid JSON.
+ */
+function numberJson(state, storage, redactor) {
+    if (state === undefined)
+        return undefined;
+    const fields = {
+        id: state.id,
+        display_phone_number: state.displayPhoneNumber,
+        verified_name: state.verifiedName,
+        platform_type: state.platformType,
+        status: state.status,
+        name_status: state.nameStatus,
+        code_verification_status: state.codeVerificationStatus,
+        quality_rating: state.qualityRating,
+        ...(state.throughputLevel !== undefined && { throughput: { level: state.throughputLevel } }),
+        is_on_biz_app: state.isOnBizApp,
+        ...(storage && {
+            storage_configuration: {
+                status: storage.status,
+                ...(storage.region !== undefined && { data_localization_region: storage.region })
+            }
+        })
+    };
+    const redacted = mapStrings(fields, text => neutralize(redactor.redact(text, MAX_MESSAGE_LENGTH)));
+    return JSON.stringify(redacted);
+}
+/** The region under in-country storage, '' for default storage, unset when storage was not read. */
+function storageOutput(storage) {
+    return storage === undefined ? undefined : (storageRegion(storage) ?? '');
+}
+
+;// CONCATENATED MODULE: ./src/summary.ts
+
+
+const RESULT_LABELS = {
+    registered: '✅ registered',
+    'already-registered': '✅ already registered (no register call)',
+    'dry-run': '🧪 dry run (no register call)',
+    failed: '❌ failed',
+    uncertain: '⚠️ uncertain: the register call may have gone through; check before running again'
+};
+/**
+ * Writes the job summary. Everything that came from the server or the inputs is redacted and
+ * HTML-escaped: core.summary inserts cell text as HTML.
+ */
+function buildSummary(summary, report, redactor) {
+    const show = (text) => escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH));
+    const rows = [
+        ['Phone number ID', report.phoneNumberId],
+        ['Display number', report.after?.displayPhoneNumber ?? report.before?.displayPhoneNumber],
+        ['Verified name', report.after?.verifiedName ?? report.before?.verifiedName],
+        ['Platform before', platform(report.before)],
+        ['Platform after', platform(report.after)],
+        ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
+        ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
+        ['Result', RESULT_LABELS[report.result]],
+        ['Register calls', String(report.attempts)],
+        ['HTTP status', report.httpStatus?.toString()],
+        ['fbtrace_id', report.fbtraceId],
+        [
+            'Duration',
+            report.durationMs === undefined ? undefined : `${(report.durationMs / 1000).toFixed(1)} s`
+        ]
+    ];
+    summary.addHeading('WhatsApp Cloud API registration', 2).addTable([
+        [
+            { data: 'Item', header: true },
+            { data: 'Value', header: true }
+        ],
+        ...rows
+            .filter((row) => row[1] !== undefined)
+            .map(([name, value]) => [name, show(value)])
+    ]);
+    if (report.plannedRequest) {
+        const planned = redactor.redact(report.plannedRequest, MAX_MESSAGE_LENGTH, { fragments: false });
+        summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(planned));
+    }
+    if (report.inputProblems) {
+        const problems = report.inputProblems.map(problem => escapeHtml(redactor.redact(problem, MAX_MESSAGE_LENGTH, { fragments: false })));
+        summary.addHeading('Input problems', 3).addList(problems);
+    }
+    else if (report.unmet) {
+        summary.addHeading('Not as asked', 3).addCodeBlock(show(report.unmet));
+    }
+    else if (report.errorMessage) {
+        summary.addHeading('What went wrong', 3).addCodeBlock(show(report.errorMessage));
+    }
+    if (report.warnings.length > 0)
+        summary.addHeading('Warnings', 3).addList(report.warnings.map(show));
+    return summary;
+}
+function platform(state) {
+    if (!state?.platformType && !state?.status)
+        return undefined;
+    return `${state.platformType ?? '?'} (${state.status ?? '?'})`;
+}
+function escapeHtml(text) {
+    return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+}
+
+;// CONCATENATED MODULE: ./src/finish.ts
+
+
+/** What happened to the number, for a failure that comes after it. */
+const OUTCOME_IN_WORDS = {
+    registered: 'The number was registered',
+    'already-registered': 'The number was already registered and was left alone',
+    'dry-run': 'The dry run changed nothing',
+    failed: 'The run failed',
+    uncertain: 'The outcome of the register call is uncertain'
+};
+/** Outputs, the failure (if any) and the summary; a summary that cannot be written only warns. */
+async function finish(report, redactor, host, failurePrinted = false) {
+    let outputsProblem;
+    try {
+        for (const [name, value] of Object.entries(outputsOf(report, redactor)))
+            host.output(name, value);
+    }
+    catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        outputsProblem = `${OUTCOME_IN_WORDS[report.result]}, but the outputs could not be written: ${reason}`;
+    }
+    const failed = !succeeded(report);
+    if (outputsProblem !== undefined || (failed && !failurePrinted)) {
+        const fragments = !ownText(report, 'error-message');
+        const message = [
+            outputsProblem,
+            failed && !failurePrinted
+                ? (report.unmet ?? report.errorMessage ?? 'Registration failed.')
+                : undefined
+        ]
+            .filter(Boolean)
+            .join('\n');
+        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments }));
+    }
+    if (!host.summary)
+        return;
+    try {
+        await buildSummary(host.summary, report, redactor).write();
+    }
+    catch (error) {
+        host.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+
+;// CONCATENATED MODULE: external "os"
+const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -31008,18 +32903,18 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
+const platform_platform = external_os_namespaceObject.platform();
 const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
+const isWindows = platform_platform === 'win32';
+const isMacOS = platform_platform === 'darwin';
+const isLinux = platform_platform === 'linux';
 function getDetails() {
     return platform_awaiter(this, void 0, void 0, function* () {
         return Object.assign(Object.assign({}, (yield (isWindows
             ? getWindowsInfo()
             : isMacOS
                 ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
+                : getLinuxInfo()))), { platform: platform_platform,
             arch,
             isWindows,
             isMacOS,
@@ -31345,1846 +33240,55 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/constants.ts
-/** Identifies the action in the User-Agent header; Meta's contract wants `name/x.y.z`. */
-const ACTION_NAME = 'whatsapp-cloud-api-register';
-const ACTION_VERSION = '1.0.0';
-const USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
-/** The newest Graph API version; the `api-version` input overrides it. */
-const DEFAULT_API_VERSION = 'v26.0';
-const DEFAULT_GRAPH_API_URL = 'https://graph.facebook.com';
-const DEFAULT_TIMEOUT_SECONDS = 60;
-const DEFAULT_RETRIES = 2;
-/** Twice the 15 s Meta gives register: a slow backend has finished by then. */
-const DEFAULT_SETTLE_SECONDS = 30;
-/** Meta says register can take 15 s; a shorter client timeout turns successes into doubts. */
-const RECOMMENDED_MIN_TIMEOUT_SECONDS = 30;
+;// CONCATENATED MODULE: ./src/host.ts
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-;// CONCATENATED MODULE: ./src/server-text.ts
-/**
- * Text that came from the server is data, never commands: printed as received, a line break
- * followed by `::` would be a workflow command to the runner (forging outputs, adding masks, or
- * `::stop-commands::` so that our own `::error::` is never seen), and an ANSI escape would repaint
- * the log. `neutralize` makes any such text one inert line.
- */
-/** ANSI/VT escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL|ESC \`), and two-byte ESC forms. */
-const ESCAPE_SEQUENCE = 
-// eslint-disable-next-line no-control-regex
-/\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
-/** Line and paragraph breaks of every kind: each becomes one space. */
-// eslint-disable-next-line no-control-regex
-const LINE_BREAK = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
-/**
- * Controls (C0, DEL, C1) and the bidirectional overrides that can make a line read differently from
- * what it holds: each becomes U+FFFD, so that their presence stays visible.
- */
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-/** One line without controls: line breaks and tabs become spaces, escape sequences go. */
-function neutralize(text) {
-    return text
-        .replace(ESCAPE_SEQUENCE, '')
-        .replace(LINE_BREAK, ' ')
-        .replace(/\t/g, ' ')
-        .replace(INVISIBLE, '\ufffd');
-}
-
-;// CONCATENATED MODULE: ./src/graph.ts
-
-
-
-
-/** Enough for any Graph answer; a larger body is cut (and its echo capped again when shown). */
-const MAX_BODY_BYTES = 1024 * 1024;
-/** A request that got no complete response. Its message never holds request data. */
-class NetworkFailure extends Error {
-    reason;
-    errorCode;
-    timedOut;
-    tls;
-    constructor(
-    /** Short cause, such as `ECONNREFUSED` or `60 s`. */
-    reason, 
-    /** Node's error code, when there is one. */
-    errorCode, 
-    /** The deadline passed before the response was complete. */
-    timedOut, 
-    /** The TLS handshake failed: nothing was sent. */
-    tls) {
-        super(reason);
-        this.reason = reason;
-        this.errorCode = errorCode;
-        this.timedOut = timedOut;
-        this.tls = tls;
-        this.name = 'NetworkFailure';
-    }
-}
-/**
- * The Graph API over one HttpClient (for its proxy and TLS settings). Each request has one deadline
- * for the whole exchange and is destroyed when it passes, so nothing outlives the run; nothing here
- * retries, and redirects are not followed so that the token only ever goes to the configured host.
- */
-class GraphClient {
-    options;
-    http;
-    seenVersionWarnings = new Set();
-    constructor(options) {
-        this.options = options;
-        this.http = new lib_HttpClient(options.userAgent, [], { keepAlive: false });
-    }
-    /** `GET /{version}/{path}?{query}` */
-    get(path, query) {
-        const search = query ? `?${new URLSearchParams(query).toString()}` : '';
-        return this.send('GET', `${this.url(path)}${search}`);
-    }
-    /** `POST /{version}/{path}` with a JSON body, or none. */
-    post(path, body) {
-        return this.send('POST', this.url(path), body === undefined ? undefined : JSON.stringify(body));
-    }
-    /** Closes the client's sockets. */
-    dispose() {
-        this.http.dispose();
-    }
-    url(path) {
-        return `${this.options.baseUrl}/${this.options.apiVersion}/${path}`;
-    }
-    async send(method, url, body) {
-        const target = new URL(url);
-        const headers = {
-            authorization: `Bearer ${this.options.accessToken}`,
-            accept: 'application/json',
-            // Exactly `name/x.y.z`, as Meta's contract wants (http-client would append GitHub's id).
-            'user-agent': this.options.userAgent,
-            ...(body !== undefined && {
-                'content-type': 'application/json',
-                'content-length': Buffer.byteLength(body)
-            })
-        };
-        const { timeoutMs } = this.options;
-        const deadline = new AbortController();
-        const timer = setTimeout(() => deadline.abort(), timeoutMs);
-        try {
-            const message = await new Promise((resolve, reject) => {
-                const request = (target.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request)({
-                    // URL keeps the brackets of an IPv6 literal; the socket layer wants the bare address.
-                    host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
-                    port: target.port,
-                    path: `${target.pathname}${target.search}`,
-                    method,
-                    headers,
-                    agent: this.http.getAgent(url),
-                    signal: deadline.signal
-                }, resolve);
-                request.on('error', reject);
-                request.end(body);
-            });
-            const read = await readBody(message);
-            const exchange = { status: message.statusCode ?? 0, headers: message.headers, ...read };
-            this.noteVersionWarning(exchange.headers);
-            return exchange;
-        }
-        catch (error) {
-            if (deadline.signal.aborted) {
-                throw new NetworkFailure(`${timeoutMs / 1000} s`, undefined, true, false);
-            }
-            throw toNetworkFailure(error);
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    }
-    noteVersionWarning(headers) {
-        const warning = headers['x-ad-api-version-warning'];
-        const text = neutralize(Array.isArray(warning) ? warning.join(' ') : (warning ?? ''));
-        if (text && !this.seenVersionWarnings.has(text)) {
-            this.seenVersionWarnings.add(text);
-            this.options.onVersionWarning?.(text);
-        }
-    }
-}
-function readBody(message) {
-    return new Promise((resolve, reject) => {
-        const chunks = [];
-        let size = 0;
-        let done = false;
-        const finish = (bodyTruncated) => {
-            done = true;
-            resolve({ body: Buffer.concat(chunks).toString('utf8'), bodyTruncated });
-        };
-        message.on('data', (chunk) => {
-            if (done)
-                return;
-            const room = MAX_BODY_BYTES - size;
-            if (chunk.length > room) {
-                chunks.push(chunk.subarray(0, room));
-                finish(true);
-                message.destroy();
-                return;
-            }
-            chunks.push(chunk);
-            size += chunk.length;
-        });
-        message.on('end', () => {
-            if (!done)
-                finish(false);
-        });
-        message.on('error', error => {
-            if (!done) {
-                done = true;
-                reject(error);
-            }
-        });
-        message.on('close', () => {
-            if (!done) {
-                done = true;
-                reject(new NetworkFailure('the response was cut off', 'ECONNRESET', false, false));
-            }
-        });
-    });
-}
-/** EPROTO: the far end does not speak TLS (plain HTTP on an https URL). */
-const TLS_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EPROTO$)/;
-/** The code given to a proxy that refused the CONNECT tunnel: nothing reached the Graph API. */
-const PROXY_TUNNEL_FAILED = 'EPROXYTUNNEL';
-const TUNNEL_FAILURE = /^tunneling socket could not be established, (.*)$/;
-function toNetworkFailure(error) {
-    if (error instanceof NetworkFailure)
-        return error;
-    const code = error.code;
-    const errorCode = typeof code === 'string' ? code : undefined;
-    const message = error instanceof Error ? error.message : '';
-    // The tunnel agent reports a refused CONNECT as ECONNRESET; the request never left the proxy.
-    const tunnel = TUNNEL_FAILURE.exec(message);
-    if (tunnel) {
-        return new NetworkFailure(`the proxy refused the tunnel: ${neutralize(tunnel[1] ?? '')}`, PROXY_TUNNEL_FAILED, false, false);
-    }
-    const tls = errorCode !== undefined && TLS_CODE.test(errorCode);
-    return new NetworkFailure(errorCode ?? 'the connection failed', errorCode, false, tls);
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/backup.ts
-
-
-/** Larger than any On-Premises backup seen; protects the runner from reading a wrong, huge file. */
-const MAX_BACKUP_FILE_BYTES = 64 * 1024 * 1024;
-const ENVELOPE_EXAMPLE = '{"settings":{"data":"…"}}';
-/**
- * Takes the backup data out of what the user gave: either the raw `settings.data` string, or the
- * whole On-Premises backup response. Problems never quote the text: it is a secret, and
- * `JSON.parse` messages would quote it.
- */
-function extractBackupData(text, inputName) {
-    if (text.trim() === '')
-        return { ok: false, problem: `${inputName}: the backup is empty.` };
-    // Raw data is sent exactly as given; only JSON may have whitespace around it.
-    if (!text.trimStart().startsWith('{'))
-        return { ok: true, data: text };
-    let envelope;
-    try {
-        envelope = JSON.parse(text);
-    }
-    catch {
-        return {
-            ok: false,
-            problem: `${inputName}: starts like the backup response JSON but is not valid JSON; expected ${ENVELOPE_EXAMPLE} or the raw settings.data string.`
-        };
-    }
-    const data = settingsData(envelope);
-    if (data === undefined) {
-        return {
-            ok: false,
-            problem: `${inputName}: is JSON without a non-empty "settings.data" string; expected ${ENVELOPE_EXAMPLE}.`
-        };
-    }
-    return { ok: true, data };
-}
-function settingsData(envelope) {
-    if (typeof envelope !== 'object' || envelope === null)
-        return undefined;
-    const settings = envelope.settings;
-    if (typeof settings !== 'object' || settings === null)
-        return undefined;
-    const data = settings.data;
-    return typeof data === 'string' && data.trim() !== '' ? data : undefined;
-}
-/**
- * Reads `backup-file`, relative to the workspace. The text is kept exactly, but for a byte-order
- * mark and the one line ending that ends a text file; UTF-16 with a byte-order mark (what Windows
- * PowerShell writes) is decoded, and anything that is not text is refused.
- */
-function readBackupFile(path, workspace) {
-    const fullPath = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(workspace, path);
-    const where = `backup-file: "${path}" (looked for ${fullPath})`;
-    let size;
-    try {
-        const stats = (0,external_node_fs_namespaceObject.statSync)(fullPath);
-        if (!stats.isFile())
-            return { ok: false, problem: `${where} is not a regular file.` };
-        size = stats.size;
-    }
-    catch {
-        return { ok: false, problem: `${where} does not exist or cannot be read.` };
-    }
-    if (size > MAX_BACKUP_FILE_BYTES) {
-        return {
-            ok: false,
-            problem: `${where} has ${size} bytes; a backup is expected to be at most ${MAX_BACKUP_FILE_BYTES}.`
-        };
-    }
-    let bytes;
-    try {
-        bytes = (0,external_node_fs_namespaceObject.readFileSync)(fullPath);
-    }
-    catch {
-        return { ok: false, problem: `${where} cannot be read.` };
-    }
-    const text = decodeText(bytes);
-    if (text === undefined) {
-        return {
-            ok: false,
-            problem: `${where} is not text: expected UTF-8 (or UTF-16 with a byte-order mark) holding the backup data or the backup response JSON.`
-        };
-    }
-    return { ok: true, text: text.replace(/\r?\n$/, '') };
-}
-/** UTF-8 (BOM optional) or UTF-16 with a BOM; undefined for invalid UTF-8 or binary data. */
-function decodeText(bytes) {
-    let text;
-    try {
-        if (bytes[0] === 0xff && bytes[1] === 0xfe) {
-            text = new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2));
-        }
-        else if (bytes[0] === 0xfe && bytes[1] === 0xff) {
-            text = new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2));
-        }
-        else {
-            // fatal: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD.
-            text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-        }
-    }
-    catch {
-        return undefined;
-    }
-    // NUL never appears in a backup or its JSON: it marks binary data (or UTF-16 without a BOM).
-    return text.includes('\u0000') ? undefined : text;
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-
-
-/** Regions of the contract's `WhatsAppDataLocalizationRegion` enum. */
-const DATA_LOCALIZATION_REGIONS = [
-    'AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP', 'KR', 'SG', 'ZA'
-]; // prettier-ignore
-const MAX_RETRIES = 10;
-const MAX_SETTLE_SECONDS = 300;
-/** Keeps `timeout-seconds` within what a timer can hold; a day is far beyond any sane request. */
-const MAX_TIMEOUT_SECONDS = 86_400;
-/** Bad inputs, all of them at once; messages name inputs and expectations, never secret values. */
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(`Invalid inputs:\n${problems.map(problem => `- ${problem}`).join('\n')}`);
-        this.problems = problems;
-        this.name = 'InputError';
-    }
-}
-/**
- * Secrets sent exactly as given: a password with a leading space is a different password. The
- * token alone is trimmed (a header value), and the backup data is registered once it is known
- * (the whole backup response around it is public shape, not a secret).
- */
-const EXACT_SECRET_INPUTS = ['pin', 'backup-password'];
-/** Reads, masks and validates every input; throws InputError listing every problem. */
-function readSettings(source) {
-    // Mask first: anything printed later, even by a failing parser, is then already masked.
-    const token = source.getInput('access-token');
-    const given = [token, token.trim(), ...EXACT_SECRET_INPUTS.map(name => source.getInput(name))];
-    for (const value of new Set(given))
-        if (value.trim() !== '')
-            source.registerSecret(value);
-    const input = (name) => source.getInput(name).trim();
-    const problems = [];
-    const warnings = [];
-    const accessToken = required(input('access-token'), 'access-token', problems);
-    if (accessToken !== '') {
-        if (/^bearer\s/i.test(accessToken)) {
-            problems.push('access-token: give the token alone, without the "Bearer " prefix.');
-        }
-        else if (!/^[\x21-\x7e]+$/.test(accessToken)) {
-            problems.push('access-token: expected one line of printable ASCII without spaces (a system-user access token).');
-        }
-    }
-    const phoneNumberId = required(input('phone-number-id'), 'phone-number-id', problems);
-    if (phoneNumberId !== '' && !/^[0-9]{1,32}$/.test(phoneNumberId)) {
-        problems.push(`phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''}.`);
-    }
-    const pin = source.getInput('pin');
-    if (pin.trim() === '')
-        problems.push('pin: required, but empty or not set.');
-    else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
-        problems.push('pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).');
-    }
-    else if (!/^[0-9]{6}$/.test(pin)) {
-        problems.push('pin: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.');
-    }
-    const backup = readBackup(source, problems);
-    const region = input('data-localization-region').toUpperCase();
-    const dataLocalizationRegion = DATA_LOCALIZATION_REGIONS.find(known => known === region);
-    if (region !== '' && dataLocalizationRegion === undefined) {
-        problems.push(`data-localization-region: expected one of ${DATA_LOCALIZATION_REGIONS.join(' ')}.`);
-    }
-    const apiVersion = input('api-version') || DEFAULT_API_VERSION;
-    if (!/^v[0-9]+\.[0-9]+$/.test(apiVersion)) {
-        problems.push(`api-version: expected a Graph API version such as ${DEFAULT_API_VERSION}.`);
-    }
-    const graphApiUrl = parseGraphApiUrl(input('graph-api-url') || DEFAULT_GRAPH_API_URL, problems);
-    const timeoutSeconds = wholeNumber(input('timeout-seconds'), 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS, problems); // prettier-ignore
-    if (timeoutSeconds < RECOMMENDED_MIN_TIMEOUT_SECONDS) {
-        warnings.push(`timeout-seconds is ${timeoutSeconds}: register can take 15 s, and a request cut short leaves its outcome uncertain. ${RECOMMENDED_MIN_TIMEOUT_SECONDS} or more is safer.`);
-    }
-    const retries = wholeNumber(input('retries'), 'retries', DEFAULT_RETRIES, 0, MAX_RETRIES, problems);
-    const settleSeconds = wholeNumber(input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems); // prettier-ignore
-    const preflight = inputs_boolean(input('preflight'), 'preflight', true, problems);
-    const skipIfRegistered = inputs_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
-    const dryRun = inputs_boolean(input('dry-run'), 'dry-run', false, problems);
-    if (skipIfRegistered && !preflight && !dryRun) {
-        warnings.push('skip-if-registered has no effect with preflight: false: the number is not read before registering.');
-    }
-    if (problems.length > 0)
-        throw new InputError(problems);
+/** The GitHub Actions runner, through @actions/core. */
+function actionsHost() {
     return {
-        settings: {
-            accessToken,
-            phoneNumberId,
-            pin,
-            ...(backup && { backup }),
-            ...(dataLocalizationRegion && { dataLocalizationRegion }),
-            apiVersion,
-            graphApiUrl,
-            timeoutMs: timeoutSeconds * 1000,
-            retries,
-            settleMs: settleSeconds * 1000,
-            preflight,
-            skipIfRegistered,
-            dryRun
-        },
-        warnings
+        input: name => getInput(name, { trimWhitespace: false }),
+        mask: value => core_setSecret(value),
+        info: message => info(message),
+        warning: message => warning(message),
+        fail: message => setFailed(message),
+        output: (name, value) => setOutput(name, value),
+        ...(process.env.GITHUB_STEP_SUMMARY && { summary: summary }),
+        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
     };
 }
-function required(value, name, problems) {
-    if (value === '')
-        problems.push(`${name}: required, but empty or not set.`);
-    return value;
-}
-/** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */
-function readBackup(source, problems) {
-    const inline = source.getInput('backup-data');
-    const file = source.getInput('backup-file').trim();
-    const password = source.getInput('backup-password');
-    const hasInline = inline.trim() !== '';
-    if (hasInline && file !== '') {
-        problems.push('backup-data and backup-file: give one of them, not both.');
-        return undefined;
-    }
-    if (!hasInline && file === '') {
-        if (password !== '') {
-            problems.push('backup-password: given without a backup; add backup-data or backup-file, or remove it.');
-        }
-        return undefined;
-    }
-    const sourceName = hasInline ? 'backup-data' : 'backup-file';
-    let text = inline;
-    if (sourceName === 'backup-file') {
-        const read = readBackupFile(file, source.workspace);
-        if (!read.ok) {
-            problems.push(read.problem);
-            return undefined;
-        }
-        text = read.text;
-    }
-    const extracted = extractBackupData(text, sourceName);
-    if (!extracted.ok) {
-        problems.push(extracted.problem);
-        return undefined;
-    }
-    // What is sent is the secret: the data itself, not the backup response around it.
-    source.registerSecret(extracted.data);
-    if (password === '') {
-        problems.push('backup-password: required with a backup: the password given to the On-Premises backup call.');
-        return undefined;
-    }
-    return { data: extracted.data, password, source: sourceName };
-}
-function parseGraphApiUrl(value, problems) {
-    const expected = 'graph-api-url: expected an https URL such as https://graph.facebook.com (plain http only for a loopback host), without credentials, query or fragment.';
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        problems.push(expected);
-        return value;
-    }
-    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
-    if (!secure ||
-        url.username !== '' ||
-        url.password !== '' ||
-        url.search !== '' ||
-        url.hash !== '') {
-        problems.push(expected);
-    }
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-}
-function isLoopback(hostname) {
-    return hostname === 'localhost' || /^127(\.[0-9]{1,3}){3}$/.test(hostname) || hostname === '[::1]';
-}
-function wholeNumber(value, name, fallback, min, max, problems) {
-    if (value === '')
-        return fallback;
-    const parsed = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
-    if (Number.isNaN(parsed) || parsed < min || parsed > max) {
-        problems.push(`${name}: expected a whole number from ${min} to ${max}.`);
-        return fallback;
-    }
-    return parsed;
-}
-/** YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
-function inputs_boolean(value, name, fallback, problems) {
-    if (value === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    problems.push(`${name}: expected true or false.`);
-    return fallback;
-}
 
-;// CONCATENATED MODULE: ./src/longest-run.ts
-/**
- * The longest a run can take with these inputs, every request hanging until its deadline and every
- * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
- * until the settle window has passed (the last read may start at its end), one post-check read, one
- * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
- * `Retry-After`, whichever cap is larger). A job killed before this leaves an outcome unknown.
- */
-function longestRunMs(settings, timing) {
-    const T = settings.timeoutMs;
-    const r = settings.retries;
-    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
-    const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0;
-    if (settings.dryRun)
-        return read + T;
-    const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause;
-    const postCheck = settings.preflight ? T : 0;
-    return read + register + postCheck + T;
+;// CONCATENATED MODULE: ./src/cancellation.ts
+function newProgress() {
+    return { outcomeUnknown: false, calls: 0 };
 }
-/** `15 min 30 s`, `45 s`. */
-function minutesAndSeconds(ms) {
-    const seconds = Math.ceil(ms / 1000);
-    const minutes = Math.floor(seconds / 60);
-    if (minutes === 0)
-        return `${seconds} s`;
-    return `${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`;
-}
-
-;// CONCATENATED MODULE: ./src/error-codes.ts
-/**
- * Graph error codes the action recognises, with what they mean and what to do. The README's
- * troubleshooting table is generated from this list (`npm run docs`), and a test keeps them equal.
- */
-/** Codes from here up are WhatsApp's own; below are Graph's generic ones. */
-const WHATSAPP_CODES_FROM = 1000;
-const PERMISSION_CODES = [0, 10, ...Array.from({ length: 100 }, (_, i) => 200 + i)];
-const KNOWN_ERRORS = [
-    {
-        label: '190 (subcodes 460, 463, 467)',
-        codes: [190],
-        meaning: 'The access token is invalid or expired (463 expired, 460 password changed, 467 invalid).',
-        action: 'Create a new system-user token with whatsapp_business_management and update the secret.',
-        retry: 'never'
-    },
-    {
-        label: '0, 10, 200–299',
-        codes: PERMISSION_CODES,
-        meaning: 'A permission is missing, or the token cannot act on this WhatsApp Business Account.',
-        action: 'Grant whatsapp_business_management to the app and assign the WhatsApp account to the system user.',
-        retry: 'never'
-    },
-    {
-        label: '100 (subcode 33)',
-        codes: [100],
-        subcode: 33,
-        meaning: 'The phone number ID does not exist, or this token cannot see it.',
-        action: "Check phone-number-id (the number's ID from WhatsApp Manager, not the number or the account ID) and that the token's app can see it.",
-        retry: 'never'
-    },
-    {
-        label: '100 ("not available for SMB businesses")',
-        codes: [100],
-        messageIncludes: 'not available for SMB',
-        meaning: 'The number is used in the WhatsApp Business app (coexistence).',
-        action: 'Nothing to register on the Cloud API this way: the number is managed through the app.',
-        retry: 'never'
-    },
-    {
-        label: '100',
-        codes: [100],
-        meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
-        action: "Fix the input that Meta's message names.",
-        retry: 'never'
-    },
-    {
-        label: '803',
-        codes: [803],
-        meaning: 'Some of the aliases requested do not exist: the ID is wrong.',
-        action: "Check phone-number-id: it is the number's ID from WhatsApp Manager, not the phone number itself.",
-        retry: 'never'
-    },
-    {
-        label: '33',
-        codes: [33],
-        meaning: 'The object does not exist or does not support this action.',
-        action: "Check the ID and that the token's system user has the asset assigned.",
-        retry: 'never'
-    },
-    {
-        label: '3',
-        codes: [3],
-        meaning: 'The app lacks the capability for this call.',
-        action: 'Add the WhatsApp product to the app and grant whatsapp_business_management to its token.',
-        retry: 'never'
-    },
-    {
-        label: '368',
-        codes: [368],
-        meaning: 'Temporarily blocked for a policy violation.',
-        action: 'See Business Support Home for the restriction; retrying does not lift it.',
-        retry: 'never'
-    },
-    {
-        label: '4, 80007, 130429',
-        codes: [4, 80007, 130429],
-        meaning: 'The app or business hit a Graph rate limit.',
-        action: 'Wait before running again; do not call register in a loop.',
-        retry: 'never'
-    },
-    {
-        label: '1, 2',
-        codes: [1, 2],
-        meaning: 'Unknown or temporary error at Meta: the call may or may not have gone through.',
-        action: 'Run again later; the action reads the number first and does not register twice.',
-        retry: 'read-then-backoff'
-    },
-    {
-        label: '131000',
-        codes: [131000],
-        meaning: 'Something went wrong at Meta: the call may or may not have gone through.',
-        action: 'Run again later; if it persists, contact Meta support with the fbtrace_id.',
-        retry: 'read-then-backoff'
-    },
-    {
-        label: '133000',
-        codes: [133000],
-        meaning: 'A previous deregistration of this number was not completed.',
-        action: 'Deregister the number again, then register.',
-        retry: 'no'
-    },
-    {
-        label: '133004',
-        codes: [133004],
-        meaning: 'The server is temporarily unavailable.',
-        action: "Run again after a pause (see Meta's details).",
-        retry: 'backoff'
-    },
-    {
-        label: '133005',
-        codes: [133005],
-        meaning: 'Two-step verification PIN mismatch.',
-        action: 'Use the PIN set on the number, or reset two-step verification in WhatsApp Manager. During a migration the On-Premises deployment is now down: act quickly.',
-        retry: 'never'
-    },
-    {
-        label: '133006',
-        codes: [133006],
-        meaning: 'The phone number needs to be verified again.',
-        action: 'Verify the number (request_code and verify_code), then register.',
-        retry: 'no'
-    },
-    {
-        label: '133008',
-        codes: [133008],
-        meaning: 'Too many PIN guesses for this number.',
-        action: "Wait for the time given in Meta's details before trying again.",
-        retry: 'never'
-    },
-    {
-        label: '133009',
-        codes: [133009],
-        meaning: 'PIN guessed too fast.',
-        action: "Wait as Meta's details say before trying again.",
-        retry: 'never'
-    },
-    {
-        label: '133010',
-        codes: [133010],
-        meaning: 'The phone number is not registered on the platform.',
-        action: 'Register it as a new number (no backup), not as a migration.',
-        retry: 'no'
-    },
-    {
-        label: '133015',
-        codes: [133015],
-        meaning: 'The number was deleted recently and the deletion has not finished.',
-        action: 'Wait about 5 minutes, then run again once.',
-        retry: 'never'
-    },
-    {
-        label: '133016',
-        codes: [133016],
-        meaning: 'Register/deregister rate limit: 10 calls per number in 72 hours.',
-        action: 'Wait until the 72-hour window allows another call; every further call extends the wait.',
-        retry: 'never'
-    },
-    {
-        label: '2388001',
-        codes: [2388001],
-        meaning: 'The certificate cannot be created: the display name is not approved yet.',
-        action: 'Wait for the display-name review, then register.',
-        retry: 'no'
-    },
-    {
-        label: '2388012',
-        codes: [2388012],
-        meaning: 'The phone number already exists.',
-        action: 'Check which WhatsApp Business Account holds the number.',
-        retry: 'no'
-    },
-    {
-        label: '2388091, 2388093',
-        codes: [2388091, 2388093],
-        meaning: 'The number is not eligible: it is not being migrated.',
-        action: 'Check the migration state in WhatsApp Manager.',
-        retry: 'no'
-    },
-    {
-        label: '2388103',
-        codes: [2388103],
-        meaning: 'The phone number cannot be migrated.',
-        action: 'Check its eligibility; contact Meta support with the fbtrace_id.',
-        retry: 'no'
-    },
-    {
-        label: '2494100',
-        codes: [2494100],
-        meaning: 'The number is in maintenance mode.',
-        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
-        retry: 'retry-after-only'
-    },
-    {
-        label: '131057',
-        codes: [131057],
-        meaning: 'The account is in maintenance mode.',
-        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
-        retry: 'retry-after-only'
-    },
-    {
-        label: '131045',
-        codes: [131045],
-        meaning: 'Incorrect certificate: registration error.',
-        action: 'Check the display name, then register again.',
-        retry: 'no'
-    }
-];
-/**
- * Finds what the action knows of an error. A code Meta nests as `error_subcode` under `code: 100`
- * (such as 133005) is recognised as itself.
- */
-function lookupKnownError(code, subcode, message = '') {
-    // Meta nests a WhatsApp code (133005, 2388001: all above 1000) as the subcode of the generic 100;
-    // a generic Graph code in that place (1, 2, 4, 10, 200) only refines the 100 and is not read as
-    // itself, nor is any subcode under another code (4 stays a rate limit whatever its subcode).
-    const nestsCodes = (code === 100 || code === undefined) && subcode !== undefined && subcode >= WHATSAPP_CODES_FROM;
-    const plain = (entry) => entry.subcode === undefined && entry.messageIncludes === undefined;
-    return (KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.subcode === subcode && subcode !== undefined) ??
-        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.messageIncludes !== undefined && message.includes(e.messageIncludes)) ??
-        KNOWN_ERRORS.find(e => nestsCodes && subcode !== undefined && e.codes.includes(subcode) && plain(e)) ??
-        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && plain(e))); // prettier-ignore
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-
-
-
-/** Meta's error object in a body, if the body is one. */
-function parseGraphError(body) {
-    let parsed;
-    try {
-        parsed = JSON.parse(body);
-    }
-    catch {
-        return undefined;
-    }
-    if (typeof parsed !== 'object' || parsed === null)
-        return undefined;
-    const error = parsed.error;
-    return typeof error === 'object' && error !== null ? error : undefined;
-}
-/** `{"success": true}` and `{"success": "true"}` are both what Meta sends for success. */
-function isSuccess(exchange) {
-    if (exchange.status < 200 || exchange.status >= 300)
-        return false;
-    try {
-        const body = JSON.parse(exchange.body);
-        return body?.success === true || body?.success === 'true';
-    }
-    catch {
-        return false;
-    }
-}
-/** Classifies a response that is not a success. */
-function classifyResponse(exchange, now = Date.now()) {
-    const retryAfterMs = parseRetryAfter(header(exchange, 'retry-after'), now);
-    const traceHeader = header(exchange, 'x-fb-trace-id');
-    const graphError = parseGraphError(exchange.body);
-    if (graphError) {
-        return {
-            ...classifyGraphError(graphError, exchange.status, retryAfterMs),
-            ...(retryAfterMs !== undefined && { retryAfterMs }),
-            ...(errors_text(graphError.fbtrace_id) === undefined &&
-                traceHeader !== undefined && { fbtraceId: traceHeader })
-        };
-    }
-    const status = exchange.status;
-    const base = {
-        kind: 'http',
-        httpStatus: status,
-        ...(retryAfterMs !== undefined && { retryAfterMs }),
-        ...(traceHeader !== undefined && { fbtraceId: traceHeader })
-    };
-    const bodyNote = describeBody(exchange);
-    if (status >= 300 && status < 400) {
-        const location = header(exchange, 'location');
-        return {
-            ...base,
-            message: `HTTP ${status}: a redirect${location ? ` to ${location}` : ''}, not followed (the token goes to graph-api-url only).`,
-            next: 'stop',
-            hint: 'Check graph-api-url: it must point at the Graph API itself.'
-        };
-    }
-    if (status >= 500) {
-        return {
-            ...base,
-            message: `HTTP ${status} without a Graph error (${bodyNote}), probably from a proxy or load balancer.`,
-            next: 'settle',
-            hint: 'A temporary problem between the runner and Meta; run again later.'
-        };
-    }
-    if (status === 429) {
-        return {
-            ...base,
-            message: `HTTP 429 without a Graph error (${bodyNote}).`,
-            next: 'stop',
-            hint: 'Rate limited: wait before running again.'
-        };
-    }
-    if (status >= 200 && status < 300) {
-        return {
-            ...base,
-            message: `HTTP ${status} but not a success (${bodyNote}).`,
-            next: 'settle',
-            hint: "The answer was not Meta's; check graph-api-url and any proxy, and the number's state in WhatsApp Manager."
-        };
-    }
-    return {
-        ...base,
-        message: `HTTP ${status} without a Graph error (${bodyNote}).`,
-        next: 'stop',
-        hint: 'Check graph-api-url and any proxy between the runner and Meta.'
-    };
-}
-function classifyGraphError(error, status, retryAfterMs) {
-    const code = whole(error.code);
-    const subcode = whole(error.error_subcode);
-    const metaMessage = errors_text(error.message) ?? 'no message';
-    const known = lookupKnownError(code, subcode, metaMessage);
-    const next = nextAfterGraphError(known, error.is_transient === true, status, retryAfterMs);
-    const userMessage = [errors_text(error.error_user_title), errors_text(error.error_user_msg)]
-        .filter(Boolean)
-        .join(': ');
-    const details = detailsOf(error.error_data);
-    const fbtraceId = errors_text(error.fbtrace_id);
-    const codeText = [
-        code !== undefined && `code ${code}`,
-        subcode !== undefined && `subcode ${subcode}`
-    ].filter(Boolean);
-    return {
-        kind: 'graph',
-        message: `HTTP ${status}, Graph error${codeText.length > 0 ? ` (${codeText.join(', ')})` : ''}: ${metaMessage}`,
-        httpStatus: status,
-        ...(code !== undefined && { code }),
-        ...(subcode !== undefined && { subcode }),
-        ...(userMessage !== '' && { userMessage }),
-        ...(details !== undefined && { details }),
-        ...(fbtraceId !== undefined && { fbtraceId }),
-        next,
-        ...(known && { hint: known.action })
-    };
-}
-function nextAfterGraphError(known, markedTransient, status, retryAfterMs) {
-    switch (known?.retry) {
-        case 'never':
-            return 'stop';
-        case 'backoff':
-            return 'retry';
-        case 'read-then-backoff':
-            return 'settle';
-        // Maintenance lasts minutes: a retry within seconds only spends a call, unless Meta says when.
-        case 'retry-after-only':
-            return retryAfterMs === undefined ? 'stop' : 'retry';
-        case 'no':
-            return markedTransient ? 'retry' : 'stop';
-        case undefined:
-            // An error we do not know on a 5xx may come from a backend that carried the call out.
-            if (status >= 500)
-                return 'settle';
-            return markedTransient ? 'retry' : 'stop';
-    }
-}
-/** Network errors that happen before a request is sent: a retry cannot register twice. */
-const NOT_SENT_CODES = new Set([
-    PROXY_TUNNEL_FAILED,
-    'ECONNREFUSED',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-    'ENETUNREACH',
-    'EHOSTUNREACH',
-    'EADDRNOTAVAIL'
-]);
-/** Classifies a request that got no response. */
-function classifyNetworkFailure(failure) {
-    if (failure.tls) {
-        return {
-            kind: 'network',
-            message: `TLS failed before the request was sent: ${failure.reason}.`,
-            next: 'stop',
-            hint: 'Check graph-api-url and any TLS-intercepting proxy (NODE_EXTRA_CA_CERTS).'
-        };
-    }
-    if (failure.errorCode !== undefined && NOT_SENT_CODES.has(failure.errorCode)) {
-        return {
-            kind: 'network',
-            message: `Could not connect (${failure.reason}); the request was not sent.`,
-            next: 'retry',
-            hint: "Check graph-api-url, the proxy settings and the runner's network."
-        };
-    }
-    return {
-        kind: 'network',
-        message: failure.timedOut
-            ? `No complete response within ${failure.reason}.`
-            : `The connection failed after the request may have been sent (${failure.reason}).`,
-        next: 'settle',
-        hint: failure.timedOut
-            ? 'Register can take 15 s; keep timeout-seconds at 30 or more.'
-            : "Check the runner's network and any proxy."
-    };
-}
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; garbage and negatives are ignored. */
-function parseRetryAfter(value, now) {
-    if (value === undefined)
-        return undefined;
-    const trimmed = value.trim();
-    // Any count of digits: a wait too long to honour must end the retries, not be ignored.
-    if (/^[0-9]+$/.test(trimmed))
-        return Number(trimmed) * 1000;
-    // Only an IMF-fixdate (RFC 9110): Date.parse also accepts text such as "in 5".
-    if (!HTTP_DATE.test(trimmed))
-        return undefined;
-    const date = Date.parse(trimmed);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/;
-/** A response header, as inert text: it came from the server. */
-function header(exchange, name) {
-    const value = exchange.headers[name];
-    const first = Array.isArray(value) ? value[0] : value;
-    return first === undefined ? undefined : neutralize(first);
-}
-function describeBody(exchange) {
-    if (exchange.body.trim() === '')
-        return 'empty body';
-    const type = header(exchange, 'content-type')?.split(';')[0];
-    return `${exchange.body.length}${exchange.bodyTruncated ? '+' : ''} characters${type ? ` of ${type}` : ''}`;
-}
-function whole(value) {
-    if (typeof value === 'number' && Number.isInteger(value))
-        return value;
-    if (typeof value === 'string' && /^[0-9]+$/.test(value))
-        return Number(value);
-    return undefined;
-}
-/** A string field of Meta's error, as inert text. */
-function errors_text(value) {
-    return typeof value === 'string' && value !== '' ? neutralize(value) : undefined;
-}
-function detailsOf(errorData) {
-    if (typeof errorData !== 'object' || errorData === null)
-        return undefined;
-    return errors_text(errorData.details);
-}
-
-;// CONCATENATED MODULE: ./src/retry.ts
-const DEFAULT_TIMING = {
-    baseDelayMs: 1000,
-    maxDelayMs: 30_000,
-    maxRetryAfterMs: 60_000,
-    random: Math.random
-};
-/**
- * Exponential backoff with jitter: the n-th retry waits between half and all of
- * base × 2^(n-1), capped. Jitter spreads a matrix of numbers that fail together.
- */
-function backoffDelay(retryNumber, timing) {
-    const ceiling = Math.min(timing.maxDelayMs, timing.baseDelayMs * 2 ** (retryNumber - 1));
-    return Math.round(ceiling / 2 + (timing.random() * ceiling) / 2);
+/** Marks a call that changes the number as sent (`true`) or as settled (`false`). */
+function trackOutcome(progress, unknown) {
+    if (unknown)
+        progress.calls += 1;
+    progress.outcomeUnknown = unknown;
 }
 /**
- * Whether to try again after `failure` on attempt `attempt` of `maxAttempts`, and how long to
- * wait. A `settle` failure reaches here only once reading has shown that the call did not happen.
+ * Calls `onCancel` on the first SIGINT or SIGTERM (the runner sends both when a job is cancelled),
+ * then ends the process once what it wrote has reached the runner; later signals are ignored
+ * meanwhile. Returns a function that stops watching.
  */
-function decideRetry(failure, attempt, maxAttempts, timing) {
-    if (failure.next === 'stop')
-        return { retry: false, reason: 'a retry cannot help with this error' };
-    if (attempt >= maxAttempts) {
-        return { retry: false, reason: `no attempts left (${attempt} of ${maxAttempts} made)` };
-    }
-    if (failure.retryAfterMs !== undefined) {
-        if (failure.retryAfterMs > timing.maxRetryAfterMs) {
-            return {
-                retry: false,
-                reason: `the server asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s (Retry-After), longer than the ${timing.maxRetryAfterMs / 1000} s the action waits`
-            };
-        }
-        return { retry: true, delayMs: failure.retryAfterMs, reason: 'waiting as Retry-After asks' };
-    }
-    return { retry: true, delayMs: backoffDelay(attempt, timing), reason: 'backing off' };
-}
-/**
- * The one retry loop: attempt, classify, settle what may have happened, back off or honour
- * `Retry-After`, and stop on the first failure a retry cannot help.
- */
-async function withRetries(loop, env) {
-    for (let attempt = 1;; attempt++) {
-        const sentAt = env.now();
-        const result = await loop.attempt(attempt);
-        if (result.ok)
-            return { ok: true, value: result.value, attempts: attempt };
-        const { failure } = result;
-        if (failure.next === 'settle' && loop.settle) {
-            const settled = await loop.settle(failure, sentAt);
-            if (settled.proved === 'happened')
-                return { ok: true, value: settled.value, attempts: attempt };
-            if (settled.proved === 'nothing') {
-                return { ok: false, failure, attempts: attempt, reason: settled.why, uncertain: true };
-            }
-        }
-        const decision = decideRetry(failure, attempt, loop.maxAttempts, env.timing);
-        if (!decision.retry) {
-            return { ok: false, failure, attempts: attempt, reason: decision.reason, uncertain: false };
-        }
-        env.log(`${loop.what} attempt ${attempt + 1} of ${loop.maxAttempts} in ${(decision.delayMs / 1000).toFixed(1)} s: ${failureLabel(failure)} (${decision.reason}).`);
-        await env.sleep(decision.delayMs);
-    }
-}
-function failureLabel(failure) {
-    if (failure.kind === 'graph')
-        return `code ${failure.code ?? '?'}`;
-    if (failure.httpStatus !== undefined)
-        return `HTTP ${failure.httpStatus}`;
-    return 'network failure';
-}
-
-;// CONCATENATED MODULE: ./src/storage.ts
-
-
-
-
-/** The first Graph version whose register body no longer carries the region (Meta deprecated it). */
-const SETTINGS_API_FROM_MAJOR = 21;
-/** From v21.0 the region is set through the number's settings, not the register body. */
-function usesSettingsApi(apiVersion) {
-    const major = /^v([0-9]+)\./.exec(apiVersion)?.[1];
-    return major !== undefined && Number(major) >= SETTINGS_API_FROM_MAJOR;
-}
-/** In-country storage in exactly `region`. */
-function storesIn(storage, region) {
-    return storage?.status === 'in_country_storage_enabled' && storage.region === region;
-}
-/** The region code when in-country storage is on, else undefined (default storage). */
-function storageRegion(storage) {
-    return storage?.status === 'in_country_storage_enabled' ? storage.region : undefined;
-}
-/** For a person: `in-country (DE)` or `default`. */
-function describeStorage(storage) {
-    if (storage === undefined)
-        return 'unknown';
-    if (storage.status === 'in_country_storage_enabled')
-        return `in-country (${storage.region ?? '?'})`;
-    return storage.status === 'default' ? 'default' : storage.status;
-}
-/** The storage in a settings body, or undefined when the body does not describe one. */
-function parseStorage(body) {
-    let parsed;
-    try {
-        parsed = JSON.parse(body);
-    }
-    catch {
-        return undefined;
-    }
-    const configuration = parsed
-        ?.storage_configuration;
-    if (typeof configuration !== 'object' || configuration === null)
-        return undefined;
-    const { status, data_localization_region: region } = configuration;
-    if (typeof status !== 'string')
-        return undefined;
-    return {
-        status: neutralize(status).toLowerCase(),
-        ...(typeof region === 'string' && region !== '' && { region: neutralize(region).toUpperCase() })
-    };
-}
-/** The settings edge of one number: its storage, read and set. Neither call is scarce. */
-class StorageSettings {
-    graph;
-    phoneNumberId;
-    env;
-    maxAttempts;
-    constructor(graph, phoneNumberId, env, maxAttempts) {
-        this.graph = graph;
-        this.phoneNumberId = phoneNumberId;
-        this.env = env;
-        this.maxAttempts = maxAttempts;
-    }
-    /** `GET /{version}/{id}/settings`, transient failures retried. */
-    async read() {
-        const outcome = await withRetries({
-            what: 'Settings read',
-            maxAttempts: this.maxAttempts,
-            attempt: async () => {
-                const answer = await this.call(() => this.graph.get(`${this.phoneNumberId}/settings`));
-                if (!answer.ok)
-                    return answer;
-                const storage = answer.value.status === 200 ? parseStorage(answer.value.body) : undefined;
-                return storage
-                    ? { ok: true, value: storage }
-                    : { ok: false, failure: classifyResponse(answer.value) };
-            }
-        }, this.env);
-        return outcome.ok
-            ? { ok: true, storage: outcome.value }
-            : { ok: false, failure: outcome.failure };
-    }
-    /**
-     * Turns in-country storage on in `region`, in the shape of Meta's local-storage guide (the
-     * OpenAPI file shows another; graph-api-notes.md). Setting the same value twice is harmless, so
-     * an uncertain answer is simply retried.
-     */
-    async storeIn(region) {
-        const body = {
-            storage_configuration: {
-                status: 'IN_COUNTRY_STORAGE_ENABLED',
-                data_localization_region: region
-            }
-        };
-        const outcome = await withRetries({
-            what: 'Settings update',
-            maxAttempts: this.maxAttempts,
-            attempt: async () => {
-                const answer = await this.call(() => this.graph.post(`${this.phoneNumberId}/settings`, body));
-                if (!answer.ok)
-                    return answer;
-                return isSuccess(answer.value)
-                    ? { ok: true, value: true }
-                    : { ok: false, failure: classifyResponse(answer.value) };
-            }
-        }, this.env);
-        return outcome.ok ? { ok: true } : { ok: false, failure: outcome.failure };
-    }
-    async call(send) {
-        try {
-            return { ok: true, value: await send() };
-        }
-        catch (error) {
-            if (!(error instanceof NetworkFailure))
-                throw error;
-            return { ok: false, failure: classifyNetworkFailure(error) };
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/phone-number.ts
-
-
-
-
-/** Fields every supported Graph version knows. */
-const CORE_FIELDS = [
-    'display_phone_number',
-    'verified_name',
-    'platform_type',
-    'status',
-    'code_verification_status',
-    'name_status',
-    'quality_rating'
-];
-/** Fields worth having that an older version may reject as nonexisting. */
-const EXTRA_FIELDS = ['is_on_biz_app', 'throughput'];
-/** A number on CLOUD_API and CONNECTED is registered: calling register again only spends budget. */
-function isRegistered(state) {
-    return state?.platformType === 'CLOUD_API' && state.status === 'CONNECTED';
-}
-/**
- * Reads one number's state for a run. When Graph rejects one of the extra fields as nonexisting,
- * it reads again with the core fields only, and keeps to those for the rest of the run.
- */
-class PhoneNumberReader {
-    graph;
-    phoneNumberId;
-    fields = [...CORE_FIELDS, ...EXTRA_FIELDS];
-    constructor(graph, phoneNumberId) {
-        this.graph = graph;
-        this.phoneNumberId = phoneNumberId;
-    }
-    /** Reads the number once (twice when an extra field is rejected). */
-    async read() {
-        const read = await this.readFields(this.fields);
-        if (read.ok)
-            return read;
-        if (this.fields.length === CORE_FIELDS.length || !rejectsAField(read)) {
-            return { ok: false, failure: read.failure };
-        }
-        this.fields = CORE_FIELDS;
-        return this.readFields(CORE_FIELDS);
-    }
-    /** Reads the number, retrying transient failures (a read changes nothing, so retries are safe). */
-    async readWithRetries(maxAttempts, env) {
-        const outcome = await withRetries({
-            what: 'Read',
-            maxAttempts,
-            attempt: async () => {
-                const read = await this.read();
-                return read.ok ? { ok: true, value: read } : read;
-            }
-        }, env);
-        return outcome.ok ? outcome.value : { ok: false, failure: outcome.failure };
-    }
-    async readFields(fields) {
-        let exchange;
-        try {
-            exchange = await this.graph.get(this.phoneNumberId, { fields: fields.join(',') });
-        }
-        catch (error) {
-            if (error instanceof NetworkFailure)
-                return { ok: false, failure: classifyNetworkFailure(error) };
-            throw error;
-        }
-        const state = exchange.status === 200 ? parsePhoneNumber(exchange.body) : undefined;
-        if (state)
-            return { ok: true, state, exchange };
-        return { ok: false, failure: classifyResponse(exchange), body: exchange.body };
-    }
-}
-function rejectsAField(read) {
-    const error = read.body === undefined ? undefined : parseGraphError(read.body);
-    return (error !== undefined &&
-        read.ok === false &&
-        read.failure.code === 100 &&
-        typeof error.message === 'string' &&
-        error.message.includes('nonexisting field'));
-}
-/** The state in a read's body, or undefined when the body is not a Graph node. */
-function parsePhoneNumber(body) {
-    let node;
-    try {
-        node = JSON.parse(body);
-    }
-    catch {
-        return undefined;
-    }
-    if (typeof node !== 'object' || node === null || Array.isArray(node) || 'error' in node)
-        return undefined;
-    const record = node;
-    // Names and numbers are free text from the server: kept as inert single lines.
-    const str = (key) => typeof record[key] === 'string' ? neutralize(record[key]) : undefined;
-    const throughput = record.throughput;
-    const state = {
-        id: str('id'),
-        displayPhoneNumber: str('display_phone_number'),
-        verifiedName: str('verified_name'),
-        platformType: str('platform_type'),
-        status: str('status'),
-        codeVerificationStatus: str('code_verification_status'),
-        nameStatus: str('name_status'),
-        qualityRating: str('quality_rating'),
-        isOnBizApp: typeof record.is_on_biz_app === 'boolean' ? record.is_on_biz_app : undefined,
-        throughputLevel: typeof throughput?.level === 'string' ? neutralize(throughput.level) : undefined
-    };
-    return Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined));
-}
-
-;// CONCATENATED MODULE: ./src/redact.ts
-
-/** What replaces a secret (or a piece of one) in anything shown. */
-const REDACTED = '***';
-/** Any run of this many characters taken from a secret counts as a leak. */
-const FRAGMENT_LENGTH = 6;
-/**
- * How many distinct fragments are indexed in all: enough for every window of the token, the PIN,
- * the password and a backup of this many characters. A larger backup is still matched whole and
- * line by line; indexing every window of megabytes would cost hundreds of megabytes.
- */
-const MAX_INDEXED_FRAGMENTS = 256 * 1024;
-/** Longer than any text shown or received (bodies are read up to 1 MiB): a longer form never fits. */
-const MAX_WHOLE_FORM_LENGTH = 1024 * 1024;
-/** A line too long to match whole is matched by pieces of this many characters. */
-const PIECE_LENGTH = 256;
-/**
- * Removes secret values from text that came from elsewhere (server messages, bodies) before it is
- * printed, written to an output or to the summary. The runner masks registered secrets too, but local
- * runs and other runners do not, and the runner knows nothing of a secret's encodings or pieces.
- */
-class Redactor {
-    /** Forms of FRAGMENT_LENGTH characters or more, by their first FRAGMENT_LENGTH characters. */
-    byPrefix = new Map();
-    /** Forms shorter than a fragment (a short password), matched with indexOf. */
-    shortForms = new Set();
-    fragments = new Set();
-    longest = 0;
-    constructor(secrets = []) {
-        for (const secret of secrets)
-            this.add(secret);
-    }
-    /**
-     * Registers a secret: its value, each line of it, the forms JSON and URL encoding give it
-     * (`\uXXXX` escapes included, as Graph writes non-ASCII), its neutralized form (as server text is
-     * shown), and its fragments. A value or line longer than any text ever scanned is registered in
-     * pieces instead, so that a 20 MiB backup costs a few copies of itself, not hundreds.
-     */
-    add(secret) {
-        if (secret === '')
+function watchCancellation(onCancel) {
+    let cancelled = false;
+    const handler = (signal) => {
+        if (cancelled)
             return;
-        const whole = secret.length <= MAX_WHOLE_FORM_LENGTH;
-        const forms = whole ? formsOf(secret) : new Set();
-        for (const form of forms)
-            this.addForm(form);
-        // As server text is shown: matched whole only, since its spaces are not the secret's.
-        if (whole)
-            this.addPlainForms(neutralize(secret));
-        // Every window of the value and its encodings while the budget lasts.
-        for (const form of forms) {
-            if (form.length < FRAGMENT_LENGTH)
-                continue;
-            const windows = form.length - FRAGMENT_LENGTH + 1;
-            if (this.fragments.size + windows > MAX_INDEXED_FRAGMENTS)
-                continue;
-            for (let i = 0; i < windows; i++)
-                this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH));
-        }
-        // Lines are matched on their own (a server may echo one); a line too long to match whole, by
-        // its pieces.
-        const lines = secret.split(/\r?\n|\r/);
-        if (lines.length === 1 && whole)
-            return;
-        for (const line of lines) {
-            if (line.trim().length < FRAGMENT_LENGTH)
-                continue;
-            if (line.length <= MAX_WHOLE_FORM_LENGTH)
-                this.addPlainForms(line);
-            else {
-                for (let at = 0; at < line.length; at += PIECE_LENGTH) {
-                    this.addPlainForms(line.slice(at, at + PIECE_LENGTH));
-                }
-            }
-        }
-    }
-    /**
-     * Returns `text` with every secret replaced, cut to `maxLength` characters. `fragments: false`
-     * keeps 6-character pieces for our own text, where a secret's piece is more likely a common word
-     * ("backup") than a leak.
-     */
-    redact(text, maxLength = 2000, { fragments = true } = {}) {
-        // Cut before scanning so that a huge body costs little, but keep enough for a secret that
-        // straddles the cut to still be recognised.
-        const scanned = text.length > maxLength + this.longest ? text.slice(0, maxLength + this.longest) : text;
-        const hidden = new Uint8Array(scanned.length);
-        for (const form of this.shortForms) {
-            for (let at = scanned.indexOf(form); at !== -1; at = scanned.indexOf(form, at + 1)) {
-                hidden.fill(1, at, at + form.length);
-            }
-        }
-        for (let i = 0; i + FRAGMENT_LENGTH <= scanned.length; i++) {
-            const window = scanned.slice(i, i + FRAGMENT_LENGTH);
-            if (fragments && this.fragments.has(window))
-                hidden.fill(1, i, i + FRAGMENT_LENGTH);
-            for (const form of this.byPrefix.get(window) ?? []) {
-                if (scanned.startsWith(form, i))
-                    hidden.fill(1, i, i + form.length);
-            }
-        }
-        // Past maxLength, only a text scanned whole may be shown: where the scan was cut, a secret that
-        // starts after maxLength may run past the cut, unrecognised.
-        const complete = scanned.length === text.length;
-        let out = '';
-        let i = 0;
-        for (; i < scanned.length && out.length < maxLength && (complete || i < maxLength); i++) {
-            if (hidden[i] === 0)
-                out += scanned[i];
-            else if (i === 0 || hidden[i - 1] === 0)
-                out += REDACTED;
-        }
-        return i < text.length ? `${out}… (${text.length} characters in all, cut)` : out;
-    }
-    /**
-     * A line or piece of a secret as it appears verbatim or in Graph's JSON: the cheap forms, for the
-     * many lines of a large backup (a line holds no line break, and base64 needs no other escape).
-     */
-    addPlainForms(text) {
-        this.addForm(text);
-        // eslint-disable-next-line no-control-regex
-        const escaped = /["\\\x00-\x1f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
-        if (escaped !== text)
-            this.addForm(escaped);
-        if (escaped.includes('/'))
-            this.addForm(escaped.replace(/\//g, '\\/'));
-    }
-    addForm(form) {
-        this.longest = Math.max(this.longest, form.length);
-        if (form.length < FRAGMENT_LENGTH) {
-            this.shortForms.add(form);
-            return;
-        }
-        const prefix = form.slice(0, FRAGMENT_LENGTH);
-        const known = this.byPrefix.get(prefix);
-        if (!known)
-            this.byPrefix.set(prefix, [form]);
-        else if (!known.includes(form))
-            known.push(form);
-    }
-}
-/** The ways a secret can appear in what a server sends back, or in what we show of it. */
-function formsOf(secret) {
-    const forms = new Set([secret, JSON.stringify(secret).slice(1, -1)]);
-    // Graph, like PHP's encoder, writes non-ASCII as \uXXXX (either case of hex) and '/' as '\/'.
-    for (const form of [...forms]) {
-        if (/[^\x20-\x7e]/.test(form)) {
-            forms.add(asciiOnly(form, false));
-            forms.add(asciiOnly(form, true));
-        }
-    }
-    for (const form of [...forms])
-        if (form.includes('/'))
-            forms.add(form.replace(/\//g, '\\/'));
-    const urlEncoded = urlEncode(secret);
-    if (urlEncoded !== undefined)
-        forms.add(urlEncoded);
-    return forms;
-}
-/** Every character outside printable ASCII as a `\uXXXX` escape (UTF-16 units, as JSON has it). */
-function asciiOnly(text, upperCase) {
-    return text.replace(/[^\x20-\x7e]/g, c => {
-        const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
-        return `\\u${upperCase ? hex.toUpperCase() : hex}`;
-    });
-}
-/** The URL encoding of a value, or undefined for a string that has none (a lone surrogate). */
-function urlEncode(value) {
-    try {
-        return encodeURIComponent(value);
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/settle.ts
-/** The longest pause between two reads while settling: the outcome is known this soon after. */
-const MAX_SETTLE_READ_INTERVAL_MS = 3000;
-const MIN_SETTLE_READ_INTERVAL_MS = 500;
-/** Reads often enough to notice the change quickly, without hammering Graph in a long window. */
-function settleReadInterval(windowMs) {
-    return Math.min(MAX_SETTLE_READ_INTERVAL_MS, Math.max(MIN_SETTLE_READ_INTERVAL_MS, windowMs / 10));
-}
-/**
- * Settles a call that may have been carried out: reads the state until it proves the call
- * happened, or until `windowMs` have passed since the call was sent. A slow backend behind a
- * gateway can still be working when the gateway gives up, so only a read made after the window
- * may prove that the call did not happen; a read that proves nothing never permits a retry.
- */
-async function settleByReading(probe, sentAt, windowMs, env) {
-    const interval = settleReadInterval(windowMs);
-    for (;;) {
-        const read = await probe();
-        if (read.proved === 'happened')
-            return read;
-        const remaining = sentAt + windowMs - env.now();
-        if (remaining <= 0)
-            return read;
-        await env.sleep(Math.min(interval, remaining));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/registration.ts
-
-
-
-
-
-
-/**
- * The register body; the backup object only for a migration. The region goes in the body only
- * before v21.0: from then on it is set through the number's settings, and the field is deprecated.
- */
-function registerBody(settings) {
-    return {
-        messaging_product: 'whatsapp',
-        pin: settings.pin,
-        ...(settings.backup && {
-            backup: { data: settings.backup.data, password: settings.backup.password }
-        }),
-        ...(settings.dataLocalizationRegion &&
-            !usesSettingsApi(settings.apiVersion) && {
-            data_localization_region: settings.dataLocalizationRegion
-        })
+        cancelled = true;
+        void onCancel(signal).finally(() => {
+            process.exitCode = 1;
+            // The run is abandoned mid-request: nothing else will end it.
+            process.stdout.write('', () => process.exit());
+        });
     };
-}
-/**
- * Calls register at most 1 + retries times, and again only after a failure that a retry can
- * help. An attempt whose outcome is uncertain is settled by reading the number: registered means
- * it went through; a retry goes out only once a read after the settle window shows it did not.
- */
-async function registerWithRetries(context) {
-    const { graph, numbers, settings, env } = context;
-    const body = registerBody(settings);
-    const outcomeUnknown = (unknown) => context.onOutcomeUnknown?.(unknown);
-    let lastExchange;
-    let observedState;
-    const attemptRegister = async () => {
-        try {
-            const exchange = await graph.post(`${settings.phoneNumberId}/register`, body);
-            lastExchange = exchange;
-            if (isSuccess(exchange))
-                return { ok: true, value: { exchange } };
-            return { ok: false, failure: classifyResponse(exchange) };
-        }
-        catch (error) {
-            if (!(error instanceof NetworkFailure))
-                throw error;
-            return { ok: false, failure: classifyNetworkFailure(error) };
-        }
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
     };
-    const outcome = await withRetries({
-        what: 'Register',
-        maxAttempts: 1 + settings.retries,
-        attempt: async () => {
-            lastExchange = undefined;
-            outcomeUnknown(true);
-            const result = await attemptRegister();
-            if (result.ok || result.failure.next !== 'settle')
-                outcomeUnknown(false);
-            return result;
-        },
-        settle: async (_failure, sentAt) => {
-            env.log(`The outcome of the register call is uncertain: reading the number until it shows registered, for up to ${settings.settleMs / 1000} s from the call.`);
-            const settled = await settleByReading(async () => {
-                const read = await numbers.read();
-                if (!read.ok) {
-                    return {
-                        proved: 'nothing',
-                        why: `the number could not be read: ${read.failure.message}`
-                    };
-                }
-                const proof = proveRegistered(read.state, settings.phoneNumberId, context.registeredBefore);
-                // A read that proves nothing (another id, no platform) says nothing of this number.
-                if (proof.proved !== 'nothing')
-                    observedState = read.state;
-                return proof;
-            }, sentAt, settings.settleMs, env);
-            if (settled.proved !== 'nothing')
-                outcomeUnknown(false);
-            if (settled.proved === 'happened') {
-                env.log('The number is now on CLOUD_API and CONNECTED: the register call went through.');
-                return { proved: 'happened', value: { confirmedState: settled.value } };
-            }
-            return settled;
-        }
-    }, env);
-    if (outcome.ok)
-        return { ok: true, attempts: outcome.attempts, ...outcome.value };
-    return {
-        ok: false,
-        attempts: outcome.attempts,
-        failure: outcome.failure,
-        ...(lastExchange && { exchange: lastExchange }),
-        ...(observedState && { observedState }),
-        uncertain: outcome.uncertain,
-        reason: outcome.reason
-    };
-}
-/** What one read proves about a register call that may have gone through. */
-function proveRegistered(state, phoneNumberId, registeredBefore) {
-    if (state.id !== undefined && state.id !== phoneNumberId) {
-        return { proved: 'nothing', why: 'the read answered for another id' };
-    }
-    if (state.platformType === undefined || state.status === undefined) {
-        return { proved: 'nothing', why: 'the read did not say the platform and status' };
-    }
-    if (registeredBefore) {
-        return {
-            proved: 'nothing',
-            why: 'the number was registered before the call, so its state cannot confirm this call'
-        };
-    }
-    return isRegistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' };
-}
-
-;// CONCATENATED MODULE: ./src/report.ts
-
-
-function newReport() {
-    return { result: 'failed', attempts: 0, warnings: [] };
-}
-/** Lengths at which server text is cut when shown. */
-const MAX_MESSAGE_LENGTH = 4000;
-const MAX_RESPONSE_LENGTH = 4000;
-/** The failure as a person reads it: what failed, Meta's words, what to do, the trace id. */
-function describeFailure(what, failure, context) {
-    return [
-        `${what}: ${failure.message}`,
-        context,
-        failure.userMessage && `Meta says: ${failure.userMessage}`,
-        failure.details && `Details: ${failure.details}`,
-        failure.hint && `What to do: ${failure.hint}`,
-        failure.fbtraceId && `fbtrace_id: ${failure.fbtraceId} (give it to Meta support)`
-    ]
-        .filter(Boolean)
-        .join('\n');
-}
-/** Outputs whose text came (at least partly) from the server, and so is redacted. */
-const SERVER_TEXT_OUTPUTS = new Set([
-    'display-phone-number',
-    'verified-name',
-    'platform-type',
-    'phone-number-status',
-    'error-message',
-    'fbtrace-id',
-    'response',
-    'storage-region',
-    'name-status',
-    'throughput-level'
-]);
-/** The action's outputs; every value that came from the server is redacted and capped. */
-function outputsOf(report, redactor) {
-    const latest = { ...report.before, ...report.after };
-    // After a call whose outcome is unknown, the state read before it may no longer be current.
-    const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before);
-    const fields = {
-        success: String(succeeded(report)),
-        result: report.result,
-        'phone-number-id': report.phoneNumberId,
-        'display-phone-number': latest.displayPhoneNumber,
-        'verified-name': latest.verifiedName,
-        'platform-type': current?.platformType,
-        'phone-number-status': current?.status,
-        'name-status': current?.nameStatus,
-        'throughput-level': current?.throughputLevel,
-        'storage-region': storageOutput(report.storageAfter ?? report.storageBefore),
-        attempts: report.attempts,
-        'http-status': report.httpStatus,
-        'error-code': report.failure?.code,
-        'error-subcode': report.failure?.subcode,
-        'error-message': report.unmet ?? report.errorMessage,
-        'fbtrace-id': report.fbtraceId,
-        response: report.response
-    };
-    const outputs = {};
-    const number = numberJson(current, report.storageAfter ?? report.storageBefore, redactor);
-    if (number !== undefined)
-        outputs.number = number;
-    const numberBefore = numberJson(report.before, report.storageBefore, redactor);
-    if (numberBefore !== undefined)
-        outputs['number-before'] = numberBefore;
-    for (const [name, value] of Object.entries(fields)) {
-        if (value === undefined)
-            continue;
-        if (!SERVER_TEXT_OUTPUTS.has(name)) {
-            outputs[name] = String(value);
-            continue;
-        }
-        if (name === 'response') {
-            outputs[name] = showBody(String(value), redactor);
-            continue;
-        }
-        const fragments = !ownText(report, name);
-        outputs[name] = redactor.redact(String(value), MAX_MESSAGE_LENGTH, { fragments });
-    }
-    return outputs;
-}
-/**
- * Input problems are our own words and never hold a value; a secret's 6-character pieces (such as
- * `{"settings":{"data":` of a backup envelope) must not garble them.
- */
-function ownText(report, output) {
-    return output === 'error-message' && report.inputProblems !== undefined;
-}
-/** Caps tried in turn on each string of a JSON body until the whole fits MAX_RESPONSE_LENGTH. */
-const STRING_CAPS = [MAX_RESPONSE_LENGTH, 500, 100, 20];
-/**
- * A response body as shown in the `response` output: one line, secrets removed, at most
- * MAX_RESPONSE_LENGTH characters. A JSON body stays JSON that any parser reads: each string in it is
- * redacted on its own (a marker can never break an escape or a quote), and strings are cut, not the
- * document. Any other body is shown as inert text.
- */
-function showBody(body, redactor) {
-    let parsed;
-    try {
-        parsed = JSON.parse(body);
-    }
-    catch {
-        return neutralize(redactor.redact(body, MAX_RESPONSE_LENGTH));
-    }
-    const redacted = mapStrings(parsed, text => neutralize(redactor.redact(text, MAX_RESPONSE_LENGTH)));
-    for (const cap of STRING_CAPS) {
-        const cut = (text) => (text.length > cap ? `${text.slice(0, cap)}…` : text);
-        const shown = JSON.stringify(mapStrings(redacted, cut));
-        if (shown.length <= MAX_RESPONSE_LENGTH)
-            return shown;
-    }
-    return JSON.stringify({ note: `a JSON body of ${body.length} characters, too large to show` });
-}
-function mapStrings(value, map) {
-    if (typeof value === 'string')
-        return map(value);
-    if (Array.isArray(value))
-        return value.map(item => mapStrings(item, map));
-    if (typeof value === 'object' && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([key, item]) => [map(key), mapStrings(item, map)]));
-    }
-    return value;
-}
-/** The run did what was asked: the number registered (or left registered) as asked, or a dry run. */
-function succeeded(report) {
-    return report.result !== 'failed' && report.result !== 'uncertain' && report.unmet === undefined;
-}
-/**
- * A read of the number as one JSON object, with Graph's field names; each string redacted on its
- * own, so the output is always valid JSON.
- */
-function numberJson(state, storage, redactor) {
-    if (state === undefined)
-        return undefined;
-    const fields = {
-        id: state.id,
-        display_phone_number: state.displayPhoneNumber,
-        verified_name: state.verifiedName,
-        platform_type: state.platformType,
-        status: state.status,
-        name_status: state.nameStatus,
-        code_verification_status: state.codeVerificationStatus,
-        quality_rating: state.qualityRating,
-        ...(state.throughputLevel !== undefined && { throughput: { level: state.throughputLevel } }),
-        is_on_biz_app: state.isOnBizApp,
-        ...(storage && {
-            storage_configuration: {
-                status: storage.status,
-                ...(storage.region !== undefined && { data_localization_region: storage.region })
-            }
-        })
-    };
-    const redacted = mapStrings(fields, text => neutralize(redactor.redact(text, MAX_MESSAGE_LENGTH)));
-    return JSON.stringify(redacted);
-}
-/** The region under in-country storage, '' for default storage, unset when storage was not read. */
-function storageOutput(storage) {
-    return storage === undefined ? undefined : (storageRegion(storage) ?? '');
-}
-
-;// CONCATENATED MODULE: ./src/summary.ts
-
-
-const RESULT_LABELS = {
-    registered: '✅ registered',
-    'already-registered': '✅ already registered (no register call)',
-    'dry-run': '🧪 dry run (no register call)',
-    failed: '❌ failed',
-    uncertain: '⚠️ uncertain: the register call may have gone through; check before running again'
-};
-/**
- * Writes the job summary. Everything that came from the server or the inputs is redacted and
- * HTML-escaped: core.summary inserts cell text as HTML.
- */
-function buildSummary(summary, report, redactor) {
-    const show = (text) => escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH));
-    const rows = [
-        ['Phone number ID', report.phoneNumberId],
-        ['Display number', report.after?.displayPhoneNumber ?? report.before?.displayPhoneNumber],
-        ['Verified name', report.after?.verifiedName ?? report.before?.verifiedName],
-        ['Platform before', summary_platform(report.before)],
-        ['Platform after', summary_platform(report.after)],
-        ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
-        ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
-        ['Result', RESULT_LABELS[report.result]],
-        ['Register calls', String(report.attempts)],
-        ['HTTP status', report.httpStatus?.toString()],
-        ['fbtrace_id', report.fbtraceId],
-        [
-            'Duration',
-            report.durationMs === undefined ? undefined : `${(report.durationMs / 1000).toFixed(1)} s`
-        ]
-    ];
-    summary.addHeading('WhatsApp Cloud API registration', 2).addTable([
-        [
-            { data: 'Item', header: true },
-            { data: 'Value', header: true }
-        ],
-        ...rows
-            .filter((row) => row[1] !== undefined)
-            .map(([name, value]) => [name, show(value)])
-    ]);
-    if (report.plannedRequest) {
-        const planned = redactor.redact(report.plannedRequest, MAX_MESSAGE_LENGTH, { fragments: false });
-        summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(planned));
-    }
-    if (report.inputProblems) {
-        const problems = report.inputProblems.map(problem => escapeHtml(redactor.redact(problem, MAX_MESSAGE_LENGTH, { fragments: false })));
-        summary.addHeading('Input problems', 3).addList(problems);
-    }
-    else if (report.unmet) {
-        summary.addHeading('Not as asked', 3).addCodeBlock(show(report.unmet));
-    }
-    else if (report.errorMessage) {
-        summary.addHeading('What went wrong', 3).addCodeBlock(show(report.errorMessage));
-    }
-    if (report.warnings.length > 0)
-        summary.addHeading('Warnings', 3).addList(report.warnings.map(show));
-    return summary;
-}
-function summary_platform(state) {
-    if (!state?.platformType && !state?.status)
-        return undefined;
-    return `${state.platformType ?? '?'} (${state.status ?? '?'})`;
-}
-function escapeHtml(text) {
-    return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -33200,32 +33304,34 @@ function escapeHtml(text) {
 
 
 
+
 /** The action: settings → pre-flight read → register → post-check → outputs and summary. */
 async function run(options = {}) {
+    const host = options.host ?? actionsHost();
     const now = options.now ?? Date.now;
     const started = now();
     const redactor = new Redactor();
     const report = newReport();
     const warn = (message) => {
         report.warnings.push(message);
-        warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
+        host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
     };
     let graph;
-    const progress = { registerOutcomeUnknown: false, registerCalls: 0 };
+    const progress = newProgress();
     let finished = false;
     const finishOnce = async (failurePrinted = false) => {
         if (finished)
             return;
         finished = true;
         report.durationMs = now() - started;
-        await finish(report, redactor, failurePrinted);
+        await finish(report, redactor, host, failurePrinted);
     };
     const stopWatching = watchCancellation(signal => {
         const message = cancellationMessage(signal, progress, report.result);
         // At once: the runner may kill the step soon after.
-        setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
-        report.attempts = Math.max(report.attempts, progress.registerCalls);
-        if (progress.registerOutcomeUnknown)
+        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
+        report.attempts = Math.max(report.attempts, progress.calls);
+        if (progress.outcomeUnknown)
             report.result = 'uncertain';
         else if (report.result !== 'registered')
             report.result = 'failed';
@@ -33237,7 +33343,7 @@ async function run(options = {}) {
         return finishOnce(true);
     });
     try {
-        const { settings, warnings } = readSettings(actionInputs(redactor));
+        const { settings, warnings } = readSettings(inputsFrom(host, redactor));
         warnings.forEach(warn);
         report.phoneNumberId = settings.phoneNumberId;
         graph = new GraphClient({
@@ -33252,7 +33358,7 @@ async function run(options = {}) {
             timing: options.timing ?? DEFAULT_TIMING,
             sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
             now,
-            log: message => info(message)
+            log: message => host.info(message)
         };
         const context = {
             settings,
@@ -33264,11 +33370,12 @@ async function run(options = {}) {
             redactor,
             warn,
             progress,
+            host,
             env
         };
-        logPlan(settings);
+        logPlan(host, settings);
         const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing));
-        info(`Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
+        host.info(`Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
         // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
         let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined;
         if (settings.preflight || settings.dryRun) {
@@ -33282,13 +33389,13 @@ async function run(options = {}) {
                     report.fbtraceId = checked.failure?.fbtraceId;
                     return fail(report, checked.message);
                 case 'already-registered':
-                    info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
+                    host.info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
                     report.result = 'already-registered';
                     return;
                 case 'dry-run':
                     report.result = 'dry-run';
                     report.plannedRequest = checked.plannedRequest;
-                    info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
+                    host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
                     return;
                 case 'register':
                     setStorage = checked.setStorage;
@@ -33297,7 +33404,7 @@ async function run(options = {}) {
         }
         if (setStorage && context.storage && settings.dataLocalizationRegion) {
             const region = settings.dataLocalizationRegion;
-            info(`Setting in-country storage in ${region} through the number's settings (before registering).`);
+            host.info(`Setting in-country storage in ${region} through the number's settings (before registering).`);
             const written = await context.storage.storeIn(region);
             if (!written.ok) {
                 report.failure = written.failure;
@@ -33314,7 +33421,7 @@ async function run(options = {}) {
                 report.result = 'uncertain';
             return;
         }
-        info(`Registered after ${plural(registered.attempts, 'register call')}.`);
+        host.info(`Registered after ${plural(registered.attempts, 'register call')}.`);
         // An uncertain call settled by a read has already shown the new state.
         if (settings.preflight && report.after === undefined) {
             const after = await postCheck(context);
@@ -33338,31 +33445,8 @@ async function run(options = {}) {
         await finishOnce();
     }
 }
-/**
- * Calls `onCancel` on the first SIGINT or SIGTERM (the runner sends both when a job is cancelled),
- * then ends the process once it has written what it could. Returns a function that stops watching.
- */
-function watchCancellation(onCancel) {
-    let cancelled = false;
-    const handler = (signal) => {
-        if (cancelled)
-            return;
-        cancelled = true;
-        void onCancel(signal).finally(() => {
-            process.exitCode = 1;
-            // The run is abandoned mid-request; end once what was written has reached the runner.
-            process.stdout.write('', () => process.exit());
-        });
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
-    };
-}
 function cancellationMessage(signal, progress, result) {
-    if (progress.registerOutcomeUnknown) {
+    if (progress.outcomeUnknown) {
         return `Cancelled (${signal}) while a register call was in flight: its outcome is unknown. Before running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true); calling register on a number that is already registered only spends one of its 10 calls per 72 hours.`;
     }
     if (result === 'registered') {
@@ -33434,7 +33518,7 @@ async function readStorage(context) {
         return { kind: 'read' };
     const read = await context.storage.read();
     if (read.ok) {
-        info(`Storage: ${describeStorage(read.storage)}.`);
+        context.host.info(`Storage: ${describeStorage(read.storage)}.`);
         return { kind: 'read', storage: read.storage };
     }
     const region = context.settings.dataLocalizationRegion;
@@ -33461,7 +33545,7 @@ async function checkStorageAfter(context, report) {
         return;
     }
     report.storageAfter = read.storage;
-    info(`Storage after: ${describeStorage(read.storage)}.`);
+    context.host.info(`Storage after: ${describeStorage(read.storage)}.`);
     if (!storesIn(read.storage, region)) {
         report.unmet = `The number is registered, but its storage is ${describeStorage(read.storage)}, not in-country storage in ${region} as data-localization-region asks. Storage cannot change while the number is registered: deregister it, then run this action again.`;
     }
@@ -33474,11 +33558,7 @@ function register(context, before) {
         settings: context.settings,
         env: context.env,
         registeredBefore: isRegistered(before),
-        onOutcomeUnknown: unknown => {
-            if (unknown)
-                context.progress.registerCalls += 1;
-            context.progress.registerOutcomeUnknown = unknown;
-        }
+        onOutcomeUnknown: unknown => trackOutcome(context.progress, unknown)
     });
 }
 /** Reads the number once more to report its new state; a failure here only warns. */
@@ -33536,16 +33616,16 @@ function plannedRequest(settings) {
     const fields = Object.keys(registerBody(settings)).flatMap(key => key === 'backup' ? ['backup.data', 'backup.password'] : [key]);
     return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/register with ${fields.join(', ')}`;
 }
-function logPlan(settings) {
+function logPlan(host, settings) {
     const kind = settings.backup
         ? `migration with the backup from ${settings.backup.source}`
         : 'registration without backup';
-    info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`);
+    host.info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`);
 }
 function logState(context, when, state) {
     const throughput = state.throughputLevel ? `, throughput ${state.throughputLevel}` : '';
     const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${throughput}.`;
-    info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
+    context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
 }
 function fail(report, message) {
     report.result = 'failed';
@@ -33554,57 +33634,16 @@ function fail(report, message) {
 function firstHeader(header) {
     return Array.isArray(header) ? header[0] : header;
 }
-/** What happened to the number, for a failure that comes after it. */
-const OUTCOME_IN_WORDS = {
-    registered: 'The number was registered',
-    'already-registered': 'The number was already registered and was left alone',
-    'dry-run': 'The dry run changed nothing',
-    failed: 'The run failed',
-    uncertain: 'The outcome of the register call is uncertain'
-};
-/** Reads inputs through @actions/core; a secret is masked in the runner and in our redaction. */
-function actionInputs(redactor) {
+/** Inputs from the host; a secret is masked in the host's log and in our redaction. */
+function inputsFrom(host, redactor) {
     return {
-        getInput: name => getInput(name, { trimWhitespace: false }),
+        getInput: name => host.input(name),
         registerSecret: value => {
-            core_setSecret(value);
+            host.mask(value);
             redactor.add(value);
         },
-        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
+        workspace: host.workspace
     };
-}
-/** Outputs, the failure (if any) and the summary; a summary that cannot be written only warns. */
-async function finish(report, redactor, failurePrinted = false) {
-    let outputsProblem;
-    try {
-        for (const [name, value] of Object.entries(outputsOf(report, redactor)))
-            setOutput(name, value);
-    }
-    catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        outputsProblem = `${OUTCOME_IN_WORDS[report.result]}, but the outputs could not be written: ${reason}`;
-    }
-    const failed = !succeeded(report);
-    if (outputsProblem !== undefined || (failed && !failurePrinted)) {
-        const fragments = !ownText(report, 'error-message');
-        const message = [
-            outputsProblem,
-            failed && !failurePrinted
-                ? (report.unmet ?? report.errorMessage ?? 'Registration failed.')
-                : undefined
-        ]
-            .filter(Boolean)
-            .join('\n');
-        setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments }));
-    }
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    try {
-        await buildSummary(summary, report, redactor).write();
-    }
-    catch (error) {
-        warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
-    }
 }
 
 

@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import { USER_AGENT } from './constants.js'
 import type { Failure } from './errors.js'
 import { GraphClient } from './graph.js'
@@ -14,20 +13,16 @@ import {
 import { isRegistered, PhoneNumberReader, type PhoneNumberState } from './phone-number.js'
 import { Redactor } from './redact.js'
 import { registerBody, registerWithRetries, type RegistrationOutcome } from './registration.js'
-import {
-  describeFailure,
-  MAX_MESSAGE_LENGTH,
-  newReport,
-  outputsOf,
-  ownText,
-  succeeded,
-  type RunReport
-} from './report.js'
+import { describeFailure, MAX_MESSAGE_LENGTH, newReport, type RunReport } from './report.js'
 import { DEFAULT_TIMING, type RetryEnvironment, type RetryTiming } from './retry.js'
-import { buildSummary } from './summary.js'
+import { finish } from './finish.js'
+import { actionsHost, type Host } from './host.js'
+import { newProgress, trackOutcome, watchCancellation, type Progress } from './cancellation.js'
 
 /** Time, for tests to replace. */
 export interface RunOptions {
+  /** Where inputs come from and messages go. Default: the GitHub runner. */
+  host?: Host
   timing?: RetryTiming
   sleep?: (ms: number) => Promise<void>
   now?: () => number
@@ -44,6 +39,7 @@ interface Context {
   /** Logs a warning and keeps it for the summary. */
   warn: (message: string) => void
   progress: Progress
+  host: Host
 }
 
 /** What the pre-flight read decided. */
@@ -56,29 +52,30 @@ type Preflight = (
 
 /** The action: settings → pre-flight read → register → post-check → outputs and summary. */
 export async function run(options: RunOptions = {}): Promise<void> {
+  const host = options.host ?? actionsHost()
   const now = options.now ?? Date.now
   const started = now()
   const redactor = new Redactor()
   const report = newReport()
   const warn = (message: string): void => {
     report.warnings.push(message)
-    core.warning(redactor.redact(message, MAX_MESSAGE_LENGTH))
+    host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH))
   }
   let graph: GraphClient | undefined
-  const progress: Progress = { registerOutcomeUnknown: false, registerCalls: 0 }
+  const progress = newProgress()
   let finished = false
   const finishOnce = async (failurePrinted = false): Promise<void> => {
     if (finished) return
     finished = true
     report.durationMs = now() - started
-    await finish(report, redactor, failurePrinted)
+    await finish(report, redactor, host, failurePrinted)
   }
   const stopWatching = watchCancellation(signal => {
     const message = cancellationMessage(signal, progress, report.result)
     // At once: the runner may kill the step soon after.
-    core.setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }))
-    report.attempts = Math.max(report.attempts, progress.registerCalls)
-    if (progress.registerOutcomeUnknown) report.result = 'uncertain'
+    host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }))
+    report.attempts = Math.max(report.attempts, progress.calls)
+    if (progress.outcomeUnknown) report.result = 'uncertain'
     else if (report.result !== 'registered') report.result = 'failed'
     if (report.result === 'registered') report.warnings.push(message)
     else report.errorMessage = message
@@ -86,7 +83,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
     return finishOnce(true)
   })
   try {
-    const { settings, warnings } = readSettings(actionInputs(redactor))
+    const { settings, warnings } = readSettings(inputsFrom(host, redactor))
     warnings.forEach(warn)
     report.phoneNumberId = settings.phoneNumberId
     graph = new GraphClient({
@@ -101,7 +98,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
       timing: options.timing ?? DEFAULT_TIMING,
       sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
       now,
-      log: message => core.info(message)
+      log: message => host.info(message)
     }
     const context: Context = {
       settings,
@@ -113,11 +110,12 @@ export async function run(options: RunOptions = {}): Promise<void> {
       redactor,
       warn,
       progress,
+      host,
       env
     }
-    logPlan(settings)
+    logPlan(host, settings)
     const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing))
-    core.info(
+    host.info(
       `Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`
     )
 
@@ -134,7 +132,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
           report.fbtraceId = checked.failure?.fbtraceId
           return fail(report, checked.message)
         case 'already-registered':
-          core.info(
+          host.info(
             'The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).'
           )
           report.result = 'already-registered'
@@ -142,7 +140,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
         case 'dry-run':
           report.result = 'dry-run'
           report.plannedRequest = checked.plannedRequest
-          core.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`)
+          host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`)
           return
         case 'register':
           setStorage = checked.setStorage
@@ -152,7 +150,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
 
     if (setStorage && context.storage && settings.dataLocalizationRegion) {
       const region = settings.dataLocalizationRegion
-      core.info(
+      host.info(
         `Setting in-country storage in ${region} through the number's settings (before registering).`
       )
       const written = await context.storage.storeIn(region)
@@ -177,7 +175,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
       if (registered.uncertain) report.result = 'uncertain'
       return
     }
-    core.info(`Registered after ${plural(registered.attempts, 'register call')}.`)
+    host.info(`Registered after ${plural(registered.attempts, 'register call')}.`)
     // An uncertain call settled by a read has already shown the new state.
     if (settings.preflight && report.after === undefined) {
       const after = await postCheck(context)
@@ -198,39 +196,8 @@ export async function run(options: RunOptions = {}): Promise<void> {
   }
 }
 
-/** What a cancellation can know of the number. */
-interface Progress {
-  /** A register call went out and nothing has shown yet whether it went through. */
-  registerOutcomeUnknown: boolean
-  /** Register calls sent so far. */
-  registerCalls: number
-}
-
-/**
- * Calls `onCancel` on the first SIGINT or SIGTERM (the runner sends both when a job is cancelled),
- * then ends the process once it has written what it could. Returns a function that stops watching.
- */
-function watchCancellation(onCancel: (signal: NodeJS.Signals) => Promise<void>): () => void {
-  let cancelled = false
-  const handler = (signal: NodeJS.Signals): void => {
-    if (cancelled) return
-    cancelled = true
-    void onCancel(signal).finally(() => {
-      process.exitCode = 1
-      // The run is abandoned mid-request; end once what was written has reached the runner.
-      process.stdout.write('', () => process.exit())
-    })
-  }
-  process.on('SIGINT', handler)
-  process.on('SIGTERM', handler)
-  return () => {
-    process.off('SIGINT', handler)
-    process.off('SIGTERM', handler)
-  }
-}
-
 function cancellationMessage(signal: NodeJS.Signals, progress: Progress, result: string): string {
-  if (progress.registerOutcomeUnknown) {
+  if (progress.outcomeUnknown) {
     return `Cancelled (${signal}) while a register call was in flight: its outcome is unknown. Before running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true); calling register on a number that is already registered only spends one of its 10 calls per 72 hours.`
   }
   if (result === 'registered') {
@@ -313,7 +280,7 @@ async function readStorage(
   if (!context.storage) return { kind: 'read' }
   const read = await context.storage.read()
   if (read.ok) {
-    core.info(`Storage: ${describeStorage(read.storage)}.`)
+    context.host.info(`Storage: ${describeStorage(read.storage)}.`)
     return { kind: 'read', storage: read.storage }
   }
   const region = context.settings.dataLocalizationRegion
@@ -347,7 +314,7 @@ async function checkStorageAfter(context: Context, report: RunReport): Promise<v
     return
   }
   report.storageAfter = read.storage
-  core.info(`Storage after: ${describeStorage(read.storage)}.`)
+  context.host.info(`Storage after: ${describeStorage(read.storage)}.`)
   if (!storesIn(read.storage, region)) {
     report.unmet = `The number is registered, but its storage is ${describeStorage(read.storage)}, not in-country storage in ${region} as data-localization-region asks. Storage cannot change while the number is registered: deregister it, then run this action again.`
   }
@@ -364,10 +331,7 @@ function register(
     settings: context.settings,
     env: context.env,
     registeredBefore: isRegistered(before),
-    onOutcomeUnknown: unknown => {
-      if (unknown) context.progress.registerCalls += 1
-      context.progress.registerOutcomeUnknown = unknown
-    }
+    onOutcomeUnknown: unknown => trackOutcome(context.progress, unknown)
   })
 }
 
@@ -444,17 +408,17 @@ function plannedRequest(settings: Settings): string {
   return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/register with ${fields.join(', ')}`
 }
 
-function logPlan(settings: Settings): void {
+function logPlan(host: Host, settings: Settings): void {
   const kind = settings.backup
     ? `migration with the backup from ${settings.backup.source}`
     : 'registration without backup'
-  core.info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`)
+  host.info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`)
 }
 
 function logState(context: Context, when: string, state: PhoneNumberState): void {
   const throughput = state.throughputLevel ? `, throughput ${state.throughputLevel}` : ''
   const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${throughput}.`
-  core.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH))
+  context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH))
 }
 
 function fail(report: RunReport, message: string): void {
@@ -466,60 +430,14 @@ function firstHeader(header: string | string[] | undefined): string | undefined 
   return Array.isArray(header) ? header[0] : header
 }
 
-/** What happened to the number, for a failure that comes after it. */
-const OUTCOME_IN_WORDS: Record<RunReport['result'], string> = {
-  registered: 'The number was registered',
-  'already-registered': 'The number was already registered and was left alone',
-  'dry-run': 'The dry run changed nothing',
-  failed: 'The run failed',
-  uncertain: 'The outcome of the register call is uncertain'
-}
-
-/** Reads inputs through @actions/core; a secret is masked in the runner and in our redaction. */
-function actionInputs(redactor: Redactor): InputSource {
+/** Inputs from the host; a secret is masked in the host's log and in our redaction. */
+function inputsFrom(host: Host, redactor: Redactor): InputSource {
   return {
-    getInput: name => core.getInput(name, { trimWhitespace: false }),
+    getInput: name => host.input(name),
     registerSecret: value => {
-      core.setSecret(value)
+      host.mask(value)
       redactor.add(value)
     },
-    workspace: process.env.GITHUB_WORKSPACE || process.cwd()
-  }
-}
-
-/** Outputs, the failure (if any) and the summary; a summary that cannot be written only warns. */
-async function finish(
-  report: RunReport,
-  redactor: Redactor,
-  failurePrinted = false
-): Promise<void> {
-  let outputsProblem: string | undefined
-  try {
-    for (const [name, value] of Object.entries(outputsOf(report, redactor)))
-      core.setOutput(name, value)
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    outputsProblem = `${OUTCOME_IN_WORDS[report.result]}, but the outputs could not be written: ${reason}`
-  }
-  const failed = !succeeded(report)
-  if (outputsProblem !== undefined || (failed && !failurePrinted)) {
-    const fragments = !ownText(report, 'error-message')
-    const message = [
-      outputsProblem,
-      failed && !failurePrinted
-        ? (report.unmet ?? report.errorMessage ?? 'Registration failed.')
-        : undefined
-    ]
-      .filter(Boolean)
-      .join('\n')
-    core.setFailed(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments }))
-  }
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  try {
-    await buildSummary(core.summary, report, redactor).write()
-  } catch (error) {
-    core.warning(
-      `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`
-    )
+    workspace: host.workspace
   }
 }

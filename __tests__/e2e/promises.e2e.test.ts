@@ -45,20 +45,32 @@ function registerTimes(sim: GraphSimulator): number[] {
 }
 
 describe('never two register calls in flight', () => {
-  it('a slow backend finishes after the client gave up: settled by reading, one call', async () => {
-    const { sim, url } = await startSimulator([newNumber()])
-    // The backend registers the number 2.5 s after the call; the client gives up after 1 s.
-    sim.script('register', [{ kind: 'delay', ms: 2500 }])
+  it('a slow backend finishes after the gateway gave up: settled by reading, one call', async () => {
+    // The gateway answers 504 after 0.3 s; the backend registers the number 2.5 s after the call.
+    const number = { ...newNumber(), slowRegister: { backendMs: 2500, gatewayMs: 300 } }
+    const { sim, url } = await startSimulator([number])
     const run = await runChecked(
-      inputs(url, NEW_NUMBER_ID, { 'timeout-seconds': '1', 'settle-seconds': '8', retries: '3' }),
+      inputs(url, NEW_NUMBER_ID, { 'settle-seconds': '8', retries: '3' }),
       SECRETS
     )
     expectRegistered(run, 1)
     expect(sim.registerCalls()).toHaveLength(1)
+    expect(sim.maxConcurrentRegisterCalls(NEW_NUMBER_ID)).toBe(1)
     // Several reads while the backend worked, and none after the one that showed it registered.
-    const reads = routes(sim.requests).slice(2)
-    expect(reads.length).toBeGreaterThan(1)
-    expect(reads.every(route => route === 'read')).toBe(true)
+    const afterCall = routes(sim.requests).slice(routes(sim.requests).indexOf('register') + 1)
+    expect(afterCall.length).toBeGreaterThan(1)
+    expect(afterCall.every(route => route === 'read')).toBe(true)
+  })
+
+  it('a client timeout before a slow backend finishes: settled by reading, one call', async () => {
+    const number = { ...newNumber(), slowRegister: { backendMs: 2000 } }
+    const { sim, url } = await startSimulator([number])
+    const run = await runChecked(
+      inputs(url, NEW_NUMBER_ID, { 'timeout-seconds': '1', 'settle-seconds': '6', retries: '3' }),
+      SECRETS
+    )
+    expectRegistered(run, 1)
+    expect(sim.maxConcurrentRegisterCalls(NEW_NUMBER_ID)).toBe(1)
   })
 
   it('retries only once the settle window has passed since the call was sent', async () => {

@@ -185,7 +185,8 @@ function lay(generated: GeneratedInputs, base: string): Scenario {
   if (input('backup-data') === '' && path !== '' && isRegularFile(fullPath)) {
     const decoded = readFileSync(fullPath, 'utf8')
     if (!decoded.includes('\u0000')) {
-      fileText = decoded.replace(/\r?\n$/, '')
+      // A byte-order mark is the file's encoding, not its text; the final line ending goes too.
+      fileText = decoded.replace(/^\ufeff/, '').replace(/\r?\n$/, '')
       backupText = fileText
     }
   }
