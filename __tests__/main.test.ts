@@ -289,7 +289,13 @@ describe('run: success paths', () => {
     const inputs = await startGraph({ simulator: { unknownFields: ['is_on_biz_app'] } })
     await runWith({ ...inputs, 'phone-number-id': NEW_NUMBER })
     // The post-check keeps to the fields this Graph version accepts: no second rejected read.
-    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'read', 'settings', 'register', 'read'])
+    expect(sim?.requests.map(r => r.route)).toEqual([
+      'read',
+      'read',
+      'settings',
+      'register',
+      'read'
+    ])
     expect(outputs()).toMatchObject({ result: 'registered', 'platform-type': 'CLOUD_API' })
   })
 
