@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GraphSimulator, type Fault, type SimNumber } from '../sim/graph-simulator.js'
-import { ACTION_ENTRY, runAction, type ActionRun } from '../sim/action-runner.js'
+import { ACTION_ENTRY, inputVariable, runAction, type ActionRun } from '../sim/action-runner.js'
+import { Redactor } from '../src/redact.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
@@ -130,6 +131,62 @@ function peakRssKiB(command: string, args: string[]): number | undefined {
 
 function registerBody(): string {
   return JSON.stringify({ messaging_product: 'whatsapp', pin: PIN, backup: BACKUP })
+}
+
+/** Base64 backup data of about `mebibytes` MiB, on one line or in 76-character lines. */
+function largeBackup(mebibytes: number, multiLine: boolean): string {
+  const data = Buffer.alloc(Math.floor(mebibytes * 1024 * 1024 * 0.75), 'large-backup-').toString(
+    'base64'
+  )
+  return multiLine ? (data.match(/.{1,76}/g) ?? []).join('\n') : data
+}
+
+/** One migration with `data` in a backup file, timed, with its peak RSS from GNU time. */
+async function runWithLargeBackup(data: string): Promise<{ ms: number; rssKiB?: number }> {
+  const sim = simulatorFor({
+    platformType: 'ON_PREMISE',
+    backup: { data, password: BACKUP.password }
+  })
+  const url = await sim.start()
+  const dir = mkdtempSync(join(tmpdir(), 'bench-large-'))
+  try {
+    writeFileSync(join(dir, 'backup.txt'), data)
+    const outputFile = join(dir, 'output')
+    writeFileSync(outputFile, '')
+    const inputs: Record<string, string> = {
+      'access-token': TOKEN,
+      'phone-number-id': ID,
+      pin: PIN,
+      'graph-api-url': url,
+      'backup-file': 'backup.txt',
+      'backup-password': BACKUP.password
+    }
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_WORKSPACE: dir
+    }
+    for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value
+    const report = join(dir, 'rss')
+    const started = performance.now()
+    const child = spawn(
+      '/usr/bin/time',
+      ['-f', '%M', '-o', report, process.execPath, ACTION_ENTRY],
+      {
+        cwd: dir,
+        env,
+        stdio: 'ignore'
+      }
+    )
+    await new Promise(resolve => child.on('exit', resolve))
+    const ms = performance.now() - started
+    if (!readFileSync(outputFile, 'utf8').includes('registered'))
+      throw new Error('large backup: not registered')
+    const kib = Number(readFileSync(report, 'utf8').trim().split('\n').pop())
+    return { ms, ...(Number.isFinite(kib) && kib > 0 && { rssKiB: kib }) }
+  } finally {
+    await sim.stop()
+  }
 }
 
 async function main(): Promise<void> {
@@ -318,6 +375,72 @@ async function main(): Promise<void> {
   const coreKiB = statSync(join(references, 'reference-core', 'index.js')).size / 1024
   row('(reference: bundle of @actions/core alone)', coreKiB.toFixed(1))
   results.bundle = { ...bundle, referenceCoreKiB: coreKiB }
+
+  // 6. Large backups given through backup-file: peak memory of the whole run, and the cost of
+  // setting up redaction for them (the part that grows with the backup).
+  lines.push(
+    '',
+    '### Large backups (backup-file, migration registered)',
+    '',
+    '| backup | run ms | peak RSS MiB | redaction set-up ms |',
+    '| --- | --- | --- | --- |'
+  )
+  const large: Record<string, { ms: number; rssMiB?: number; redactionSetupMs: number }> = {}
+  for (const mebibytes of [4, 8, 20]) {
+    const multiLine = mebibytes === 8
+    const data = largeBackup(mebibytes, multiLine)
+    const label = `${mebibytes} MiB${multiLine ? ', 76-character lines' : ''}`
+    const { ms, rssKiB } = await runWithLargeBackup(data)
+    const redactionSetupMs = await timed(async () => {
+      const started = performance.now()
+      new Redactor([TOKEN, PIN, BACKUP.password, data])
+      return performance.now() - started
+    }, 3)
+    large[label] = { ms, redactionSetupMs, ...(rssKiB !== undefined && { rssMiB: rssKiB / 1024 }) }
+    row(
+      label,
+      ms.toFixed(0),
+      rssKiB === undefined ? 'n/a' : (rssKiB / 1024).toFixed(0),
+      redactionSetupMs.toFixed(0)
+    )
+  }
+  results.largeBackups = large
+
+  // 7. The settle path: a gateway answers 504 while the backend is still registering. How long
+  // after the number turns registered does the run end?
+  const settleRuns: number[] = []
+  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 3)); i++) {
+    const slowSim = simulatorFor({
+      platformType: 'NOT_APPLICABLE',
+      status: 'PENDING',
+      pin: null,
+      slowRegister: { backendMs: 2000, gatewayMs: 200 }
+    })
+    const slowUrl = await slowSim.start()
+    try {
+      const run = await runAction({
+        'access-token': TOKEN,
+        'phone-number-id': ID,
+        pin: PIN,
+        'graph-api-url': slowUrl,
+        'settle-seconds': '30'
+      })
+      const ended = Date.now()
+      if (run.outputs.result !== 'registered') throw new Error(`settle path: ${run.outputs.result}`)
+      const registeredAt = (slowSim.registerCalls(ID)[0]?.receivedAt ?? 0) + 2000
+      settleRuns.push(ended - registeredAt)
+    } finally {
+      await slowSim.stop()
+    }
+  }
+  const settleMs = median(settleRuns)
+  lines.push(
+    '',
+    '### Settle path',
+    '',
+    `A gateway answers 504 after 0.2 s; the backend registers the number 2 s after the call; settle-seconds 30 (reads every 3 s). From the number turning registered to the run's end: median ${settleMs.toFixed(0)} ms (at most one read interval, 3 s, plus the read and the process exit).`
+  )
+  results.settlePath = { medianMs: settleMs, samplesMs: settleRuns }
 
   console.log(lines.join('\n'))
   writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`)

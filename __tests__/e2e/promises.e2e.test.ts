@@ -31,6 +31,7 @@ import {
   WRONG_PIN,
   expectRegistered
 } from './action-scenario.js'
+import { KNOWN_ERRORS } from '../../src/error-codes.js'
 import { unicodeEscaped } from './leaks.js'
 
 jest.setTimeout(30_000)
@@ -328,4 +329,61 @@ describe('cancellation and broken runner files', () => {
       expect.stringMatching(/^The number was registered, but the outputs could not be written: /)
     ])
   })
+})
+
+describe('classification', () => {
+  /** The hint the action gives for a known error, by its label. */
+  function hintOf(label: string): string {
+    const entry = KNOWN_ERRORS.find(known => known.label === label)
+    if (!entry) throw new Error(`No known error labelled ${label}`)
+    return entry.action
+  }
+
+  it('does not read subcode 2 under code 100 as the transient code 2: one call', async () => {
+    const { sim, url } = await startSimulator([newNumber()])
+    sim.script('register', [{ kind: 'graph-error', status: 400, code: 100, subcode: 2 }])
+    const run = await runChecked(inputs(url, NEW_NUMBER_ID, { retries: '3' }), SECRETS)
+    expect(sim.registerCalls()).toHaveLength(1)
+    expect(run.outputs).toMatchObject({
+      result: 'failed',
+      'error-code': '100',
+      'error-subcode': '2'
+    })
+  })
+
+  it.each([131057, 2494100])(
+    'does not retry maintenance (%i) within seconds when no Retry-After says when',
+    async code => {
+      const { sim, url } = await startSimulator([newNumber()])
+      sim.script('register', [{ kind: 'graph-error', status: 503, code, isTransient: true }])
+      const run = await runChecked(inputs(url, NEW_NUMBER_ID, { retries: '3' }), SECRETS)
+      expect(sim.registerCalls()).toHaveLength(1)
+      expect(run.outputs).toMatchObject({ result: 'failed', 'error-code': String(code) })
+    }
+  )
+
+  it('retries maintenance once the Retry-After it names has passed', async () => {
+    const { sim, url } = await startSimulator([newNumber()])
+    sim.script('register', [
+      { kind: 'graph-error', status: 503, code: 131057, headers: { 'retry-after': '1' } }
+    ])
+    const run = await runChecked(inputs(url, NEW_NUMBER_ID, { retries: '1' }), SECRETS)
+    expectRegistered(run, 2)
+  })
+
+  it.each([
+    [803, 404, '803'],
+    [33, 400, '33'],
+    [3, 400, '3'],
+    [368, 400, '368']
+  ])(
+    'recognises code %i in the pre-flight read, with its hint, and calls nothing',
+    async (code, status, label) => {
+      const { sim, url } = await startSimulator([newNumber()])
+      sim.script('read', [{ kind: 'graph-error', status, code }])
+      const run = await runChecked(inputs(url, NEW_NUMBER_ID, { retries: '0' }), SECRETS)
+      expect(sim.registerCalls()).toHaveLength(0)
+      expect(theFailure(run)).toContain(`What to do: ${hintOf(label)}`)
+    }
+  )
 })
