@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4737);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2627);
 
 // run() reports its own failures; this only keeps a bug from printing a stack trace. The process
 // then ends by itself: every request is destroyed at its deadline, and exiting early would cut off
@@ -28389,7 +28389,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4737:
+/***/ 2627:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29980,22 +29980,32 @@ function lookupKnownError(code, subcode, message = '') {
         KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && plain(e))); // prettier-ignore
 }
 
+;// CONCATENATED MODULE: ./src/json.ts
+/** Parses a body from the server or a file, without ever throwing (a JSON error quotes its input). */
+function parseJson(text) {
+    try {
+        return { ok: true, value: JSON.parse(text) };
+    }
+    catch {
+        return { ok: false };
+    }
+}
+/** The value when it is a JSON object (not an array, not null). */
+function asObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? value
+        : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/errors.ts
+
 
 
 
 /** Meta's error object in a body, if the body is one. */
 function parseGraphError(body) {
-    let parsed;
-    try {
-        parsed = JSON.parse(body);
-    }
-    catch {
-        return undefined;
-    }
-    if (typeof parsed !== 'object' || parsed === null)
-        return undefined;
-    const error = parsed.error;
+    const parsed = parseJson(body);
+    const error = parsed.ok ? asObject(parsed.value)?.error : undefined;
     return typeof error === 'object' && error !== null ? error : undefined;
 }
 /** `{"success": true}` and `{"success": "true"}` are both what Meta sends for success. */
@@ -30278,6 +30288,7 @@ function failureLabel(failure) {
 
 
 
+
 /** The first Graph version whose register body no longer carries the region (Meta deprecated it). */
 const SETTINGS_API_FROM_MAJOR = 21;
 /** From v21.0 the region is set through the number's settings, not the register body. */
@@ -30303,16 +30314,11 @@ function describeStorage(storage) {
 }
 /** The storage in a settings body, or undefined when the body does not describe one. */
 function parseStorage(body) {
-    let parsed;
-    try {
-        parsed = JSON.parse(body);
-    }
-    catch {
-        return undefined;
-    }
-    const configuration = parsed
-        ?.storage_configuration;
-    if (typeof configuration !== 'object' || configuration === null)
+    const parsed = parseJson(body);
+    const configuration = parsed.ok
+        ? asObject(asObject(parsed.value)?.storage_configuration)
+        : undefined;
+    if (configuration === undefined)
         return undefined;
     const { status, data_localization_region: region } = configuration;
     if (typeof status !== 'string')
@@ -30396,6 +30402,7 @@ class StorageSettings {
 
 
 
+
 /** Fields every supported Graph version knows. */
 const CORE_FIELDS = [
     'display_phone_number',
@@ -30473,16 +30480,10 @@ function rejectsAField(read) {
 }
 /** The state in a read's body, or undefined when the body is not a Graph node. */
 function parsePhoneNumber(body) {
-    let node;
-    try {
-        node = JSON.parse(body);
-    }
-    catch {
+    const parsed = parseJson(body);
+    const record = parsed.ok ? asObject(parsed.value) : undefined;
+    if (record === undefined || 'error' in record)
         return undefined;
-    }
-    if (typeof node !== 'object' || node === null || Array.isArray(node) || 'error' in node)
-        return undefined;
-    const record = node;
     // Names and numbers are free text from the server: kept as inert single lines.
     const str = (key) => typeof record[key] === 'string' ? neutralize(record[key]) : undefined;
     const throughput = record.throughput;
@@ -30819,6 +30820,7 @@ function proveRegistered(state, phoneNumberId, registeredBefore) {
 ;// CONCATENATED MODULE: ./src/report.ts
 
 
+
 function newReport() {
     return { result: 'failed', attempts: 0, warnings: [] };
 }
@@ -30914,14 +30916,10 @@ const STRING_CAPS = [MAX_RESPONSE_LENGTH, 500, 100, 20];
  * document. Any other body is shown as inert text.
  */
 function showBody(body, redactor) {
-    let parsed;
-    try {
-        parsed = JSON.parse(body);
-    }
-    catch {
+    const parsed = parseJson(body);
+    if (!parsed.ok)
         return neutralize(redactor.redact(body, MAX_RESPONSE_LENGTH));
-    }
-    const redacted = mapStrings(parsed, text => neutralize(redactor.redact(text, MAX_RESPONSE_LENGTH)));
+    const redacted = mapStrings(parsed.value, text => neutralize(redactor.redact(text, MAX_RESPONSE_LENGTH)));
     for (const cap of STRING_CAPS) {
         const cut = (text) => (text.length > cap ? `${text.slice(0, cap)}…` : text);
         const shown = JSON.stringify(mapStrings(redacted, cut));

@@ -1,5 +1,6 @@
 import { lookupKnownError, type KnownError } from './error-codes.js'
 import { PROXY_TUNNEL_FAILED, type HttpExchange, type NetworkFailure } from './graph.js'
+import { asObject, parseJson } from './json.js'
 import { neutralize } from './server-text.js'
 
 /**
@@ -46,14 +47,8 @@ interface GraphErrorBody {
 
 /** Meta's error object in a body, if the body is one. */
 export function parseGraphError(body: string): GraphErrorBody | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body)
-  } catch {
-    return undefined
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined
-  const error = (parsed as { error?: unknown }).error
+  const parsed = parseJson(body)
+  const error = parsed.ok ? asObject(parsed.value)?.error : undefined
   return typeof error === 'object' && error !== null ? error : undefined
 }
 

@@ -6,6 +6,7 @@ import {
 } from './errors.js'
 import { NetworkFailure, type GraphClient, type HttpExchange } from './graph.js'
 import { withRetries, type RetryEnvironment } from './retry.js'
+import { asObject, parseJson } from './json.js'
 import { neutralize } from './server-text.js'
 
 /** The number as Graph describes it; every field may be missing from an answer. */
@@ -117,15 +118,9 @@ function rejectsAField(read: FieldsRead): boolean {
 
 /** The state in a read's body, or undefined when the body is not a Graph node. */
 export function parsePhoneNumber(body: string): PhoneNumberState | undefined {
-  let node: unknown
-  try {
-    node = JSON.parse(body)
-  } catch {
-    return undefined
-  }
-  if (typeof node !== 'object' || node === null || Array.isArray(node) || 'error' in node)
-    return undefined
-  const record = node as Record<string, unknown>
+  const parsed = parseJson(body)
+  const record = parsed.ok ? asObject(parsed.value) : undefined
+  if (record === undefined || 'error' in record) return undefined
   // Names and numbers are free text from the server: kept as inert single lines.
   const str = (key: string): string | undefined =>
     typeof record[key] === 'string' ? neutralize(record[key]) : undefined

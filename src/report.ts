@@ -2,6 +2,7 @@ import type { Failure } from './errors.js'
 import type { PhoneNumberState } from './phone-number.js'
 import { storageRegion, type Storage } from './storage.js'
 import type { Redactor } from './redact.js'
+import { parseJson } from './json.js'
 import { neutralize } from './server-text.js'
 
 export type Result = 'registered' | 'already-registered' | 'dry-run' | 'failed' | 'uncertain'
@@ -140,13 +141,9 @@ const STRING_CAPS = [MAX_RESPONSE_LENGTH, 500, 100, 20]
  * document. Any other body is shown as inert text.
  */
 export function showBody(body: string, redactor: Redactor): string {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body)
-  } catch {
-    return neutralize(redactor.redact(body, MAX_RESPONSE_LENGTH))
-  }
-  const redacted = mapStrings(parsed, text =>
+  const parsed = parseJson(body)
+  if (!parsed.ok) return neutralize(redactor.redact(body, MAX_RESPONSE_LENGTH))
+  const redacted = mapStrings(parsed.value, text =>
     neutralize(redactor.redact(text, MAX_RESPONSE_LENGTH))
   )
   for (const cap of STRING_CAPS) {

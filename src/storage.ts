@@ -2,6 +2,7 @@ import { classifyNetworkFailure, classifyResponse, isSuccess, type Failure } fro
 import { NetworkFailure, type GraphClient, type HttpExchange } from './graph.js'
 import type { DataLocalizationRegion } from './inputs.js'
 import { withRetries, type AttemptResult, type RetryEnvironment } from './retry.js'
+import { asObject, parseJson } from './json.js'
 import { neutralize } from './server-text.js'
 
 /** The first Graph version whose register body no longer carries the region (Meta deprecated it). */
@@ -44,16 +45,12 @@ export function describeStorage(storage: Storage | undefined): string {
 
 /** The storage in a settings body, or undefined when the body does not describe one. */
 export function parseStorage(body: string): Storage | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body)
-  } catch {
-    return undefined
-  }
-  const configuration = (parsed as { storage_configuration?: unknown } | null)
-    ?.storage_configuration
-  if (typeof configuration !== 'object' || configuration === null) return undefined
-  const { status, data_localization_region: region } = configuration as Record<string, unknown>
+  const parsed = parseJson(body)
+  const configuration = parsed.ok
+    ? asObject(asObject(parsed.value)?.storage_configuration)
+    : undefined
+  if (configuration === undefined) return undefined
+  const { status, data_localization_region: region } = configuration
   if (typeof status !== 'string') return undefined
   return {
     status: neutralize(status).toLowerCase(),
