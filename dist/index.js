@@ -32586,7 +32586,10 @@ async function registerWithRetries(context) {
             const settled = await settleByReading(async () => {
                 const read = await numbers.read();
                 if (!read.ok) {
-                    return { proved: 'nothing', why: `the number could not be read: ${read.failure.message}` };
+                    return {
+                        proved: 'nothing',
+                        why: `the number could not be read: ${read.failure.message}`
+                    };
                 }
                 observedState = read.state;
                 return proveRegistered(read.state, settings.phoneNumberId, context.registeredBefore);
