@@ -28,11 +28,7 @@ describe('workflow files', () => {
   it('has the five examples and the repository workflows', () => {
     expect(files.filter(file => file.startsWith('examples/')).length).toBeGreaterThanOrEqual(5)
     expect(files).toEqual(
-      expect.arrayContaining([
-        '.github/workflows/ci.yml',
-        '.github/workflows/check-dist.yml',
-        '.github/workflows/codeql.yml'
-      ])
+      expect.arrayContaining(['.github/workflows/ci.yml', '.github/workflows/codeql.yml'])
     )
   })
 
@@ -142,6 +138,40 @@ jobs:
     expect(shown(validateActionSource(broken, 'action.yml'))).toEqual([
       expect.stringMatching(/^action\.yml:\d+:\d+: \/runs: /)
     ])
+  })
+})
+
+describe('ci.yml', () => {
+  interface Step {
+    uses?: string
+    run?: string
+  }
+  interface Job {
+    'runs-on': string
+    strategy?: { matrix?: Record<string, unknown> }
+    steps: Step[]
+  }
+  const jobs = (parse(read('.github/workflows/ci.yml')) as { jobs: Record<string, Job> }).jobs
+  const steps = Object.values(jobs).flatMap(job => job.steps)
+
+  it('runs .ci/run, the one script that checks everything, on Linux', () => {
+    const job = Object.values(jobs).find(job =>
+      job.steps.some(step => step.run?.trim() === '.ci/run')
+    )
+    expect(job?.['runs-on']).toBe('ubuntu-latest')
+    expect(job?.steps.some(step => step.uses?.startsWith('actions/setup-node@'))).toBe(true)
+  })
+
+  it("runs none of .ci/run's checks on its own, so that the two cannot drift apart", () => {
+    const checks =
+      /^\s*(npm (test|run (lint|format:check|typecheck|bundle|test:contract))|npx jest)\b/m
+    expect(steps.filter(step => checks.test(step.run ?? '')).map(step => step.run)).toEqual([])
+  })
+
+  it('uses the action as users do (uses: ./) on Linux, macOS and Windows', () => {
+    const job = Object.values(jobs).find(job => job.steps.some(step => step.uses === './'))
+    expect(job?.strategy?.matrix?.os).toEqual(['ubuntu-latest', 'macos-latest', 'windows-latest'])
+    expect(job?.['runs-on']).toBe('${{ matrix.os }}')
   })
 })
 

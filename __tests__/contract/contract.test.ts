@@ -25,7 +25,7 @@ import { runAction, type ActionRun } from '../../sim/action-runner.js'
 import { expectMasked, expectNoLeaks } from '../e2e/leaks.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const DEFAULT_SPEC = '../shared/contracts/meta-business-messaging-api-v23.0.yaml'
+const DEFAULT_SPEC = 'contract/meta-business-messaging-api-v23.0.yaml'
 const SPEC_PATH = resolve(REPO_ROOT, process.env.CONTRACT_SPEC || DEFAULT_SPEC)
 const SPEC_PRESENT = existsSync(SPEC_PATH)
 const IN_CI = /^(true|1)$/i.test(process.env.CI ?? '')
