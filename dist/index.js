@@ -29554,8 +29554,11 @@ class InputError extends Error {
  * (the whole backup response around it is public shape, not a secret).
  */
 const EXACT_SECRET_INPUTS = ['pin', 'backup-password'];
-/** Reads, masks and validates every input; throws InputError listing every problem. */
-function readSettings(source) {
+/**
+ * Reads, masks and validates every input; throws InputError listing every problem. `readOnly`: for
+ * a check that writes nothing (no PIN needed, always a dry run).
+ */
+function readSettings(source, { readOnly = false } = {}) {
     // Mask first: anything printed later, even by a failing parser, is then already masked.
     const token = source.getInput('access-token');
     const given = [token, token.trim(), ...EXACT_SECRET_INPUTS.map(name => source.getInput(name))];
@@ -29579,8 +29582,11 @@ function readSettings(source) {
         problems.push(`phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''}.`);
     }
     const pin = source.getInput('pin');
-    if (pin.trim() === '')
-        problems.push('pin: required, but empty or not set.');
+    // A read-only check sends no PIN, so it needs none.
+    if (pin.trim() === '') {
+        if (!readOnly)
+            problems.push('pin: required, but empty or not set.');
+    }
     else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
         problems.push('pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).');
     }
@@ -29606,7 +29612,7 @@ function readSettings(source) {
     const settleSeconds = wholeNumber(input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems); // prettier-ignore
     const preflight = inputs_boolean(input('preflight'), 'preflight', true, problems);
     const skipIfRegistered = inputs_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
-    const dryRun = inputs_boolean(input('dry-run'), 'dry-run', false, problems);
+    const dryRun = readOnly || inputs_boolean(input('dry-run'), 'dry-run', false, problems);
     if (skipIfRegistered && !preflight && !dryRun) {
         warnings.push('skip-if-registered has no effect with preflight: false: the number is not read before registering.');
     }
@@ -33341,7 +33347,7 @@ async function run(options = {}) {
         return finishOnce(true);
     });
     try {
-        const { settings, warnings } = readSettings(inputsFrom(host, redactor));
+        const { settings, warnings } = readSettings(inputsFrom(host, redactor), { readOnly: options.readOnly });
         warnings.forEach(warn);
         report.phoneNumberId = settings.phoneNumberId;
         graph = new GraphClient({
@@ -33392,8 +33398,13 @@ async function run(options = {}) {
                     return;
                 case 'dry-run':
                     report.result = 'dry-run';
-                    report.plannedRequest = checked.plannedRequest;
-                    host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
+                    if (options.readOnly) {
+                        host.info('Check: the number was read; nothing was written.');
+                    }
+                    else {
+                        report.plannedRequest = checked.plannedRequest;
+                        host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
+                    }
                     return;
                 case 'register':
                     setStorage = checked.setStorage;
@@ -33441,6 +33452,7 @@ async function run(options = {}) {
         graph?.dispose();
         stopWatching();
         await finishOnce();
+        options.onReport?.(report);
     }
 }
 function cancellationMessage(signal, progress, result) {

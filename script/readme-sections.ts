@@ -119,7 +119,8 @@ export function readSources(root: URL): { actionYml: string; examples: Record<st
   const examplesDir = new URL('examples/', root)
   const examples = Object.fromEntries(
     readdirSync(examplesDir)
-      .filter(name => name.endsWith('.yml'))
+      // The GitLab example is for the command-line tool, shown in docs/cli.md.
+      .filter(name => name.endsWith('.yml') && name !== 'gitlab-ci.yml')
       .sort()
       .map(name => [name, readFileSync(new URL(name, examplesDir), 'utf8')])
   )

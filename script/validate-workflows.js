@@ -20,6 +20,8 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml'
 const require = createRequire(import.meta.url)
 
 export const WORKFLOW_FOLDERS = ['examples', '.github/workflows']
+/** Examples for other CI systems (the command-line tool): not GitHub workflows. */
+export const OTHER_CI_EXAMPLES = ['gitlab-ci.yml']
 
 /** How a step names this action: from the repository itself, or as published. */
 const THIS_ACTION = /^(?:\.\/?|[\w.-]+\/whatsapp-cloud-api-register@.*)$/
@@ -54,7 +56,7 @@ export function workflowFiles(root) {
     const dir = path.join(root, folder)
     if (!existsSync(dir)) return []
     return readdirSync(dir)
-      .filter(name => /\.ya?ml$/.test(name))
+      .filter(name => /\.ya?ml$/.test(name) && !OTHER_CI_EXAMPLES.includes(name))
       .map(name => path.posix.join(folder, name))
   }).sort()
 }

@@ -115,6 +115,46 @@ export async function runAction(
   }
 }
 
+/** The command-line tool's bundle (`bin` in package.json). */
+export const CLI_ENTRY = join(repositoryRoot(), 'dist', 'cli', 'index.js')
+
+/** What one run of the command-line tool printed, and how it ended. */
+export interface CliRun {
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  signal: string | null
+}
+
+/**
+ * Runs the bundled CLI with `args` in a clean environment (PATH and HOME, then `env`), from a fresh
+ * temporary folder unless `cwd` is given.
+ */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { cwd?: string; timeoutMs?: number } = {}
+): Promise<CliRun> {
+  const dir = options.cwd ?? (await mkdtemp(join(tmpdir(), 'cli-e2e-')))
+  try {
+    const clean: Record<string, string> = {}
+    for (const name of ['PATH', 'HOME']) {
+      const value = process.env[name]
+      if (value !== undefined) clean[name] = value
+    }
+    const node = process.env.E2E_NODE ?? process.execPath
+    return await spawnAndWait(
+      node,
+      [CLI_ENTRY, ...args],
+      dir,
+      { ...clean, ...env },
+      options.timeoutMs ?? 60_000
+    )
+  } finally {
+    if (options.cwd === undefined) await rm(dir, { recursive: true, force: true })
+  }
+}
+
 /** As the runner names input variables: upper case, spaces to '_', hyphens kept. */
 export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`

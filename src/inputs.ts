@@ -92,8 +92,14 @@ export interface ParsedInputs {
  */
 const EXACT_SECRET_INPUTS = ['pin', 'backup-password'] as const
 
-/** Reads, masks and validates every input; throws InputError listing every problem. */
-export function readSettings(source: InputSource): ParsedInputs {
+/**
+ * Reads, masks and validates every input; throws InputError listing every problem. `readOnly`: for
+ * a check that writes nothing (no PIN needed, always a dry run).
+ */
+export function readSettings(
+  source: InputSource,
+  { readOnly = false }: { readOnly?: boolean } = {}
+): ParsedInputs {
   // Mask first: anything printed later, even by a failing parser, is then already masked.
   const token = source.getInput('access-token')
   const given = [token, token.trim(), ...EXACT_SECRET_INPUTS.map(name => source.getInput(name))]
@@ -123,7 +129,10 @@ export function readSettings(source: InputSource): ParsedInputs {
   }
 
   const pin = source.getInput('pin')
-  if (pin.trim() === '') problems.push('pin: required, but empty or not set.')
+  // A read-only check sends no PIN, so it needs none.
+  if (pin.trim() === '') {
+    if (!readOnly) problems.push('pin: required, but empty or not set.')
+  }
   else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
     problems.push(
       'pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).'
@@ -177,7 +186,7 @@ export function readSettings(source: InputSource): ParsedInputs {
     true,
     problems
   )
-  const dryRun = boolean(input('dry-run'), 'dry-run', false, problems)
+  const dryRun = readOnly || boolean(input('dry-run'), 'dry-run', false, problems)
   if (skipIfRegistered && !preflight && !dryRun) {
     warnings.push(
       'skip-if-registered has no effect with preflight: false: the number is not read before registering.'

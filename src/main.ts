@@ -23,6 +23,10 @@ import { newProgress, trackOutcome, watchCancellation, type Progress } from './c
 export interface RunOptions {
   /** Where inputs come from and messages go. Default: the GitHub runner. */
   host?: Host
+  /** A check: read the number and its storage, write nothing, need no PIN. */
+  readOnly?: boolean
+  /** Called with what the run found and did, once its outputs are written. */
+  onReport?: (report: RunReport) => void
   timing?: RetryTiming
   sleep?: (ms: number) => Promise<void>
   now?: () => number
@@ -83,7 +87,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
     return finishOnce(true)
   })
   try {
-    const { settings, warnings } = readSettings(inputsFrom(host, redactor))
+    const { settings, warnings } = readSettings(inputsFrom(host, redactor), { readOnly: options.readOnly })
     warnings.forEach(warn)
     report.phoneNumberId = settings.phoneNumberId
     graph = new GraphClient({
@@ -139,8 +143,12 @@ export async function run(options: RunOptions = {}): Promise<void> {
           return
         case 'dry-run':
           report.result = 'dry-run'
-          report.plannedRequest = checked.plannedRequest
-          host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`)
+          if (options.readOnly) {
+            host.info('Check: the number was read; nothing was written.')
+          } else {
+            report.plannedRequest = checked.plannedRequest
+            host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`)
+          }
           return
         case 'register':
           setStorage = checked.setStorage
@@ -193,6 +201,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
     graph?.dispose()
     stopWatching()
     await finishOnce()
+    options.onReport?.(report)
   }
 }
 

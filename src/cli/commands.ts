@@ -1,0 +1,81 @@
+import { run } from '../main.js'
+import type { Host } from '../host.js'
+import type { RunReport } from '../report.js'
+
+/** One option of a command: the action input it mirrors, and a line for `--help`. */
+export interface OptionSpec {
+  name: string
+  help: string
+  /** Given bare (`--dry-run`), it means `true`. */
+  boolean?: boolean
+}
+
+export interface CommandSpec {
+  name: string
+  summary: string
+  options: OptionSpec[]
+  /** Environment variables read as the command's secret inputs. */
+  secrets: Record<string, string>
+  run: (host: Host) => Promise<RunReport | undefined>
+}
+
+const CONNECTION: OptionSpec[] = [
+  { name: 'phone-number-id', help: "The number's Graph ID (digits), not the phone number itself." },
+  { name: 'api-version', help: 'Graph API version, such as v26.0.' },
+  { name: 'graph-api-url', help: 'Base URL of the Graph API (https; http only for loopback).' },
+  { name: 'timeout-seconds', help: 'Time limit for each request, in whole seconds (default 60).' },
+  { name: 'retries', help: 'Extra attempts after transient failures, 0 to 10 (default 2).' }
+]
+
+function registerFlow(readOnly: boolean): (host: Host) => Promise<RunReport | undefined> {
+  return async host => {
+    let found: RunReport | undefined
+    await run({ host, readOnly, onReport: report => (found = report) })
+    return found
+  }
+}
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'register',
+    summary:
+      'Register the number on the Cloud API, or migrate it from the On-Premises API with its backup.',
+    options: [
+      ...CONNECTION,
+      {
+        name: 'backup-file',
+        help: 'Migration: a file with the backup data or the backup response.'
+      },
+      { name: 'data-localization-region', help: 'Local-storage region, such as DE.' },
+      {
+        name: 'settle-seconds',
+        help: 'After an uncertain register call, read the number this long before any retry (default 30).'
+      },
+      {
+        name: 'preflight',
+        help: 'Read the number before and after (default true).',
+        boolean: true
+      },
+      {
+        name: 'skip-if-registered',
+        help: 'Leave a number already on CLOUD_API and CONNECTED alone (default true).',
+        boolean: true
+      },
+      { name: 'dry-run', help: 'Validate and read the number; never call register.', boolean: true }
+    ],
+    secrets: {
+      WHATSAPP_ACCESS_TOKEN: 'access-token',
+      WHATSAPP_PIN: 'pin',
+      WHATSAPP_BACKUP_DATA: 'backup-data',
+      WHATSAPP_BACKUP_PASSWORD: 'backup-password'
+    },
+    run: registerFlow(false)
+  },
+  {
+    name: 'check',
+    summary: 'Read the number and its storage; never write anything.',
+    options: CONNECTION,
+    secrets: { WHATSAPP_ACCESS_TOKEN: 'access-token' },
+    run: registerFlow(true)
+  }
+]
