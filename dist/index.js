@@ -33347,7 +33347,9 @@ async function run(options = {}) {
         return finishOnce(true);
     });
     try {
-        const { settings, warnings } = readSettings(inputsFrom(host, redactor), { readOnly: options.readOnly });
+        const { settings, warnings } = readSettings(inputsFrom(host, redactor), {
+            readOnly: options.readOnly
+        });
         warnings.forEach(warn);
         report.phoneNumberId = settings.phoneNumberId;
         graph = new GraphClient({

@@ -132,8 +132,7 @@ export function readSettings(
   // A read-only check sends no PIN, so it needs none.
   if (pin.trim() === '') {
     if (!readOnly) problems.push('pin: required, but empty or not set.')
-  }
-  else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
+  } else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
     problems.push(
       'pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).'
     )

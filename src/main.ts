@@ -87,7 +87,9 @@ export async function run(options: RunOptions = {}): Promise<void> {
     return finishOnce(true)
   })
   try {
-    const { settings, warnings } = readSettings(inputsFrom(host, redactor), { readOnly: options.readOnly })
+    const { settings, warnings } = readSettings(inputsFrom(host, redactor), {
+      readOnly: options.readOnly
+    })
     warnings.forEach(warn)
     report.phoneNumberId = settings.phoneNumberId
     graph = new GraphClient({
