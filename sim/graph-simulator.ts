@@ -1,8 +1,11 @@
 /**
- * A stateful fake of the two Graph API calls the action makes: reading a WhatsApp business phone
- * number and registering it. It keeps each number's state (platform, status, two-step PIN, expected
- * On-Premises backup, the 10-per-72h register budget) and can be scripted to misbehave, so the e2e
- * tests, the demo and the benchmark all run the action against one server we control.
+ * A stateful fake of the Graph API calls around registering a WhatsApp business phone number:
+ * reading and registering it, which the action makes, and the settings edge (local storage),
+ * deregister, PIN changes, the token's app, a WABA's subscribed apps and webhook overrides. It
+ * keeps each number's state (platform, status, two-step PIN, expected On-Premises backup, local
+ * storage, the 10-per-72h budgets), can carry a register call out on a slow backend behind a
+ * gateway, and can be scripted to misbehave, so the e2e tests, the demo and the benchmark all run
+ * the action against one server we control.
  *
  * Response shapes follow ../shared/docs/graph-api-notes.md and Meta's OpenAPI contract. It listens
  * on 127.0.0.1 only and never prints a request: requests carry the token, the PIN and the backup.
