@@ -1,8 +1,11 @@
 /**
- * A stateful fake of the two Graph API calls the action makes: reading a WhatsApp business phone
- * number and registering it. It keeps each number's state (platform, status, two-step PIN, expected
- * On-Premises backup, the 10-per-72h register budget) and can be scripted to misbehave, so the e2e
- * tests, the demo and the benchmark all run the action against one server we control.
+ * A stateful fake of the Graph API calls around registering a WhatsApp business phone number:
+ * reading and registering it, which the action makes, and the settings edge (local storage),
+ * deregister, PIN changes, the token's app, a WABA's subscribed apps and webhook overrides. It
+ * keeps each number's state (platform, status, two-step PIN, expected On-Premises backup, local
+ * storage, the 10-per-72h budgets), can carry a register call out on a slow backend behind a
+ * gateway, and can be scripted to misbehave, so the e2e tests, the demo and the benchmark all run
+ * the action against one server we control.
  *
  * Response shapes follow ../shared/docs/graph-api-notes.md and Meta's OpenAPI contract. It listens
  * on 127.0.0.1 only and never prints a request: requests carry the token, the PIN and the backup.
@@ -576,7 +579,7 @@ export class GraphSimulator {
     })
   }
 
-  /** What the real API would answer; changes state on a successful register. */
+  /** What the real API would answer; a call that succeeds changes the state as Graph would. */
   private process(request: RecordedRequest): Reply {
     if (request.route === 'other') {
       return graphError(400, {
@@ -835,8 +838,8 @@ export class GraphSimulator {
       (waba?.subscribedApps.some(a => a.id === app.id) ? undefined : notSubscribed()) ??
       this.verificationRefusal(uri as string)
     if (refused) return refused
-    if (config.override_callback_uri === '') delete number.overrideCallbackUri
-    else number.overrideCallbackUri = config.override_callback_uri as string
+    if (uri === '') delete number.overrideCallbackUri
+    else number.overrideCallbackUri = uri as string
     if (body.pin !== undefined) number.pin = body.pin as string
     return { status: 200, json: { success: true } }
   }
@@ -1128,15 +1131,15 @@ function callbackRefusal(uri: unknown, verifyToken: unknown, within: string): Re
   const refuse = (message: string): Reply =>
     graphError(400, { message: `(#100) ${message}`, type: 'OAuthException', code: 100 })
   const uriParam = param('override_callback_uri')
+  const tokenParam = param('verify_token')
   if (uri === undefined) return refuse(`The parameter ${uriParam} is required`)
   if (typeof uri !== 'string') return refuse(`Param ${uriParam} must be a string`)
   if (uri === '') return undefined
   if (!URL.canParse(uri) || new URL(uri).protocol !== 'https:' || uri.length > 200) {
     return refuse(`Param ${uriParam} must be a valid https URL of at most 200 characters`)
   }
-  if (verifyToken === undefined) return refuse(`The parameter ${param('verify_token')} is required`)
-  if (typeof verifyToken !== 'string')
-    return refuse(`Param ${param('verify_token')} must be a string`)
+  if (verifyToken === undefined) return refuse(`The parameter ${tokenParam} is required`)
+  if (typeof verifyToken !== 'string') return refuse(`Param ${tokenParam} must be a string`)
   return undefined
 }
 
