@@ -258,6 +258,8 @@ export interface GraphSimulatorOptions {
   unreachableCallbacks?: string[]
   /** Port to listen on. Default 0: any free port. */
   port?: number
+  /** Loopback address to listen on: IPv4 (default) or IPv6, whose URL has brackets. */
+  host?: '127.0.0.1' | '::1'
 }
 
 /** The app of a token that GraphSimulatorOptions.apps does not list. */
@@ -363,15 +365,16 @@ export class GraphSimulator {
       })
     })
     this.server = server
+    const host = this.options.host ?? '127.0.0.1'
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(this.options.port ?? 0, '127.0.0.1', () => {
+      server.listen(this.options.port ?? 0, host, () => {
         server.off('error', reject)
         resolve()
       })
     })
     const { port } = server.address() as AddressInfo
-    return `http://127.0.0.1:${port}`
+    return host === '::1' ? `http://[::1]:${port}` : `http://127.0.0.1:${port}`
   }
 
   /** Closes the server and every connection, hanging ones included, and cancels pending timers. */

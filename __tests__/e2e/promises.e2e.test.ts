@@ -257,6 +257,16 @@ describe('inputs kept exactly, and refused when they cannot be right', () => {
   })
 })
 
+describe('IPv6 loopback', () => {
+  it('registers through graph-api-url http://[::1]:PORT', async () => {
+    const { sim, url } = await startSimulator([newNumber()], { host: '::1' })
+    expect(url).toMatch(/^http:\/\/\[::1\]:\d+$/)
+    const run = await runChecked(inputs(url, NEW_NUMBER_ID), SECRETS)
+    expectRegistered(run, 1)
+    expect(sim.registerCalls()).toHaveLength(1)
+  })
+})
+
 describe('big inputs stay cheap, and the log is never cut off', () => {
   it.each([4, 20])('migrates with a %d MiB backup file, its log complete', async mebibytes => {
     const data = Buffer.alloc(mebibytes * 1024 * 1024 * 0.75, 'backup-chunk-').toString('base64')
