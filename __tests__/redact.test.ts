@@ -260,3 +260,17 @@ describe('Redactor: a backup of many megabytes', () => {
     expect(leakedFragments(redactor.redact(`t=${TOKEN.slice(3, 20)}`), TOKEN)).toEqual([])
   })
 })
+
+describe('Redactor: a secret above the fragment budget but small enough to match whole', () => {
+  it('still replaces an echo of part of it, by its pieces', () => {
+    const secret = blob(300 * 1024, 'middle')
+    const echo = secret.slice(100_000, 101_000)
+    const out = new Redactor([secret]).redact(`got ${echo} here`, 4000)
+    const shown = out
+      .replace(/^got /, '')
+      .replace(/ here$/, '')
+      .split(REDACTED)
+      .join('')
+    expect(shown.length).toBeLessThan(2 * 256)
+  })
+})

@@ -30522,7 +30522,7 @@ const FRAGMENT_LENGTH = 6;
 const MAX_INDEXED_FRAGMENTS = 256 * 1024;
 /** Longer than any text shown or received (bodies are read up to 1 MiB): a longer form never fits. */
 const MAX_WHOLE_FORM_LENGTH = 1024 * 1024;
-/** A line too long to match whole is matched by pieces of this many characters. */
+/** A secret too large to index every fragment of is also matched by pieces of this length. */
 const PIECE_LENGTH = 256;
 /**
  * Removes secret values from text that came from elsewhere (server messages, bodies) before it is
@@ -30543,8 +30543,9 @@ class Redactor {
     /**
      * Registers a secret: its value, each line of it, the forms JSON and URL encoding give it
      * (`\uXXXX` escapes included, as Graph writes non-ASCII), its neutralized form (as server text is
-     * shown), and its fragments. A value or line longer than any text ever scanned is registered in
-     * pieces instead, so that a 20 MiB backup costs a few copies of itself, not hundreds.
+     * shown), and its fragments. A secret too large for every one of its fragments to be indexed is
+     * matched by its lines and by pieces of PIECE_LENGTH characters instead, so that a 20 MiB backup
+     * costs a few copies of itself, not hundreds.
      */
     add(secret) {
         if (secret === '')
@@ -30557,29 +30558,32 @@ class Redactor {
         if (whole)
             this.addPlainForms(neutralize(secret));
         // Every window of the value and its encodings while the budget lasts.
+        let indexed = whole;
         for (const form of forms) {
             if (form.length < FRAGMENT_LENGTH)
                 continue;
             const windows = form.length - FRAGMENT_LENGTH + 1;
-            if (this.fragments.size + windows > MAX_INDEXED_FRAGMENTS)
+            if (this.fragments.size + windows > MAX_INDEXED_FRAGMENTS) {
+                indexed = false;
                 continue;
+            }
             for (let i = 0; i < windows; i++)
                 this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH));
         }
-        // Lines are matched on their own (a server may echo one); a line too long to match whole, by
-        // its pieces.
         const lines = secret.split(/\r?\n|\r/);
-        if (lines.length === 1 && whole)
+        if (lines.length === 1 && indexed)
             return;
+        // Lines are matched on their own (a server may echo one); without the fragment index, by their
+        // pieces too.
         for (const line of lines) {
             if (line.trim().length < FRAGMENT_LENGTH)
                 continue;
             if (line.length <= MAX_WHOLE_FORM_LENGTH)
                 this.addPlainForms(line);
-            else {
-                for (let at = 0; at < line.length; at += PIECE_LENGTH) {
-                    this.addPlainForms(line.slice(at, at + PIECE_LENGTH));
-                }
+            if (indexed || line.length <= PIECE_LENGTH)
+                continue;
+            for (let at = 0; at < line.length; at += PIECE_LENGTH) {
+                this.addPlainForms(line.slice(at, at + PIECE_LENGTH));
             }
         }
     }
