@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
@@ -28,12 +28,16 @@ describe('workflow files', () => {
   it('has the five examples and the repository workflows', () => {
     expect(files.filter(file => file.startsWith('examples/')).length).toBeGreaterThanOrEqual(5)
     expect(files).toEqual(
-      expect.arrayContaining(['.github/workflows/ci.yml', '.github/workflows/codeql.yml'])
+      expect.arrayContaining([
+        '.github/workflows/ci.yml',
+        '.github/workflows/codeql.yml',
+        '.github/workflows/release.yml'
+      ])
     )
   })
 
   it.each(files)('%s has no findings', async file => {
-    expect(shown(await validateWorkflowSource(read(file), file, action))).toEqual([])
+    expect(shown(await validateWorkflowSource(read(file), file, action, root))).toEqual([])
   })
 
   it('action.yml has no findings', () => {
@@ -133,6 +137,48 @@ jobs:
     expect(await kinds(source, '.github/workflows/t.yml')).toEqual([])
   })
 
+  it('knows the attestations permission, which the schema predates, and no misspelling of it', async () => {
+    const source = (scope: string): string => `name: t
+on: workflow_dispatch
+permissions: {}
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    permissions:
+      id-token: write
+      ${scope}: write
+    steps:
+      - run: echo
+`
+    expect(await kinds(source('attestations'), '.github/workflows/t.yml')).toEqual([])
+    expect(await kinds(source('attestation'), '.github/workflows/t.yml')).toEqual(
+      expect.arrayContaining(['actionlint/permissions'])
+    )
+  })
+
+  it('checks the reusable workflows a job calls: there, callable, or pinned by SHA', async () => {
+    const calls = (uses: string): string => `name: t
+on: workflow_dispatch
+jobs:
+  a:
+    uses: ${uses}
+`
+    const found = async (uses: string): Promise<string[]> =>
+      (await validateWorkflowSource(calls(uses), '.github/workflows/t.yml', action, root)).map(
+        finding => `${finding.kind}: ${finding.message}`
+      )
+    expect(await found('./.github/workflows/ci.yml')).toEqual([])
+    expect(await found('./.github/workflows/none.yml')).toEqual([
+      'reusable: reusable workflow "./.github/workflows/none.yml" does not exist'
+    ])
+    expect(await found('./.github/workflows/codeql.yml')).toEqual([
+      'reusable: "./.github/workflows/codeql.yml" has no "workflow_call" trigger: it cannot be called'
+    ])
+    expect(await found('octo/repo/.github/workflows/ci.yml@main')).toEqual([
+      'pin: "octo/repo/.github/workflows/ci.yml@main" is not pinned to a full commit SHA'
+    ])
+  })
+
   it('checks action.yml against the schema', () => {
     const broken = read('action.yml').replace(/^runs:\n {2}using: node24/m, 'runs:\n  using: perl')
     expect(shown(validateActionSource(broken, 'action.yml'))).toEqual([
@@ -168,10 +214,134 @@ describe('ci.yml', () => {
     expect(steps.filter(step => checks.test(step.run ?? '')).map(step => step.run)).toEqual([])
   })
 
+  it('keeps its triggers, and the release workflow can call it without a concurrency deadlock', () => {
+    const ci = parse(read('.github/workflows/ci.yml')) as {
+      on: Record<string, unknown>
+      concurrency: { group: string }
+    }
+    expect(Object.keys(ci.on).sort()).toEqual([
+      'pull_request',
+      'push',
+      'workflow_call',
+      'workflow_dispatch'
+    ])
+    // Called, github.workflow is the caller's name: the group must not be the caller's.
+    const release = parse(read('.github/workflows/release.yml')) as {
+      concurrency: { group: string }
+    }
+    expect(ci.concurrency.group).not.toContain('github.workflow')
+    expect(ci.concurrency.group).not.toBe(release.concurrency.group)
+  })
+
   it('uses the action as users do (uses: ./) on Linux, macOS and Windows', () => {
     const job = Object.values(jobs).find(job => job.steps.some(step => step.uses === './'))
     expect(job?.strategy?.matrix?.os).toEqual(['ubuntu-latest', 'macos-latest', 'windows-latest'])
     expect(job?.['runs-on']).toBe('${{ matrix.os }}')
+  })
+})
+
+describe('release.yml', () => {
+  interface Step {
+    uses?: string
+    run?: string
+    with?: Record<string, unknown>
+  }
+  interface Job {
+    needs?: string | string[]
+    if?: string
+    uses?: string
+    permissions?: Record<string, string>
+    steps?: Step[]
+  }
+  const workflow = parse(read('.github/workflows/release.yml')) as {
+    on: unknown
+    permissions: unknown
+    concurrency: { group: string; 'cancel-in-progress': boolean }
+    jobs: Record<string, Job>
+  }
+  const { jobs } = workflow
+  const job = (name: string): Job => {
+    const found = jobs[name]
+    if (!found) throw new Error(`release.yml has no job ${name}`)
+    return found
+  }
+  /** Every job that has to pass before `name` runs. */
+  const before = (name: string): string[] => {
+    const direct = [job(name).needs ?? []].flat()
+    return [...new Set([...direct, ...direct.flatMap(before)])].sort()
+  }
+  const runs = (name: string): string =>
+    (job(name).steps ?? []).map(step => step.run ?? '').join('\n')
+  const allSteps = Object.values(jobs).flatMap(job => job.steps ?? [])
+
+  it('runs on a version tag vX.Y.Z, and on nothing else', () => {
+    expect(workflow.on).toEqual({ push: { tags: ['v[0-9]+.[0-9]+.[0-9]+'] } })
+  })
+
+  it('grants nothing by default, and each job only what it needs', () => {
+    expect(workflow.permissions).toEqual({})
+    const grants = Object.entries(jobs).map(([name, job]) => [name, job.permissions])
+    expect(Object.fromEntries(grants)).toEqual({
+      verify: { contents: 'read' },
+      ci: { contents: 'read' },
+      attest: { contents: 'read', 'id-token': 'write', attestations: 'write' },
+      release: { contents: 'write' },
+      'major-tag': { contents: 'write' }
+    })
+  })
+
+  it('runs one release at a time, and never cancels one halfway', () => {
+    expect(workflow.concurrency['cancel-in-progress']).toBe(false)
+    expect(workflow.concurrency.group).not.toMatch(/github\.ref/)
+  })
+
+  it('checks the tag, package.json, the CHANGELOG and a fresh bundle, and runs the whole CI', () => {
+    expect(runs('verify')).toContain('git merge-base --is-ancestor')
+    expect(runs('verify')).toContain('require("./package.json").version')
+    expect(runs('verify')).toContain('node script/changelog-section.js')
+    expect(runs('verify')).toMatch(/npm ci\b/)
+    expect(runs('verify')).toMatch(/npm run -s bundle[\s\S]*git status --porcelain/)
+    expect(job('ci').uses).toBe('./.github/workflows/ci.yml')
+    expect(before('ci')).toEqual(['verify'])
+  })
+
+  it('attests every index.js under dist/ once verify and CI passed', () => {
+    const attest = (job('attest').steps ?? []).find(step =>
+      step.uses?.startsWith('actions/attest-build-provenance@')
+    )
+    expect(attest?.uses).toMatch(/^actions\/attest-build-provenance@[0-9a-f]{40}$/)
+    expect(attest?.with).toEqual({ 'subject-checksums': '${{ runner.temp }}/bundles.sha256' })
+    expect(runs('attest')).toMatch(
+      /shopt -s globstar nullglob\n\s*bundles=\(dist\/\*\*\/index\.js\)[\s\S]*sha256sum "\$\{bundles\[@\]\}" \| tee "\$RUNNER_TEMP\/bundles\.sha256"/
+    )
+    const bundles = readdirSync(path.join(root, 'dist'), { recursive: true, encoding: 'utf8' })
+      .map(file => file.split(path.sep).join('/'))
+      .filter(file => file === 'index.js' || file.endsWith('/index.js'))
+    expect(bundles).toContain('index.js')
+    expect(before('attest')).toEqual(['ci', 'verify'])
+  })
+
+  it('publishes the release, its notes from CHANGELOG.md, only once the bundles are attested', () => {
+    expect(runs('release')).toMatch(/node script\/changelog-section\.js "\$TAG" > "\$notes"/)
+    expect(runs('release')).toMatch(
+      /gh release create "\$TAG" --verify-tag .*--notes-file "\$notes"/
+    )
+    expect(before('release')).toEqual(['attest', 'ci', 'verify'])
+  })
+
+  it('moves the major tag last, only for the newest release of its major version', () => {
+    expect(before('major-tag')).toEqual(['attest', 'ci', 'release', 'verify'])
+    expect(job('major-tag').if).toBe("needs.verify.outputs.newest == 'true'")
+    expect(runs('major-tag')).toContain('git/refs/tags/$MAJOR')
+  })
+
+  it('leaves no token in a checkout, and pushes nothing with git', () => {
+    const checkouts = allSteps.filter(step => step.uses?.startsWith('actions/checkout@'))
+    expect(checkouts.length).toBeGreaterThan(0)
+    for (const step of checkouts) expect(step.with?.['persist-credentials']).toBe(false)
+    // The major tag moves through the API; `git push` appears only in the message for a human.
+    const pushes = allSteps.filter(step => /^\s*git push/m.test(step.run ?? ''))
+    expect(pushes.map(step => step.run)).toEqual([])
   })
 })
 

