@@ -24,7 +24,7 @@ export const WORKFLOW_FOLDERS = ['examples', '.github/workflows']
 /** How a step names this action: from the repository itself, or as published. */
 const THIS_ACTION = /^(?:\.\/?|[\w.-]+\/whatsapp-cloud-api-register@.*)$/
 /** Inputs that carry secrets: in the examples they must come from `secrets`. */
-const SECRET_INPUTS = ['access-token', 'pin', 'backup-data', 'backup-password']
+const SECRET_INPUTS = ['access-token', 'pin', 'backup-data', 'backup-password', 'verify-token']
 const FULL_SHA = /^[0-9a-f]{40}$/
 
 /**
