@@ -171,6 +171,12 @@ describe('action.yml agrees with the code', () => {
           throughputLevel: 'STANDARD'
         },
         storageBefore: { status: 'default' },
+        wiring: {
+          wabaId: '2',
+          subscribed: true,
+          webhook: { url: 'https://example.com/hook', source: 'number override' },
+          planned: []
+        },
         httpStatus: 400,
         failure: {
           kind: 'graph',

@@ -59,7 +59,15 @@ describe('lookupKnownError', () => {
       SMB_MESSAGE,
       '131000'
     ],
-    ['the SMB match is case-sensitive text', 100, undefined, 'NOT AVAILABLE FOR SMB', '100']
+    ['the SMB match is case-sensitive text', 100, undefined, 'NOT AVAILABLE FOR SMB', '100'],
+    [
+      'an override before the app is subscribed',
+      100,
+      undefined,
+      '(#100) Before override the current callback uri, your app must be subscribed to receive messages for WhatsApp Business Account.',
+      '100 ("must be subscribed")'
+    ],
+    ['a failed callback verification', 2200, undefined, '', '2200']
   ])('%s', (_, code, subcode, message, label) => {
     expect(lookupKnownError(code, subcode, message)?.label).toBe(label)
   })
@@ -105,7 +113,7 @@ describe('KNOWN_ERRORS', () => {
     }
   )
 
-  it.each([133000, 133006, 133010, 2388001, 2388012, 2388091, 2388093, 2388103, 131045])(
+  it.each([133000, 133006, 133010, 2388001, 2388012, 2388091, 2388093, 2388103, 131045, 2200])(
     'does not retry %i on its own',
     code => {
       expect(policyOf(code)).toBe('no')

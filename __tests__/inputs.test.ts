@@ -542,3 +542,120 @@ describe('readSettings: backup', () => {
     expect(problems[0]).toMatch(problem)
   })
 })
+
+describe('readSettings: receiving messages', () => {
+  const WABA_ID = '9876543210987654'
+  const CALLBACK = 'https://bot.example.com/whatsapp/webhook'
+  const VERIFY_TOKEN = ' verify Token-Qm7Kx2 '
+
+  it('has no wiring without waba-id', () => {
+    expect(parse(VALID).settings.wiring).toBeUndefined()
+  })
+
+  it('takes waba-id alone, app-id, and callback-url with its verify token sent exactly', () => {
+    expect(parse({ ...VALID, 'waba-id': ` ${WABA_ID}\n` }).settings.wiring).toEqual({
+      wabaId: WABA_ID
+    })
+    const harness = sourceOf({
+      ...VALID,
+      'waba-id': WABA_ID,
+      'app-id': ' 555000111222333 ',
+      'callback-url': ` ${CALLBACK} `,
+      'verify-token': VERIFY_TOKEN
+    })
+    expect(readSettings(harness.source).settings.wiring).toEqual({
+      wabaId: WABA_ID,
+      appId: '555000111222333',
+      webhook: { callbackUrl: CALLBACK, verifyToken: VERIFY_TOKEN }
+    })
+  })
+
+  it('registers the verify token as given, with the other secrets, before reading anything else', () => {
+    const harness = sourceOf({
+      ...VALID,
+      'waba-id': WABA_ID,
+      'callback-url': CALLBACK,
+      'verify-token': VERIFY_TOKEN
+    })
+    readSettings(harness.source)
+    expect(harness.secrets).toEqual([TOKEN, PIN, VERIFY_TOKEN])
+    expect(harness.read.slice(0, 4).sort()).toEqual([
+      'access-token',
+      'backup-password',
+      'pin',
+      'verify-token'
+    ])
+  })
+
+  it('registers a verify token that is refused, and never quotes it', () => {
+    const harness = sourceOf({ ...VALID, 'verify-token': VERIFY_TOKEN })
+    expect(problemsOf({ ...VALID, 'verify-token': VERIFY_TOKEN })).toEqual([
+      'verify-token: given without callback-url; add callback-url or remove it.'
+    ])
+    expect(() => readSettings(harness.source)).toThrow(InputError)
+    expect(harness.secrets).toContain(VERIFY_TOKEN)
+  })
+
+  it.each([
+    ['WABA-1', /^waba-id: expected the WhatsApp Business Account's ID, digits only/],
+    ['+1 555 0100', /^waba-id: expected/],
+    ['1'.repeat(33), /^waba-id: expected/],
+    [PHONE_NUMBER_ID, /^waba-id: is the same as phone-number-id/]
+  ])('refuses waba-id %j', (wabaId, problem) => {
+    expect(problemsOf({ ...VALID, 'waba-id': wabaId })).toEqual([expect.stringMatching(problem)])
+  })
+
+  it('refuses app-id that is not digits, or given without waba-id', () => {
+    expect(problemsOf({ ...VALID, 'waba-id': WABA_ID, 'app-id': 'my-app' })).toEqual([
+      expect.stringMatching(/^app-id: expected the app's ID, digits only/)
+    ])
+    expect(problemsOf({ ...VALID, 'app-id': '555' })).toEqual([
+      expect.stringMatching(/^app-id: given without waba-id/)
+    ])
+  })
+
+  it.each([
+    'http://bot.example.com/hook',
+    'ftp://bot.example.com/hook',
+    'bot.example.com/hook',
+    'https://user:pw@bot.example.com/hook',
+    'https://bot.example.com/hook#top',
+    'https://bot.example.com/ho ok',
+    'https://bot.example.com/ho\tok',
+    `https://bot.example.com/${'a'.repeat(200)}`,
+    'https://'
+  ])('refuses callback-url %j without quoting it', callbackUrl => {
+    const problems = problemsOf({
+      ...VALID,
+      'waba-id': WABA_ID,
+      'callback-url': callbackUrl,
+      'verify-token': VERIFY_TOKEN
+    })
+    expect(problems).toEqual([
+      'callback-url: expected an https URL of at most 200 characters, without credentials or fragment, such as https://bot.example.com/whatsapp/webhook.'
+    ])
+  })
+
+  it('takes a callback-url with a query and an international host', () => {
+    for (const callbackUrl of [
+      'https://bot.example.com/hook?tenant=7',
+      'https://bücher.example/hook',
+      'https://bot.example.com:8443/'
+    ]) {
+      const { settings } = parse({
+        ...VALID,
+        'waba-id': WABA_ID,
+        'callback-url': callbackUrl,
+        'verify-token': VERIFY_TOKEN
+      })
+      expect(settings.wiring?.webhook?.callbackUrl).toBe(callbackUrl)
+    }
+  })
+
+  it('needs waba-id and verify-token with callback-url, and names both problems', () => {
+    expect(problemsOf({ ...VALID, 'callback-url': CALLBACK, 'verify-token': '  \n' })).toEqual([
+      'callback-url: needs waba-id: the override only works once the app is subscribed to the WhatsApp Business Account.',
+      'verify-token: required with callback-url: Meta sends it to the callback URL, which must answer the verification challenge with the same token.'
+    ])
+  })
+})

@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals'
 import type { Settings } from '../src/inputs.js'
-import { longestRunMs, minutesAndSeconds } from '../src/longest-run.js'
+import { longestRunMs, minutesAndSeconds, wiringCalls } from '../src/longest-run.js'
 import { DEFAULT_TIMING } from '../src/retry.js'
 
 const BASE: Settings = {
@@ -48,6 +48,28 @@ describe('longestRunMs', () => {
     )
     const noReads = longestRunMs({ ...BASE, preflight: false, retries: 0 }, DEFAULT_TIMING)
     expect(noReads).toBe(60_000 + 60_000 + 60_000 + 60_000)
+  })
+})
+
+describe('wiringCalls', () => {
+  const webhook = { callbackUrl: 'https://bot.example.com/hook', verifyToken: 'vt' }
+
+  it('counts each wiring call a run can make, like a read', () => {
+    expect(wiringCalls(BASE)).toBe(0)
+    // app, subscribed apps, subscribe, read again, webhook configuration
+    expect(wiringCalls({ ...BASE, wiring: { wabaId: '2' } })).toBe(5)
+    expect(wiringCalls({ ...BASE, wiring: { wabaId: '2', appId: '3' } })).toBe(4)
+    // … and the override and its read-back
+    expect(wiringCalls({ ...BASE, wiring: { wabaId: '2', webhook } })).toBe(7)
+    // A dry run only reads: app, subscribed apps, webhook configuration.
+    expect(wiringCalls({ ...BASE, dryRun: true, wiring: { wabaId: '2', webhook } })).toBe(3)
+  })
+
+  it('adds each wiring call with its retries and pauses to the longest run', () => {
+    const settings = { ...BASE, wiring: { wabaId: '2', webhook } }
+    expect(longestRunMs(settings, DEFAULT_TIMING) - longestRunMs(BASE, DEFAULT_TIMING)).toBe(
+      7 * (3 * 60_000 + 2 * 60_000)
+    )
   })
 })
 

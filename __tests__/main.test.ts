@@ -600,3 +600,77 @@ describe('run: failures', () => {
     expect(core.summary.write).not.toHaveBeenCalled()
   })
 })
+
+describe('run: receiving messages', () => {
+  const WABA_ID = '4444444444444444'
+  const VERIFY_TOKEN = 'vt-Zq9Lm4Wx7Kp2'
+  const CALLBACK = 'https://bot.example.com/hook'
+  const wired = (number: SimNumber): SimNumber => ({ ...number, wabaId: WABA_ID })
+  const simulator: Partial<GraphSimulatorOptions> = {
+    numbers: NUMBERS.map(wired),
+    wabas: [{ id: WABA_ID, subscribedApps: [] }]
+  }
+
+  it('wires a number after registering it, the verify token masked and never shown', async () => {
+    const inputs = await startGraph({ simulator })
+    process.env.GITHUB_STEP_SUMMARY = '/dev/null'
+    await runWith({
+      ...inputs,
+      'phone-number-id': NEW_NUMBER,
+      'waba-id': WABA_ID,
+      'callback-url': CALLBACK,
+      'verify-token': VERIFY_TOKEN
+    })
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(sim?.requests.map(r => `${r.method} ${r.route}`)).toEqual([
+      'GET read',
+      'GET settings',
+      'POST register',
+      'GET read',
+      'GET app',
+      'GET subscribed_apps',
+      'POST subscribed_apps',
+      'GET subscribed_apps',
+      'GET read',
+      'POST webhook',
+      'GET read'
+    ])
+    expect(outputs()).toMatchObject({
+      success: 'true',
+      result: 'registered',
+      'app-subscribed': 'true',
+      'webhook-url': CALLBACK
+    })
+    expect(core.summary.text()).toContain('Receiving messages')
+    expectSecretsSafe([TOKEN, PIN, VERIFY_TOKEN])
+  })
+
+  it('makes no wiring call after a failed registration', async () => {
+    const inputs = await startGraph({ simulator })
+    await runWith({
+      ...inputs,
+      'phone-number-id': REGISTERED,
+      pin: '135790',
+      'skip-if-registered': 'false',
+      'waba-id': WABA_ID,
+      'callback-url': CALLBACK,
+      'verify-token': VERIFY_TOKEN
+    })
+    expect(outputs()).toMatchObject({ success: 'false', result: 'failed', 'error-code': '133005' })
+    expect(sim?.requests.map(r => r.route)).toEqual(['read', 'settings', 'register'])
+    expect(outputs()).not.toHaveProperty('app-subscribed')
+  })
+
+  it('fails with result registered when the wiring fails, and says so once', async () => {
+    const inputs = await startGraph({
+      simulator: { ...simulator, permissions: { [TOKEN]: { deny: ['subscribed_apps'] } } }
+    })
+    await runWith({ ...inputs, 'phone-number-id': NEW_NUMBER, 'waba-id': WABA_ID })
+    expect(registerCalls()).toBe(1)
+    expect(outputs()).toMatchObject({ success: 'false', result: 'registered', attempts: '1' })
+    expect(core.setFailed).toHaveBeenCalledTimes(1)
+    expect(core.setFailed).toHaveBeenCalledWith(
+      expect.stringMatching(/^The number is registered, but not wired to receive messages: /)
+    )
+  })
+})

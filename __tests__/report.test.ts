@@ -2,6 +2,7 @@ import { describe, it, expect } from '@jest/globals'
 import type { Failure } from '../src/errors.js'
 import { Redactor } from '../src/redact.js'
 import {
+  addUnmet,
   describeFailure,
   MAX_MESSAGE_LENGTH,
   MAX_RESPONSE_LENGTH,
@@ -205,6 +206,55 @@ describe('outputsOf', () => {
     expect(shown.padding.length).toBeLessThan(10_000)
     expect(outputs.response?.length).toBeLessThanOrEqual(MAX_RESPONSE_LENGTH)
     expect(outputs['error-message']?.length).toBeLessThan(MAX_MESSAGE_LENGTH + 60)
+  })
+})
+
+describe('outputsOf: receiving messages', () => {
+  it('leaves app-subscribed and webhook-url unset when the wiring was not checked', () => {
+    const outputs = outputsOf(report({ result: 'registered' }), redactor())
+    expect(outputs).not.toHaveProperty('app-subscribed')
+    expect(outputs).not.toHaveProperty('webhook-url')
+  })
+
+  it('sets app-subscribed from the last read, and webhook-url redacted', () => {
+    const wired = report({
+      result: 'already-registered',
+      wiring: {
+        wabaId: '1',
+        subscribed: false,
+        webhook: { url: `https://bot.example.com/hook?pin=${PIN}`, source: 'WABA override' },
+        planned: []
+      }
+    })
+    expect(outputsOf(wired, redactor())).toMatchObject({
+      'app-subscribed': 'false',
+      'webhook-url': 'https://bot.example.com/hook?pin=***'
+    })
+  })
+
+  it('leaves webhook-url unset when none is set, and fails the run on a wiring failure', () => {
+    const wired = report({
+      result: 'registered',
+      unmet: 'The number is registered, but not wired to receive messages: …',
+      wiring: { wabaId: '1', subscribed: true, webhook: null, planned: [] }
+    })
+    const outputs = outputsOf(wired, redactor())
+    expect(outputs).not.toHaveProperty('webhook-url')
+    expect(outputs).toMatchObject({
+      success: 'false',
+      result: 'registered',
+      'app-subscribed': 'true',
+      'error-message': 'The number is registered, but not wired to receive messages: …'
+    })
+  })
+})
+
+describe('addUnmet', () => {
+  it('keeps what was not as asked before, one line each', () => {
+    const run = report({ result: 'registered' })
+    addUnmet(run, 'Storage is off.')
+    addUnmet(run, 'Not wired.')
+    expect(run.unmet).toBe('Storage is off.\nNot wired.')
   })
 })
 

@@ -146,6 +146,54 @@ describe('buildSummary', () => {
     )
   })
 
+  it('shows the wiring: the account, the app, the subscription and the webhook URL', () => {
+    const html = render({
+      result: 'registered',
+      wiring: {
+        wabaId: '9876543210987654',
+        app: { id: '555', name: 'Acme <Bot>' },
+        subscribed: true,
+        subscribedNow: true,
+        webhook: { url: `https://bot.example.com/hook?t=${PIN}`, source: 'number override' },
+        overrideSetNow: true,
+        planned: []
+      }
+    })
+    expect(html).toContain('Receiving messages')
+    expect(html).toContain('9876543210987654')
+    expect(html).toContain('Acme &#60;Bot&#62; (555)')
+    expect(html).toContain('✅ yes (subscribed by this run)')
+    expect(html).toContain('https://bot.example.com/hook?t=*** (number override, set by this run)')
+    expectNoSecret(html)
+  })
+
+  it('says what is not known, not subscribed, or not set', () => {
+    const unknown = render({ wiring: { wabaId: '1', planned: [] } })
+    expect(unknown).toMatch(/App.*unknown/)
+    expect(unknown).toMatch(/Subscribed.*unknown/)
+    expect(unknown).toMatch(/Webhook URL.*unknown/)
+    summary.emptyBuffer()
+    const none = render({ wiring: { wabaId: '1', subscribed: false, webhook: null, planned: [] } })
+    expect(none).toContain('❌ no')
+    expect(none).toContain('none set (number, WABA or app)')
+  })
+
+  it('lists the wiring writes of a dry run after the register call', () => {
+    const html = render({
+      result: 'dry-run',
+      plannedRequest:
+        'POST https://graph.facebook.com/v26.0/1/register with messaging_product, pin',
+      wiring: {
+        wabaId: '2',
+        subscribed: false,
+        planned: ['POST https://graph.facebook.com/v26.0/2/subscribed_apps (subscribes the app)']
+      }
+    })
+    expect(html).toContain(
+      'with messaging_product, pin\nPOST https://graph.facebook.com/v26.0/2/subscribed_apps'
+    )
+  })
+
   it('keeps field names whole when a secret shares a 6-character piece with them', () => {
     const planned = 'POST https://graph.facebook.com/v26.0/1/register with pin, backup.data'
     const report: RunReport = { ...newReport(), result: 'dry-run', plannedRequest: planned }

@@ -28,7 +28,7 @@ export const OTHER_CI_EXAMPLES = ['gitlab-ci.yml']
 /** How a step names this action: from the repository itself, or as published. */
 const THIS_ACTION = /^(?:\.\/?|[\w.-]+\/whatsapp-cloud-api-register@.*)$/
 /** Inputs that carry secrets: in the examples they must come from `secrets`. */
-const SECRET_INPUTS = ['access-token', 'pin', 'backup-data', 'backup-password']
+const SECRET_INPUTS = ['access-token', 'pin', 'backup-data', 'backup-password', 'verify-token']
 const FULL_SHA = /^[0-9a-f]{40}$/
 /** Permissions newer than action-validator's schema, which rejects them; actionlint checks them. */
 const PERMISSIONS_NEWER_THAN_SCHEMA = ['attestations']

@@ -78,6 +78,16 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
     retry: 'never'
   },
   {
+    label: '100 ("must be subscribed")',
+    codes: [100],
+    messageIncludes: 'must be subscribed',
+    meaning:
+      "A webhook override was refused: the token's app is not subscribed to the number's WhatsApp Business Account.",
+    action:
+      'Give waba-id so that the action subscribes the app first (and check that it is the WABA that holds the number).',
+    retry: 'never'
+  },
+  {
     label: '100',
     codes: [100],
     meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
@@ -106,6 +116,15 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
     action:
       'Add the WhatsApp product to the app and grant whatsapp_business_management to its token.',
     retry: 'never'
+  },
+  {
+    label: '2200',
+    codes: [2200],
+    meaning:
+      'Callback verification failed: Meta could not reach the callback URL, or it did not answer the challenge.',
+    action:
+      'Make sure the endpoint is up and reachable over https, and that it answers the verification request (hub.challenge) when hub.verify_token equals verify-token.',
+    retry: 'no'
   },
   {
     label: '368',

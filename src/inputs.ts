@@ -50,6 +50,25 @@ export interface Settings {
   skipIfRegistered: boolean
   /** Validate and read the number, never register. */
   dryRun: boolean
+  /** Make sure the number can receive messages: app subscription and webhook override. */
+  wiring?: WiringSettings
+}
+
+/** What `waba-id`, `app-id`, `callback-url` and `verify-token` ask for. */
+export interface WiringSettings {
+  /** The WhatsApp Business Account the app must be subscribed to (digits only). */
+  wabaId: string
+  /** The app whose subscription is checked; absent: the token's own app (`GET /app`). */
+  appId?: string
+  /** The number's webhook override; needs the subscription first. */
+  webhook?: WebhookOverride
+}
+
+export interface WebhookOverride {
+  /** https URL Meta calls for this number's messages, as given (trimmed). */
+  callbackUrl: string
+  /** Sent exactly as given: Meta passes it to the callback, which must answer with the same. */
+  verifyToken: string
 }
 
 export interface Backup {
@@ -90,7 +109,10 @@ export interface ParsedInputs {
  * token alone is trimmed (a header value), and the backup data is registered once it is known
  * (the whole backup response around it is public shape, not a secret).
  */
-const EXACT_SECRET_INPUTS = ['pin', 'backup-password'] as const
+const EXACT_SECRET_INPUTS = ['pin', 'backup-password', 'verify-token'] as const
+
+/** Meta's override guide: a callback URL of at most this many characters. */
+export const MAX_CALLBACK_URL_LENGTH = 200
 
 /**
  * Reads, masks and validates every input; throws InputError listing every problem. `readOnly`: for
@@ -192,6 +214,8 @@ export function readSettings(
     )
   }
 
+  const wiring = readWiring(source, phoneNumberId, problems)
+
   if (problems.length > 0) throw new InputError(problems)
   return {
     settings: {
@@ -207,7 +231,8 @@ export function readSettings(
       settleMs: settleSeconds * 1000,
       preflight,
       skipIfRegistered,
-      dryRun
+      dryRun,
+      ...(wiring && { wiring })
     },
     warnings
   }
@@ -260,6 +285,81 @@ function readBackup(source: InputSource, problems: string[]): Backup | undefined
     return undefined
   }
   return { data: extracted.data, password, source: sourceName }
+}
+
+/**
+ * `waba-id` with the optional `app-id`, and `callback-url` with its `verify-token`: the override
+ * only works once the app is subscribed, so a callback needs the WABA.
+ */
+function readWiring(
+  source: InputSource,
+  phoneNumberId: string,
+  problems: string[]
+): WiringSettings | undefined {
+  const input = (name: string): string => source.getInput(name).trim()
+  const wabaId = input('waba-id')
+  const appId = input('app-id')
+  const callbackUrl = input('callback-url')
+  const verifyToken = source.getInput('verify-token')
+  const hasToken = verifyToken.trim() !== ''
+  const before = problems.length
+  if (wabaId !== '' && !/^[0-9]{1,32}$/.test(wabaId)) {
+    problems.push(
+      "waba-id: expected the WhatsApp Business Account's ID, digits only (WhatsApp Manager › Account tools, or Business settings › WhatsApp accounts)."
+    )
+  } else if (wabaId !== '' && wabaId === phoneNumberId) {
+    problems.push(
+      "waba-id: is the same as phone-number-id; give the WhatsApp Business Account's ID, not the number's."
+    )
+  }
+  if (appId !== '' && !/^[0-9]{1,32}$/.test(appId)) {
+    problems.push("app-id: expected the app's ID, digits only (App Dashboard › App settings).")
+  }
+  if (appId !== '' && wabaId === '') {
+    problems.push(
+      'app-id: given without waba-id; the subscription is checked on a WhatsApp Business Account, so add waba-id or remove app-id.'
+    )
+  }
+  if (callbackUrl !== '') {
+    if (!isCallbackUrl(callbackUrl)) {
+      problems.push(
+        `callback-url: expected an https URL of at most ${MAX_CALLBACK_URL_LENGTH} characters, without credentials or fragment, such as https://bot.example.com/whatsapp/webhook.`
+      )
+    }
+    if (wabaId === '') {
+      problems.push(
+        'callback-url: needs waba-id: the override only works once the app is subscribed to the WhatsApp Business Account.'
+      )
+    }
+    if (!hasToken) {
+      problems.push(
+        'verify-token: required with callback-url: Meta sends it to the callback URL, which must answer the verification challenge with the same token.'
+      )
+    }
+  } else if (hasToken) {
+    problems.push('verify-token: given without callback-url; add callback-url or remove it.')
+  }
+  if (problems.length > before || wabaId === '') return undefined
+  return {
+    wabaId,
+    ...(appId !== '' && { appId }),
+    ...(callbackUrl !== '' && { webhook: { callbackUrl, verifyToken } })
+  }
+}
+
+function isCallbackUrl(value: string): boolean {
+  if (value.length > MAX_CALLBACK_URL_LENGTH || !URL.canParse(value)) return false
+  const url = new URL(value)
+  return (
+    url.protocol === 'https:' &&
+    url.hostname !== '' &&
+    url.username === '' &&
+    url.password === '' &&
+    url.hash === '' &&
+    // URL drops tabs and line breaks silently, and encodes the rest: such a value is not one URL.
+    // eslint-disable-next-line no-control-regex
+    !/[\s\u0000-\u001f\u007f]/.test(value)
+  )
 }
 
 function parseGraphApiUrl(value: string, problems: string[]): string {

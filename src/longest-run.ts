@@ -6,17 +6,32 @@ import type { RetryTiming } from './retry.js'
  * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
  * until the settle window has passed (the last read may start at its end), one post-check read, one
  * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
- * `Retry-After`, whichever cap is larger). A job killed before this leaves an outcome unknown.
+ * `Retry-After`, whichever cap is larger); then the wiring calls, each like a read. A job killed
+ * before this leaves an outcome unknown.
  */
 export function longestRunMs(settings: Settings, timing: RetryTiming): number {
   const T = settings.timeoutMs
   const r = settings.retries
   const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs)
   const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0
-  if (settings.dryRun) return read + T
+  const wiring = wiringCalls(settings) * ((r + 1) * T + r * pause)
+  if (settings.dryRun) return read + T + wiring
   const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause
   const postCheck = settings.preflight ? T : 0
-  return read + register + postCheck + T
+  return read + register + postCheck + T + wiring
+}
+
+/**
+ * The wiring calls a run can make, each with the retries of a read: the token's app (without
+ * app-id), the subscribed apps, subscribe and read them again, the number's webhook configuration,
+ * and with callback-url the override and its read-back. A dry run only reads.
+ */
+export function wiringCalls(settings: Settings): number {
+  const wiring = settings.wiring
+  if (!wiring) return 0
+  const app = wiring.appId === undefined ? 1 : 0
+  if (settings.dryRun) return app + 2
+  return app + 3 + (wiring.webhook ? 3 : 1)
 }
 
 /** `15 min 30 s`, `45 s`. */

@@ -18,6 +18,7 @@ import { DEFAULT_TIMING, type RetryEnvironment, type RetryTiming } from './retry
 import { finish } from './finish.js'
 import { actionsHost, type Host } from './host.js'
 import { newProgress, trackOutcome, watchCancellation, type Progress } from './cancellation.js'
+import { wireNumber } from './wiring-step.js'
 
 /** Time, for tests to replace. */
 export interface RunOptions {
@@ -54,7 +55,10 @@ type Preflight = (
   | { kind: 'failed'; message: string; failure?: Failure; before?: PhoneNumberState }
 ) & { storage?: Storage }
 
-/** The action: settings → pre-flight read → register → post-check → outputs and summary. */
+/**
+ * The action: settings → pre-flight read → register → post-check → wiring (app subscription and
+ * webhook override) → outputs and summary.
+ */
 export async function run(options: RunOptions = {}): Promise<void> {
   const host = options.host ?? actionsHost()
   const now = options.now ?? Date.now
@@ -142,7 +146,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
             'The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).'
           )
           report.result = 'already-registered'
-          return
+          return await wireNumber(context, report)
         case 'dry-run':
           report.result = 'dry-run'
           if (options.readOnly) {
@@ -151,7 +155,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
             report.plannedRequest = checked.plannedRequest
             host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`)
           }
-          return
+          return await wireNumber(context, report)
         case 'register':
           setStorage = checked.setStorage
           break
@@ -192,6 +196,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
       if (after) report.after = after
     }
     await checkStorageAfter(context, report)
+    await wireNumber(context, report)
   } catch (error) {
     if (error instanceof InputError) {
       report.inputProblems = error.problems
@@ -212,7 +217,7 @@ function cancellationMessage(signal: NodeJS.Signals, progress: Progress, result:
     return `Cancelled (${signal}) while a register call was in flight: its outcome is unknown. Before running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true); calling register on a number that is already registered only spends one of its 10 calls per 72 hours.`
   }
   if (result === 'registered') {
-    return `Cancelled (${signal}) after the number was registered: the register call went through; only the read afterwards was cut short.`
+    return `Cancelled (${signal}) after the number was registered: the register call went through; only what comes after it (the read, the wiring) was cut short.`
   }
   return `Cancelled (${signal}) with no register call in flight: no register call of this run can have changed the number.`
 }

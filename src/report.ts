@@ -4,6 +4,7 @@ import { storageRegion, type Storage } from './storage.js'
 import type { Redactor } from './redact.js'
 import { parseJson } from './json.js'
 import { neutralize } from './server-text.js'
+import type { App, WebhookSource } from './wiring.js'
 
 export type Result = 'registered' | 'already-registered' | 'dry-run' | 'failed' | 'uncertain'
 
@@ -35,11 +36,35 @@ export interface RunReport {
   fbtraceId?: string
   /** Dry run: the request that would be sent, described by field names only. */
   plannedRequest?: string
+  /** What the wiring step found and did, when `waba-id` was given and the step ran. */
+  wiring?: WiringReport
   /** Problems with the inputs, when the run stopped on them. */
   inputProblems?: string[]
   /** Warnings also given in the log. */
   warnings: string[]
   durationMs?: number
+}
+
+/** Whether the number can receive messages: its WABA's app subscription and its webhook URL. */
+export interface WiringReport {
+  wabaId: string
+  /** The app checked (`app-id`, or the token's own), once known. */
+  app?: App
+  /** Whether the app is subscribed to the WABA, as read last; undefined when not known. */
+  subscribed?: boolean
+  /** This run subscribed the app. */
+  subscribedNow?: boolean
+  /** Where Meta sends the number's messages, as read last: null when none is set, undefined when not known. */
+  webhook?: { url: string; source: WebhookSource } | null
+  /** This run set the number's webhook override. */
+  overrideSetNow?: boolean
+  /** Dry run: the writes a real run would make, described without secret values. */
+  planned: string[]
+}
+
+/** Adds something not as asked to what is already there. */
+export function addUnmet(report: RunReport, message: string): void {
+  report.unmet = report.unmet === undefined ? message : `${report.unmet}\n${message}`
 }
 
 export function newReport(): RunReport {
@@ -75,7 +100,8 @@ const SERVER_TEXT_OUTPUTS = new Set([
   'response',
   'storage-region',
   'name-status',
-  'throughput-level'
+  'throughput-level',
+  'webhook-url'
 ])
 
 /** The action's outputs; every value that came from the server is redacted and capped. */
@@ -94,6 +120,9 @@ export function outputsOf(report: RunReport, redactor: Redactor): Record<string,
     'name-status': current?.nameStatus,
     'throughput-level': current?.throughputLevel,
     'storage-region': storageOutput(report.storageAfter ?? report.storageBefore),
+    'app-subscribed':
+      report.wiring?.subscribed === undefined ? undefined : String(report.wiring.subscribed),
+    'webhook-url': report.wiring?.webhook?.url,
     attempts: report.attempts,
     'http-status': report.httpStatus,
     'error-code': report.failure?.code,

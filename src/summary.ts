@@ -1,6 +1,6 @@
 import type * as core from '@actions/core'
 import type { PhoneNumberState } from './phone-number.js'
-import { MAX_MESSAGE_LENGTH, type Result, type RunReport } from './report.js'
+import { MAX_MESSAGE_LENGTH, type Result, type RunReport, type WiringReport } from './report.js'
 import type { Redactor } from './redact.js'
 import { describeStorage } from './storage.js'
 
@@ -46,9 +46,11 @@ export function buildSummary(summary: Summary, report: RunReport, redactor: Reda
       .filter((row): row is [string, string] => row[1] !== undefined)
       .map(([name, value]) => [name, show(value)])
   ])
-  if (report.plannedRequest) {
-    const planned = redactor.redact(report.plannedRequest, MAX_MESSAGE_LENGTH, { fragments: false })
-    summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(planned))
+  if (report.wiring) addWiring(summary, report.wiring, show)
+  const planned = [report.plannedRequest, ...(report.wiring?.planned ?? [])].filter(Boolean)
+  if (planned.length > 0) {
+    const text = redactor.redact(planned.join('\n'), MAX_MESSAGE_LENGTH, { fragments: false })
+    summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(text))
   }
   if (report.inputProblems) {
     const problems = report.inputProblems.map(problem =>
@@ -63,6 +65,35 @@ export function buildSummary(summary: Summary, report: RunReport, redactor: Reda
   if (report.warnings.length > 0)
     summary.addHeading('Warnings', 3).addList(report.warnings.map(show))
   return summary
+}
+
+/** The app subscription and the webhook URL: whether the number can receive messages. */
+function addWiring(summary: Summary, wiring: WiringReport, show: (text: string) => string): void {
+  const subscribed =
+    wiring.subscribed === undefined
+      ? 'unknown'
+      : wiring.subscribed
+        ? `✅ yes${wiring.subscribedNow ? ' (subscribed by this run)' : ''}`
+        : '❌ no'
+  const webhook =
+    wiring.webhook === undefined
+      ? 'unknown'
+      : wiring.webhook === null
+        ? 'none set (number, WABA or app)'
+        : `${wiring.webhook.url} (${wiring.webhook.source}${wiring.overrideSetNow ? ', set by this run' : ''})`
+  const rows: [string, string][] = [
+    ['WhatsApp Business Account', wiring.wabaId],
+    ['App', wiring.app ? `${wiring.app.name ?? '?'} (${wiring.app.id})` : 'unknown'],
+    ['Subscribed', subscribed],
+    ['Webhook URL', webhook]
+  ]
+  summary.addHeading('Receiving messages', 3).addTable([
+    [
+      { data: 'Item', header: true },
+      { data: 'Value', header: true }
+    ],
+    ...rows.map(([name, value]) => [name, show(value)])
+  ])
 }
 
 function platform(state: PhoneNumberState | undefined): string | undefined {

@@ -174,6 +174,29 @@ export const wholeNumberText = fc.oneof(
   fc.constant('')
 )
 
+/** WhatsApp Business Account and app ids: digits, like phone-number ids, or anything. */
+export const graphId = phoneNumberId
+
+/** Callback URLs: https ones Meta takes, and the near misses around them. */
+export const callbackUrl = fc.oneof(
+  fc.webUrl({ validSchemes: ['https'], withQueryParameters: true }),
+  fc.webUrl({ withQueryParameters: true, withFragments: true }),
+  fc.constantFrom(
+    'https://bot.example.com/whatsapp/webhook',
+    'http://bot.example.com/hook',
+    'https://user:pw@bot.example.com/hook',
+    'https://bot.example.com/hook#f',
+    'https://bot.example.com/ho ok',
+    'https://bot.example.com/ho\nok',
+    'https://',
+    'bot.example.com/hook',
+    `https://bot.example.com/${'a'.repeat(180)}`,
+    `https://bot.example.com/${'a'.repeat(181)}`
+  ),
+  noise,
+  fc.constant('')
+)
+
 export const booleanText = fc.oneof(
   fc.constantFrom('true', 'True', 'TRUE', 'false', 'False', 'FALSE'),
   {
@@ -304,7 +327,11 @@ const wildValues = {
   ),
   preflight: input(booleanText),
   'skip-if-registered': input(booleanText),
-  'dry-run': input(booleanText)
+  'dry-run': input(booleanText),
+  'waba-id': fc.oneof({ arbitrary: fc.constant(''), weight: 2 }, input(graphId)),
+  'app-id': fc.oneof({ arbitrary: fc.constant(''), weight: 2 }, input(graphId)),
+  'callback-url': fc.oneof({ arbitrary: fc.constant(''), weight: 2 }, input(callbackUrl)),
+  'verify-token': fc.oneof({ arbitrary: fc.constant(''), weight: 2 }, input(anything))
 }
 
 const validBoolean = fc.constantFrom('', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE')
@@ -356,6 +383,32 @@ const validBackup: fc.Arbitrary<GeneratedInputs> = fc.oneof(
     }))
 )
 
+/** No wiring, a WABA alone or with an app, or with a callback URL and its verify token. */
+const validWiring: fc.Arbitrary<Record<string, string>> = fc.oneof(
+  fc.constant({}),
+  fc
+    .tuple(
+      input(fc.stringMatching(/^[0-9]{1,32}$/)),
+      input(optional(fc.stringMatching(/^[0-9]{1,32}$/))),
+      fc.option(
+        fc.tuple(
+          input(
+            fc
+              .webUrl({ validSchemes: ['https'], withQueryParameters: true })
+              .filter(url => url.length <= 200)
+          ),
+          secretText
+        ),
+        { nil: undefined }
+      )
+    )
+    .map(([wabaId, appId, callback]) => ({
+      'waba-id': wabaId,
+      'app-id': appId,
+      ...(callback && { 'callback-url': callback[0], 'verify-token': callback[1] })
+    }))
+)
+
 const INPUT_NAMES = Object.keys(wildValues)
 
 /**
@@ -366,16 +419,18 @@ const nearlyValidInputs: fc.Arbitrary<GeneratedInputs> = fc
   .tuple(
     fc.record(validValues),
     validBackup,
+    validWiring,
     fc.record(wildValues),
     backupFile,
     fc.subarray([...INPUT_NAMES, 'backup-file'], { maxLength: 3 })
   )
-  .map(([valid, backup, wild, wildFile, replaced]) => {
+  .map(([valid, backup, wiring, wild, wildFile, replaced]) => {
     const values: Record<string, string> = {
       'backup-data': '',
       'backup-password': '',
       ...valid,
-      ...backup.values
+      ...backup.values,
+      ...wiring
     }
     for (const name of replaced) {
       if (name !== 'backup-file') values[name] = wild[name as keyof typeof wild]
@@ -403,7 +458,18 @@ export const VALID_BASE: Record<string, string> = {
   'settle-seconds': '',
   preflight: '',
   'skip-if-registered': '',
-  'dry-run': ''
+  'dry-run': '',
+  'waba-id': '',
+  'app-id': '',
+  'callback-url': '',
+  'verify-token': ''
+}
+
+/** A WABA, a callback URL and its verify token that are valid together. */
+const WIRED = {
+  'waba-id': '102290129340398',
+  'callback-url': 'https://bot.example.com/whatsapp/webhook',
+  'verify-token': 'verify-token-1'
 }
 
 /** One input just outside what it accepts (or a backup missing a part): each must be rejected. */
@@ -437,7 +503,28 @@ export const NEAR_MISSES: { values: Record<string, string>; file?: BackupFileSpe
   { 'backup-data': '{"settings":{"data":""}}', 'backup-password': 'backup-password-1' },
   { 'backup-data': '{"settings":{"data":7}}', 'backup-password': 'backup-password-1' },
   { 'backup-data': '{"settings":{"data":"x"}', 'backup-password': 'backup-password-1' },
-  { 'backup-data': '{"settings":{"data":x}}', 'backup-password': 'backup-password-1' }
+  { 'backup-data': '{"settings":{"data":x}}', 'backup-password': 'backup-password-1' },
+  ...['WABA1', '+15550100', '1'.repeat(33), '12 34', '١٢٣', '1.5', '106540352242922'].map(v => ({ 'waba-id': v })),
+  ...['app', '1.5', '１２３', '1'.repeat(33)].map(v => ({ 'waba-id': WIRED['waba-id'], 'app-id': v })),
+  { 'app-id': '123' },
+  ...[
+    'http://bot.example.com/hook',
+    'https://user:pw@bot.example.com/hook',
+    'https://:pw@bot.example.com/hook',
+    'https://bot.example.com/hook#f',
+    'https://bot.example.com/ho ok',
+    'https://bot.example.com/ho\tok',
+    'https://bot.example.com/ho\u0000ok',
+    'https://',
+    'bot.example.com/hook',
+    'ftp://bot.example.com/hook',
+    `https://bot.example.com/${'a'.repeat(181)}`
+  ].map(v => ({ ...WIRED, 'callback-url': v })),
+  { 'callback-url': WIRED['callback-url'], 'verify-token': WIRED['verify-token'] },
+  { 'waba-id': WIRED['waba-id'], 'callback-url': WIRED['callback-url'] },
+  { 'waba-id': WIRED['waba-id'], 'callback-url': WIRED['callback-url'], 'verify-token': ' \n' },
+  { 'waba-id': WIRED['waba-id'], 'verify-token': WIRED['verify-token'] },
+  { 'verify-token': WIRED['verify-token'] }
 ].map(values => ({ values: { ...VALID_BASE, ...values } })) // prettier-ignore
 NEAR_MISSES.push(
   ...(['missing', 'directory'] as const).map(kind => ({

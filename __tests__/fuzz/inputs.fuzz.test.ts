@@ -68,7 +68,7 @@ const { readSettings, InputError } = await import('../../src/inputs.js')
 const { run } = await import('../../src/main.js')
 const { DEFAULT_API_VERSION, DEFAULT_GRAPH_API_URL } = await import('../../src/constants.js')
 
-const SECRET_INPUTS = ['access-token', 'pin', 'backup-data', 'backup-password']
+const SECRET_INPUTS = ['access-token', 'pin', 'backup-data', 'backup-password', 'verify-token']
 const INPUT_NAMES = [
   'access-token',
   'phone-number-id',
@@ -84,7 +84,11 @@ const INPUT_NAMES = [
   'settle-seconds',
   'preflight',
   'skip-if-registered',
-  'dry-run'
+  'dry-run',
+  'waba-id',
+  'app-id',
+  'callback-url',
+  'verify-token'
 ]
 
 /** Random runs on top of every near miss, which runs each time as an example. */
@@ -171,12 +175,14 @@ function lay(generated: GeneratedInputs, base: string): Scenario {
   const path = input('backup-file')
   const fullPath = path === '' ? '' : isAbsolute(path) ? path : resolve(base, path)
 
-  // The token (as given and trimmed), the PIN and the password exactly, then the data sent.
+  // The token (as given and trimmed), the PIN, the password and the verify token exactly, then
+  // the data sent.
   const given = [
     exact('access-token'),
     input('access-token'),
     exact('pin'),
-    exact('backup-password')
+    exact('backup-password'),
+    exact('verify-token')
   ]
   const mustRegister = new Set(given.filter(value => value.trim() !== ''))
   let backupText: string | undefined
@@ -250,7 +256,8 @@ function expectContract(settings: Settings, warnings: string[], scenario: Scenar
         'settleMs',
         'preflight',
         'skipIfRegistered',
-        'dryRun'
+        'dryRun',
+        'wiring'
       ].includes(key)
     )
   ).toBe(true)
@@ -309,6 +316,32 @@ function expectContract(settings: Settings, warnings: string[], scenario: Scenar
     expect(settings.dataLocalizationRegion).toBe(region.toUpperCase())
   }
 
+  // Wiring exactly with a WABA; a callback URL needs it and a verify token, sent exactly.
+  const wabaId = input('waba-id')
+  const appId = input('app-id')
+  const callback = input('callback-url')
+  const verifyToken = scenario.exact('verify-token')
+  expect(verifyToken.trim() !== '').toBe(callback !== '')
+  if (wabaId === '') {
+    expect(settings.wiring).toBeUndefined()
+    expect([appId, callback]).toEqual(['', ''])
+  } else {
+    expect(settings.wiring?.wabaId).toBe(wabaId)
+    expect(wabaId).toMatch(/^[0-9]{1,32}$/)
+    expect(wabaId).not.toBe(settings.phoneNumberId)
+    expect(settings.wiring?.appId).toBe(appId === '' ? undefined : appId)
+    if (appId !== '') expect(appId).toMatch(/^[0-9]{1,32}$/)
+    if (callback === '') expect(settings.wiring?.webhook).toBeUndefined()
+    else {
+      expect(settings.wiring?.webhook).toEqual({ callbackUrl: callback, verifyToken })
+      const url = new URL(callback)
+      expect(url.protocol).toBe('https:')
+      expect([url.username, url.password, url.hash]).toEqual(['', '', ''])
+      expect(callback.length).toBeLessThanOrEqual(200)
+      expect(callback).not.toMatch(/\s/)
+    }
+  }
+
   // A backup is present exactly when data (inline or a file) and a password are given.
   const inline = input('backup-data')
   const file = input('backup-file')
@@ -335,7 +368,7 @@ function describeLeaks(leaks: Leak[], secrets: SecretPieces[], where: string): s
 // Inputs that between them produce every message and warning of the parser, with secrets made of
 // private-use characters that nothing else contains: what they produce is the template corpus.
 const P = (n: number) => String.fromCharCode(0xe000 + n).repeat(7)
-const CANNED_SECRETS = [0, 1, 2, 3, 4, 5, 6].map(P)
+const CANNED_SECRETS = [0, 1, 2, 3, 4, 5, 6, 7].map(P)
 const CANNED_VALID = {
   'access-token': '~^~^~^~^~^~^',
   'phone-number-id': '1234567890',
@@ -369,7 +402,11 @@ function cannedInputs(files: { missing: string; directory: string; blank: string
     { ...CANNED_VALID, 'backup-data': `{${P(5)}`, 'backup-password': P(4) },
     { ...CANNED_VALID, 'backup-data': `{"x":"${P(5)}"}`, 'backup-password': P(4) },
     { ...CANNED_VALID, 'backup-data': P(6) },
-    { ...CANNED_VALID, 'backup-data': `{"settings":{"data":"${P(6)}"}}` }
+    { ...CANNED_VALID, 'backup-data': `{"settings":{"data":"${P(6)}"}}` },
+    { ...CANNED_VALID, 'waba-id': 'x', 'app-id': 'x', 'callback-url': 'x', 'verify-token': P(7) },
+    { ...CANNED_VALID, 'app-id': '1', 'callback-url': 'https://x.example/' },
+    { ...CANNED_VALID, 'waba-id': CANNED_VALID['phone-number-id'], 'verify-token': P(7) },
+    { ...CANNED_VALID, 'waba-id': '77', 'app-id': '78', 'callback-url': 'https://x.example/', 'verify-token': P(7) }
   ]
 } // prettier-ignore
 
@@ -474,6 +511,7 @@ describe('readSettings over generated inputs', () => {
 
   it('throws nothing but InputError naming inputs, and what it returns meets the contract', () => {
     let accepted = 0
+    let wired = 0
     fc.assert(
       fc.property(generatedInputs, generated => {
         const scenario = lay(generated, workspace)
@@ -488,6 +526,7 @@ describe('readSettings over generated inputs', () => {
             }
           } else {
             accepted++
+            if (outcome.settings.wiring?.webhook) wired++
             expectContract(outcome.settings, outcome.warnings, scenario)
           }
         } finally {
@@ -498,6 +537,7 @@ describe('readSettings over generated inputs', () => {
     )
     // The generator must reach both sides, or one half of the property is vacuous.
     expect(accepted).toBeGreaterThan(10)
+    expect(wired).toBeGreaterThan(5)
   }, 60_000)
 
   it('never puts a secret, or 6 characters of one, in a message or warning', () => {

@@ -28375,7 +28375,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1879);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3995);
 
 // Colour only on a terminal and never when NO_COLOR is set; everything else goes through main().
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), process.env, {
@@ -28389,7 +28389,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1879:
+/***/ 3995:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28448,6 +28448,14 @@ const KNOWN_ERRORS = [
         retry: 'never'
     },
     {
+        label: '100 ("must be subscribed")',
+        codes: [100],
+        messageIncludes: 'must be subscribed',
+        meaning: "A webhook override was refused: the token's app is not subscribed to the number's WhatsApp Business Account.",
+        action: 'Give waba-id so that the action subscribes the app first (and check that it is the WABA that holds the number).',
+        retry: 'never'
+    },
+    {
         label: '100',
         codes: [100],
         meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
@@ -28474,6 +28482,13 @@ const KNOWN_ERRORS = [
         meaning: 'The app lacks the capability for this call.',
         action: 'Add the WhatsApp product to the app and grant whatsapp_business_management to its token.',
         retry: 'never'
+    },
+    {
+        label: '2200',
+        codes: [2200],
+        meaning: 'Callback verification failed: Meta could not reach the callback URL, or it did not answer the challenge.',
+        action: 'Make sure the endpoint is up and reachable over https, and that it answers the verification request (hub.challenge) when hub.verify_token equals verify-token.',
+        retry: 'no'
     },
     {
         label: '368',
@@ -30057,6 +30072,10 @@ class StorageSettings {
 
 
 
+/** Adds something not as asked to what is already there. */
+function addUnmet(report, message) {
+    report.unmet = report.unmet === undefined ? message : `${report.unmet}\n${message}`;
+}
 function newReport() {
     return { result: 'failed', attempts: 0, warnings: [] };
 }
@@ -30087,7 +30106,8 @@ const SERVER_TEXT_OUTPUTS = new Set([
     'response',
     'storage-region',
     'name-status',
-    'throughput-level'
+    'throughput-level',
+    'webhook-url'
 ]);
 /** The action's outputs; every value that came from the server is redacted and capped. */
 function outputsOf(report, redactor) {
@@ -30105,6 +30125,8 @@ function outputsOf(report, redactor) {
         'name-status': current?.nameStatus,
         'throughput-level': current?.throughputLevel,
         'storage-region': storageOutput(report.storageAfter ?? report.storageBefore),
+        'app-subscribed': report.wiring?.subscribed === undefined ? undefined : String(report.wiring.subscribed),
+        'webhook-url': report.wiring?.webhook?.url,
         attempts: report.attempts,
         'http-status': report.httpStatus,
         'error-code': report.failure?.code,
@@ -30429,7 +30451,9 @@ class InputError extends Error {
  * token alone is trimmed (a header value), and the backup data is registered once it is known
  * (the whole backup response around it is public shape, not a secret).
  */
-const EXACT_SECRET_INPUTS = ['pin', 'backup-password'];
+const EXACT_SECRET_INPUTS = ['pin', 'backup-password', 'verify-token'];
+/** Meta's override guide: a callback URL of at most this many characters. */
+const MAX_CALLBACK_URL_LENGTH = 200;
 /**
  * Reads, masks and validates every input; throws InputError listing every problem. `readOnly`: for
  * a check that writes nothing (no PIN needed, always a dry run).
@@ -30492,6 +30516,7 @@ function readSettings(source, { readOnly = false } = {}) {
     if (skipIfRegistered && !preflight && !dryRun) {
         warnings.push('skip-if-registered has no effect with preflight: false: the number is not read before registering.');
     }
+    const wiring = readWiring(source, phoneNumberId, problems);
     if (problems.length > 0)
         throw new InputError(problems);
     return {
@@ -30508,7 +30533,8 @@ function readSettings(source, { readOnly = false } = {}) {
             settleMs: settleSeconds * 1000,
             preflight,
             skipIfRegistered,
-            dryRun
+            dryRun,
+            ...(wiring && { wiring })
         },
         warnings
     };
@@ -30556,6 +30582,65 @@ function readBackup(source, problems) {
         return undefined;
     }
     return { data: extracted.data, password, source: sourceName };
+}
+/**
+ * `waba-id` with the optional `app-id`, and `callback-url` with its `verify-token`: the override
+ * only works once the app is subscribed, so a callback needs the WABA.
+ */
+function readWiring(source, phoneNumberId, problems) {
+    const input = (name) => source.getInput(name).trim();
+    const wabaId = input('waba-id');
+    const appId = input('app-id');
+    const callbackUrl = input('callback-url');
+    const verifyToken = source.getInput('verify-token');
+    const hasToken = verifyToken.trim() !== '';
+    const before = problems.length;
+    if (wabaId !== '' && !/^[0-9]{1,32}$/.test(wabaId)) {
+        problems.push("waba-id: expected the WhatsApp Business Account's ID, digits only (WhatsApp Manager › Account tools, or Business settings › WhatsApp accounts).");
+    }
+    else if (wabaId !== '' && wabaId === phoneNumberId) {
+        problems.push("waba-id: is the same as phone-number-id; give the WhatsApp Business Account's ID, not the number's.");
+    }
+    if (appId !== '' && !/^[0-9]{1,32}$/.test(appId)) {
+        problems.push("app-id: expected the app's ID, digits only (App Dashboard › App settings).");
+    }
+    if (appId !== '' && wabaId === '') {
+        problems.push('app-id: given without waba-id; the subscription is checked on a WhatsApp Business Account, so add waba-id or remove app-id.');
+    }
+    if (callbackUrl !== '') {
+        if (!isCallbackUrl(callbackUrl)) {
+            problems.push(`callback-url: expected an https URL of at most ${MAX_CALLBACK_URL_LENGTH} characters, without credentials or fragment, such as https://bot.example.com/whatsapp/webhook.`);
+        }
+        if (wabaId === '') {
+            problems.push('callback-url: needs waba-id: the override only works once the app is subscribed to the WhatsApp Business Account.');
+        }
+        if (!hasToken) {
+            problems.push('verify-token: required with callback-url: Meta sends it to the callback URL, which must answer the verification challenge with the same token.');
+        }
+    }
+    else if (hasToken) {
+        problems.push('verify-token: given without callback-url; add callback-url or remove it.');
+    }
+    if (problems.length > before || wabaId === '')
+        return undefined;
+    return {
+        wabaId,
+        ...(appId !== '' && { appId }),
+        ...(callbackUrl !== '' && { webhook: { callbackUrl, verifyToken } })
+    };
+}
+function isCallbackUrl(value) {
+    if (value.length > MAX_CALLBACK_URL_LENGTH || !URL.canParse(value))
+        return false;
+    const url = new URL(value);
+    return (url.protocol === 'https:' &&
+        url.hostname !== '' &&
+        url.username === '' &&
+        url.password === '' &&
+        url.hash === '' &&
+        // URL drops tabs and line breaks silently, and encodes the rest: such a value is not one URL.
+        // eslint-disable-next-line no-control-regex
+        !/[\s\u0000-\u001f\u007f]/.test(value));
 }
 function parseGraphApiUrl(value, problems) {
     const expected = 'graph-api-url: expected an https URL such as https://graph.facebook.com (plain http only for a loopback host), without credentials, query or fragment.';
@@ -30608,18 +30693,34 @@ function inputs_boolean(value, name, fallback, problems) {
  * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
  * until the settle window has passed (the last read may start at its end), one post-check read, one
  * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
- * `Retry-After`, whichever cap is larger). A job killed before this leaves an outcome unknown.
+ * `Retry-After`, whichever cap is larger); then the wiring calls, each like a read. A job killed
+ * before this leaves an outcome unknown.
  */
 function longestRunMs(settings, timing) {
     const T = settings.timeoutMs;
     const r = settings.retries;
     const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
     const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0;
+    const wiring = wiringCalls(settings) * ((r + 1) * T + r * pause);
     if (settings.dryRun)
-        return read + T;
+        return read + T + wiring;
     const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause;
     const postCheck = settings.preflight ? T : 0;
-    return read + register + postCheck + T;
+    return read + register + postCheck + T + wiring;
+}
+/**
+ * The wiring calls a run can make, each with the retries of a read: the token's app (without
+ * app-id), the subscribed apps, subscribe and read them again, the number's webhook configuration,
+ * and with callback-url the override and its read-back. A dry run only reads.
+ */
+function wiringCalls(settings) {
+    const wiring = settings.wiring;
+    if (!wiring)
+        return 0;
+    const app = wiring.appId === undefined ? 1 : 0;
+    if (settings.dryRun)
+        return app + 2;
+    return app + 3 + (wiring.webhook ? 3 : 1);
 }
 /** `15 min 30 s`, `45 s`. */
 function minutesAndSeconds(ms) {
@@ -31096,9 +31197,12 @@ function buildSummary(summary, report, redactor) {
             .filter((row) => row[1] !== undefined)
             .map(([name, value]) => [name, show(value)])
     ]);
-    if (report.plannedRequest) {
-        const planned = redactor.redact(report.plannedRequest, MAX_MESSAGE_LENGTH, { fragments: false });
-        summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(planned));
+    if (report.wiring)
+        addWiring(summary, report.wiring, show);
+    const planned = [report.plannedRequest, ...(report.wiring?.planned ?? [])].filter(Boolean);
+    if (planned.length > 0) {
+        const text = redactor.redact(planned.join('\n'), MAX_MESSAGE_LENGTH, { fragments: false });
+        summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(text));
     }
     if (report.inputProblems) {
         const problems = report.inputProblems.map(problem => escapeHtml(redactor.redact(problem, MAX_MESSAGE_LENGTH, { fragments: false })));
@@ -31113,6 +31217,32 @@ function buildSummary(summary, report, redactor) {
     if (report.warnings.length > 0)
         summary.addHeading('Warnings', 3).addList(report.warnings.map(show));
     return summary;
+}
+/** The app subscription and the webhook URL: whether the number can receive messages. */
+function addWiring(summary, wiring, show) {
+    const subscribed = wiring.subscribed === undefined
+        ? 'unknown'
+        : wiring.subscribed
+            ? `✅ yes${wiring.subscribedNow ? ' (subscribed by this run)' : ''}`
+            : '❌ no';
+    const webhook = wiring.webhook === undefined
+        ? 'unknown'
+        : wiring.webhook === null
+            ? 'none set (number, WABA or app)'
+            : `${wiring.webhook.url} (${wiring.webhook.source}${wiring.overrideSetNow ? ', set by this run' : ''})`;
+    const rows = [
+        ['WhatsApp Business Account', wiring.wabaId],
+        ['App', wiring.app ? `${wiring.app.name ?? '?'} (${wiring.app.id})` : 'unknown'],
+        ['Subscribed', subscribed],
+        ['Webhook URL', webhook]
+    ];
+    summary.addHeading('Receiving messages', 3).addTable([
+        [
+            { data: 'Item', header: true },
+            { data: 'Value', header: true }
+        ],
+        ...rows.map(([name, value]) => [name, show(value)])
+    ]);
 }
 function platform(state) {
     if (!state?.platformType && !state?.status)
@@ -33368,6 +33498,350 @@ function watchCancellation(onCancel) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/wiring.ts
+
+
+
+
+/** The URL Meta calls for the number's messages: the most specific level that is set. */
+function effectiveWebhook(configuration) {
+    if (configuration.phoneNumber)
+        return { url: configuration.phoneNumber, source: 'number override' };
+    if (configuration.whatsappBusinessAccount) {
+        return { url: configuration.whatsappBusinessAccount, source: 'WABA override' };
+    }
+    if (configuration.application)
+        return { url: configuration.application, source: 'app callback' };
+    return undefined;
+}
+/** The same URL, whatever Graph did to its letter case or an empty path (`https://A.com` = `https://a.com/`). */
+function sameUrl(a, b) {
+    if (a === b)
+        return true;
+    if (!URL.canParse(a) || !URL.canParse(b))
+        return false;
+    return new URL(a).href === new URL(b).href;
+}
+/** `GET /app`: `{"id":"…","name":"…"}`. */
+function parseApp(body) {
+    const node = parseObject(body);
+    const id = node?.id;
+    if (typeof id !== 'string' && typeof id !== 'number')
+        return undefined;
+    const text = neutralize(String(id));
+    if (!/^[0-9]+$/.test(text))
+        return undefined;
+    return { id: text, ...(typeof node?.name === 'string' && { name: neutralize(node.name) }) };
+}
+/** `GET /{waba-id}/subscribed_apps`: `{"data":[{"whatsapp_business_api_data":{"id","name","link"}}]}`. */
+function parseSubscribedApps(body) {
+    const data = parseObject(body)?.data;
+    if (!Array.isArray(data))
+        return undefined;
+    const apps = [];
+    for (const entry of data) {
+        const app = entry
+            ?.whatsapp_business_api_data;
+        if (typeof app !== 'object' || app === null)
+            continue;
+        const { id, name } = app;
+        if (typeof id !== 'string' && typeof id !== 'number')
+            continue;
+        apps.push({
+            id: neutralize(String(id)),
+            ...(typeof name === 'string' && { name: neutralize(name) })
+        });
+    }
+    return apps;
+}
+/**
+ * `GET /{phone-number-id}?fields=webhook_configuration`: a Graph node; a node without the field
+ * has no override at any level.
+ */
+function parseWebhookConfiguration(body) {
+    const node = parseObject(body);
+    if (node === undefined || 'error' in node)
+        return undefined;
+    const configuration = node.webhook_configuration;
+    if (typeof configuration !== 'object' || configuration === null)
+        return {};
+    const level = (key) => {
+        const value = configuration[key];
+        return typeof value === 'string' && value !== '' ? neutralize(value) : undefined;
+    };
+    const levels = {
+        phoneNumber: level('phone_number'),
+        whatsappBusinessAccount: level('whatsapp_business_account'),
+        application: level('application')
+    };
+    return Object.fromEntries(Object.entries(levels).filter(([, value]) => value !== undefined));
+}
+/**
+ * The calls that make a number receive messages: the token's app, a WABA's subscribed apps, and
+ * the number's webhook override. None is scarce, and doing any of them twice is harmless, so each
+ * goes through the retry loop like a read, an uncertain answer simply tried again.
+ */
+class WebhookWiring {
+    graph;
+    env;
+    maxAttempts;
+    constructor(graph, env, maxAttempts) {
+        this.graph = graph;
+        this.env = env;
+        this.maxAttempts = maxAttempts;
+    }
+    /** `GET /{version}/app`: the app the access token belongs to. */
+    readApp() {
+        return this.retried('App read', () => this.graph.get('app'), read(parseApp));
+    }
+    /** `GET /{version}/{waba-id}/subscribed_apps`. */
+    readSubscribedApps(wabaId) {
+        return this.retried('Subscribed apps read', () => this.graph.get(`${wabaId}/subscribed_apps`), read(parseSubscribedApps));
+    }
+    /** `POST /{version}/{waba-id}/subscribed_apps` without a body: subscribes the token's app. */
+    subscribe(wabaId) {
+        return this.retried('Subscribe', () => this.graph.post(`${wabaId}/subscribed_apps`), success);
+    }
+    /** `GET /{version}/{phone-number-id}?fields=webhook_configuration`. */
+    readWebhook(phoneNumberId) {
+        return this.retried('Webhook read', () => this.graph.get(phoneNumberId, { fields: 'webhook_configuration' }), read(parseWebhookConfiguration));
+    }
+    /**
+     * `POST /{version}/{phone-number-id}` with `webhook_configuration`: Meta calls the URL with a
+     * verification challenge while handling it, and fails the call when the answer is wrong.
+     */
+    setOverride(phoneNumberId, callbackUrl, verifyToken) {
+        const body = {
+            webhook_configuration: { override_callback_uri: callbackUrl, verify_token: verifyToken }
+        };
+        return this.retried('Webhook override', () => this.graph.post(phoneNumberId, body), success);
+    }
+    /** One call through the retry loop: an answer that `accept` turns into a value, or a failure. */
+    async retried(what, send, accept) {
+        const outcome = await withRetries({
+            what,
+            maxAttempts: this.maxAttempts,
+            attempt: async () => {
+                let exchange;
+                try {
+                    exchange = await send();
+                }
+                catch (error) {
+                    if (!(error instanceof NetworkFailure))
+                        throw error;
+                    return { ok: false, failure: classifyNetworkFailure(error) };
+                }
+                const value = accept(exchange);
+                return value === undefined
+                    ? { ok: false, failure: classifyResponse(exchange) }
+                    : { ok: true, value };
+            }
+        }, this.env);
+        return outcome.ok ? { ok: true, value: outcome.value } : { ok: false, failure: outcome.failure };
+    }
+}
+/** A read's answer: a 200 whose body `parse` understands. */
+function read(parse) {
+    return exchange => (exchange.status === 200 ? parse(exchange.body) : undefined);
+}
+/** A write's answer: `{"success": true}` (or `"true"`), nothing else. */
+function success(exchange) {
+    return isSuccess(exchange) ? true : undefined;
+}
+function parseObject(body) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body);
+    }
+    catch {
+        return undefined;
+    }
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+        ? parsed
+        : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/wiring-step.ts
+
+
+/** Said whenever the override call fails: Meta verifies the URL while handling it. */
+const OVERRIDE_HINT = 'Meta calls the callback URL to verify it while handling this request: the endpoint must be up, reachable over https, and answer the verification challenge (reply with hub.challenge when hub.verify_token matches) using the same verify token as verify-token.';
+/**
+ * Makes sure the number can receive messages, once it is registered (or in a dry run, reading
+ * only): the app subscribed to the WABA first, then the number's webhook override. What cannot be
+ * done goes to `report.unmet`: the job fails, and `result` still says what happened to the number.
+ */
+async function wireNumber(context, report) {
+    const asked = context.settings.wiring;
+    if (!asked)
+        return;
+    const state = { wabaId: asked.wabaId, planned: [] };
+    report.wiring = state;
+    const step = new Step(context, report, state, asked);
+    await step.run();
+    if (context.settings.dryRun && state.planned.length > 0) {
+        context.host.info(`Dry run: the wiring would send: ${state.planned.join('; then ')}`);
+    }
+}
+class Step {
+    context;
+    report;
+    state;
+    asked;
+    calls;
+    constructor(context, report, state, asked) {
+        this.context = context;
+        this.report = report;
+        this.state = state;
+        this.asked = asked;
+        this.calls = new WebhookWiring(context.graph, context.env, 1 + context.settings.retries);
+    }
+    async run() {
+        const app = await this.app();
+        if (!app)
+            return;
+        this.state.app = app;
+        if (!(await this.subscription(app)))
+            return;
+        await this.webhook();
+    }
+    /** `app-id`, or the app the token belongs to. */
+    async app() {
+        if (this.asked.appId)
+            return { id: this.asked.appId };
+        const read = await this.calls.readApp();
+        if (read.ok)
+            return read.value;
+        this.notWired(`reading the access token's app (GET /app) failed, so its subscription to WhatsApp Business Account ${this.asked.wabaId} cannot be checked`, read.failure, this.webhookNotSet());
+        return undefined;
+    }
+    /** The app subscribed to the WABA, subscribing it when it is not; false when it is not. */
+    async subscription(app) {
+        const { wabaId } = this.asked;
+        const list = await this.calls.readSubscribedApps(wabaId);
+        if (!list.ok) {
+            this.notWired(`reading the apps subscribed to WhatsApp Business Account ${wabaId} failed, so the subscription of ${appName(app)} cannot be checked`, list.failure, this.webhookNotSet());
+            return false;
+        }
+        const listed = list.value.find(entry => entry.id === app.id);
+        if (listed?.name && !app.name)
+            app.name = listed.name;
+        this.state.subscribed = listed !== undefined;
+        this.log(`Receiving messages: ${appName(app)} is ${listed ? '' : 'not '}subscribed to WhatsApp Business Account ${wabaId}.`);
+        if (listed)
+            return true;
+        if (this.context.settings.dryRun) {
+            this.state.planned.push(`POST ${this.url(`${wabaId}/subscribed_apps`)} (subscribes the token's app)`);
+            return true;
+        }
+        this.log(`Subscribing the token's app to WhatsApp Business Account ${wabaId}.`);
+        const subscribed = await this.calls.subscribe(wabaId);
+        if (!subscribed.ok) {
+            this.notWired(`${appName(app)} is not subscribed to WhatsApp Business Account ${wabaId}, and subscribing it failed`, subscribed.failure, sentences('Without the subscription no webhooks arrive for its numbers.', this.webhookNotSet()));
+            return false;
+        }
+        const again = await this.calls.readSubscribedApps(wabaId);
+        if (!again.ok) {
+            this.notWired(`the subscribe call succeeded, but reading the subscribed apps again failed, so the subscription of ${appName(app)} is not confirmed`, again.failure, this.webhookNotSet());
+            return false;
+        }
+        this.state.subscribed = again.value.some(entry => entry.id === app.id);
+        if (!this.state.subscribed) {
+            const other = this.asked.appId
+                ? 'The call subscribes the app the access token belongs to: when app-id names another app, use a token of that app.'
+                : undefined;
+            this.notWired(sentences(`the subscribe call answered success, but ${appName(app)} is still not among the apps subscribed to WhatsApp Business Account ${wabaId}.`, other, this.webhookNotSet()) ?? '');
+            return false;
+        }
+        this.state.subscribedNow = true;
+        this.log(`Subscribed: ${appName(app)} now receives the webhooks of WhatsApp Business Account ${wabaId}.`);
+        return true;
+    }
+    /** Reads where the number's messages go; sets the override when callback-url asks for another. */
+    async webhook() {
+        const wanted = this.asked.webhook;
+        const { phoneNumberId, dryRun } = this.context.settings;
+        const current = await this.calls.readWebhook(phoneNumberId);
+        if (!current.ok) {
+            const what = "Reading the number's webhook configuration failed";
+            if (!wanted)
+                return this.context.warn(describeFailure(what, current.failure));
+            return this.notWired(`reading the number's webhook configuration failed, so its override to ${wanted.callbackUrl} cannot be checked`, current.failure);
+        }
+        this.state.webhook = effectiveWebhook(current.value) ?? null;
+        this.logWebhook();
+        if (!wanted)
+            return;
+        const override = current.value.phoneNumber;
+        if (override !== undefined && sameUrl(override, wanted.callbackUrl)) {
+            this.log('The webhook override is already callback-url: nothing to change.');
+            return;
+        }
+        if (dryRun) {
+            this.state.planned.push(`POST ${this.url(phoneNumberId)} with webhook_configuration.override_callback_uri (${wanted.callbackUrl}), webhook_configuration.verify_token`);
+            return;
+        }
+        this.log(`Setting the number's webhook override to ${wanted.callbackUrl}.`);
+        const set = await this.calls.setOverride(phoneNumberId, wanted.callbackUrl, wanted.verifyToken);
+        if (!set.ok) {
+            return this.notWired(`setting the number's webhook override to ${wanted.callbackUrl} failed`, set.failure, OVERRIDE_HINT);
+        }
+        const after = await this.calls.readWebhook(phoneNumberId);
+        if (!after.ok) {
+            return this.notWired(`the override call succeeded, but reading the number's webhook configuration again failed, so the override to ${wanted.callbackUrl} is not confirmed`, after.failure);
+        }
+        this.state.webhook = effectiveWebhook(after.value) ?? null;
+        const readBack = after.value.phoneNumber;
+        if (readBack === undefined || !sameUrl(readBack, wanted.callbackUrl)) {
+            return this.notWired(`the override call answered success, but the number's override reads back as ${readBack ?? 'none'}, not ${wanted.callbackUrl}.`);
+        }
+        this.state.overrideSetNow = true;
+        this.logWebhook();
+    }
+    logWebhook() {
+        const webhook = this.state.webhook;
+        this.log(webhook
+            ? `Webhook: Meta sends this number's messages to ${webhook.url} (${webhook.source}).`
+            : 'Webhook: no callback URL is set for this number, its WhatsApp Business Account or the app.');
+    }
+    /** What the failure of a wiring step means for the job: the number is not ready to receive. */
+    notWired(what, failure, context) {
+        const prefix = this.report.result === 'registered'
+            ? 'The number is registered, but not wired to receive messages'
+            : this.report.result === 'already-registered'
+                ? 'The number is already registered, but not wired to receive messages'
+                : 'The wiring could not be checked';
+        const message = failure
+            ? describeFailure(`${prefix}: ${what}`, failure, context)
+            : [`${prefix}: ${what}`, context].filter(Boolean).join('\n');
+        addUnmet(this.report, message);
+    }
+    /** With callback-url: the override was not set either (it needs the subscription). */
+    webhookNotSet() {
+        const wanted = this.asked.webhook;
+        return wanted
+            ? `The webhook override to ${wanted.callbackUrl} was not set either: it needs the subscription.`
+            : undefined;
+    }
+    url(path) {
+        const { graphApiUrl, apiVersion } = this.context.settings;
+        return `${graphApiUrl}/${apiVersion}/${path}`;
+    }
+    /** Server text (app names, URLs) passes the redactor before it reaches the log. */
+    log(line) {
+        this.context.host.info(this.context.redactor.redact(line, MAX_MESSAGE_LENGTH));
+    }
+}
+/** The sentences that are there, joined; undefined when none is. */
+function sentences(...parts) {
+    const present = parts.filter((part) => part !== undefined && part !== '');
+    return present.length === 0 ? undefined : present.join(' ');
+}
+/** `app 123 (Name)`. */
+function appName(app) {
+    return `app ${app.id}${app.name ? ` (${app.name})` : ''}`;
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
@@ -33382,7 +33856,11 @@ function watchCancellation(onCancel) {
 
 
 
-/** The action: settings → pre-flight read → register → post-check → outputs and summary. */
+
+/**
+ * The action: settings → pre-flight read → register → post-check → wiring (app subscription and
+ * webhook override) → outputs and summary.
+ */
 async function run(options = {}) {
     const host = options.host ?? actionsHost();
     const now = options.now ?? Date.now;
@@ -33470,7 +33948,7 @@ async function run(options = {}) {
                 case 'already-registered':
                     host.info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
                     report.result = 'already-registered';
-                    return;
+                    return await wireNumber(context, report);
                 case 'dry-run':
                     report.result = 'dry-run';
                     if (options.readOnly) {
@@ -33480,7 +33958,7 @@ async function run(options = {}) {
                         report.plannedRequest = checked.plannedRequest;
                         host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
                     }
-                    return;
+                    return await wireNumber(context, report);
                 case 'register':
                     setStorage = checked.setStorage;
                     break;
@@ -33513,6 +33991,7 @@ async function run(options = {}) {
                 report.after = after;
         }
         await checkStorageAfter(context, report);
+        await wireNumber(context, report);
     }
     catch (error) {
         if (error instanceof InputError) {
@@ -33535,7 +34014,7 @@ function cancellationMessage(signal, progress, result) {
         return `Cancelled (${signal}) while a register call was in flight: its outcome is unknown. Before running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true); calling register on a number that is already registered only spends one of its 10 calls per 72 hours.`;
     }
     if (result === 'registered') {
-        return `Cancelled (${signal}) after the number was registered: the register call went through; only the read afterwards was cut short.`;
+        return `Cancelled (${signal}) after the number was registered: the register call went through; only what comes after it (the read, the wiring) was cut short.`;
     }
     return `Cancelled (${signal}) with no register call in flight: no register call of this run can have changed the number.`;
 }
