@@ -172,6 +172,33 @@ describe('check', () => {
   })
 })
 
+describe('check with --waba-id', () => {
+  it('reads the wiring too, and never subscribes an app that is not subscribed', async () => {
+    const wabaId = '730164295387015'
+    const number = { ...cloudNumber(), wabaId }
+    const { sim, url } = await startSimulator([number], {
+      wabas: [{ id: wabaId, subscribedApps: [] }],
+      apps: { [TOKEN]: { id: '846205631940738', name: 'Northwind Ferries Bot' } }
+    })
+    const run = await cli(
+      [
+        'check',
+        '--phone-number-id',
+        CLOUD_ID,
+        '--graph-api-url',
+        url,
+        '--waba-id',
+        wabaId,
+        '--json'
+      ],
+      { WHATSAPP_ACCESS_TOKEN: TOKEN },
+      [TOKEN]
+    )
+    expect(sim.writes()).toEqual([])
+    expect(json(run)).toMatchObject({ 'app-subscribed': 'false' })
+  })
+})
+
 describe('bad usage and input (exit 2, no request)', () => {
   it.each([
     ['--pin', 'WHATSAPP_PIN'],

@@ -34219,6 +34219,13 @@ const CONNECTION = [
     { name: 'timeout-seconds', help: 'Time limit for each request, in whole seconds (default 60).' },
     { name: 'retries', help: 'Extra attempts after transient failures, 0 to 10 (default 2).' }
 ];
+const WIRING = [
+    {
+        name: 'waba-id',
+        help: 'The WhatsApp Business Account: check (and make) the app subscription that brings webhooks.'
+    },
+    { name: 'app-id', help: "The app whose subscription is checked (default: the token's own)." }
+];
 function registerFlow(readOnly) {
     return async (host) => {
         let found;
@@ -34251,20 +34258,30 @@ const COMMANDS = [
                 help: 'Leave a number already on CLOUD_API and CONNECTED alone (default true).',
                 boolean: true
             },
-            { name: 'dry-run', help: 'Validate and read the number; never call register.', boolean: true }
+            {
+                name: 'dry-run',
+                help: 'Validate and read the number; never call register.',
+                boolean: true
+            },
+            ...WIRING,
+            {
+                name: 'callback-url',
+                help: "https URL set as the number's webhook override (needs --waba-id and WHATSAPP_VERIFY_TOKEN)."
+            }
         ],
         secrets: {
             WHATSAPP_ACCESS_TOKEN: 'access-token',
             WHATSAPP_PIN: 'pin',
             WHATSAPP_BACKUP_DATA: 'backup-data',
-            WHATSAPP_BACKUP_PASSWORD: 'backup-password'
+            WHATSAPP_BACKUP_PASSWORD: 'backup-password',
+            WHATSAPP_VERIFY_TOKEN: 'verify-token'
         },
         run: registerFlow(false)
     },
     {
         name: 'check',
-        summary: 'Read the number and its storage; never write anything.',
-        options: CONNECTION,
+        summary: 'Read the number, its storage and, with --waba-id, its webhook wiring; never write anything.',
+        options: [...CONNECTION, ...WIRING],
         secrets: { WHATSAPP_ACCESS_TOKEN: 'access-token' },
         run: registerFlow(true)
     }
