@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { KNOWN_ERRORS } from '../src/error-codes.js'
 import {
+  MAX_README_LINES,
   parseActionMetadata,
+  renderDocs,
   renderReadme,
-  renderReadmeFile,
   replaceSection
 } from '../script/readme-sections.js'
 
@@ -17,9 +18,36 @@ function cell(text: string): RegExp {
 }
 
 describe('README', () => {
-  it('is what `npm run docs` generates from action.yml, src/error-codes.ts and examples/', async () => {
-    const { current, rendered } = await renderReadmeFile(root)
-    expect(current).toBe(rendered)
+  it('and docs/ are what `npm run docs` generates from action.yml and src/error-codes.ts', async () => {
+    for (const doc of await renderDocs(root))
+      expect({ path: doc.path, text: doc.current }).toEqual({ path: doc.path, text: doc.rendered })
+  })
+
+  it(`is read in five minutes: at most ${MAX_README_LINES} lines`, () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8')
+    expect(readme.split('\n').length).toBeLessThanOrEqual(MAX_README_LINES)
+  })
+
+  it('links only to files that exist', () => {
+    for (const file of [
+      'README.md',
+      'CONTRIBUTING.md',
+      'docs/cli.md',
+      'docs/how-it-decides.md',
+      'docs/troubleshooting.md',
+      'docs/security.md',
+      'docs/performance.md',
+      'docs/releases.md'
+    ]) {
+      const text = readFileSync(new URL(file, root), 'utf8')
+      for (const [, target] of text.matchAll(/\]\(((?!https?:|#)[^)#\s]+)/g)) {
+        expect({
+          file,
+          target,
+          exists: existsSync(new URL(target ?? '', new URL(file, root)))
+        }).toEqual({ file, target, exists: true })
+      }
+    }
   })
 
   it('documents every input and output of action.yml in its tables', () => {
@@ -30,9 +58,11 @@ describe('README', () => {
     }
   })
 
-  it('lists every error code the action recognises', () => {
+  it('points to a troubleshooting page that lists every error code the action recognises', () => {
     const readme = readFileSync(new URL('README.md', root), 'utf8')
-    for (const error of KNOWN_ERRORS) expect(readme).toMatch(cell(error.label))
+    expect(readme).toContain('(docs/troubleshooting.md)')
+    const troubleshooting = readFileSync(new URL('docs/troubleshooting.md', root), 'utf8')
+    for (const error of KNOWN_ERRORS) expect(troubleshooting).toMatch(cell(error.label))
   })
 
   it('gives the run and test commands from a fresh clone', () => {
@@ -50,12 +80,12 @@ describe('generated sections', () => {
       'Extra register attempts (0 to 99)'
     )
     expect(drifted).not.toBe(actionYml)
-    expect(renderReadme(readme, drifted, {})).toContain('Extra register attempts (0 to 99)')
+    expect(renderReadme(readme, drifted)).toContain('Extra register attempts (0 to 99)')
   })
 
   it('refuse an input that no README group lists', () => {
     const extra = `${actionYml.replace('inputs:\n', 'inputs:\n  brand-new:\n    description: New.\n')}`
-    expect(() => renderReadme('<!-- inputs:start --><!-- inputs:end -->', extra, {})).toThrow(
+    expect(() => renderReadme('<!-- inputs:start --><!-- inputs:end -->', extra)).toThrow(
       'brand-new'
     )
   })

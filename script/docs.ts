@@ -1,17 +1,17 @@
-// `npm run docs` rewrites the README's generated parts; `npm run docs -- --check` only compares.
+// `npm run docs` rewrites the generated parts of README.md and docs/; `-- --check` only compares.
 import { writeFileSync } from 'node:fs'
-import { renderReadmeFile } from './readme-sections.js'
+import { renderDocs } from './readme-sections.js'
 
 const root = new URL('../../', import.meta.url)
-const { current, rendered } = await renderReadmeFile(root)
+const stale = (await renderDocs(root)).filter(doc => doc.rendered !== doc.current)
 if (process.argv.includes('--check')) {
-  if (rendered !== current) {
-    console.error(
-      'README.md differs from action.yml, src/error-codes.ts or examples/: run `npm run docs`.'
-    )
-    process.exit(1)
+  for (const doc of stale) {
+    console.error(`${doc.path} differs from action.yml or src/error-codes.ts: run \`npm run docs\`.`)
   }
-} else if (rendered !== current) {
-  writeFileSync(new URL('README.md', root), rendered)
-  console.log('README.md updated.')
+  if (stale.length > 0) process.exit(1)
+} else {
+  for (const doc of stale) {
+    writeFileSync(new URL(doc.path, root), doc.rendered)
+    console.log(`${doc.path} updated.`)
+  }
 }

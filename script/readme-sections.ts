@@ -1,6 +1,6 @@
 // Generates the README's tables from their sources of truth (action.yml, src/error-codes.ts), so
 // the documentation cannot drift: `npm run docs` rewrites them, and a test fails when they differ.
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { format, resolveConfig } from 'prettier'
 import { parse } from 'yaml'
 import { KNOWN_ERRORS, type RetryPolicy } from '../src/error-codes.js'
@@ -94,49 +94,42 @@ export function replaceSection(readme: string, name: string, content: string): s
   return `${readme.slice(0, from + start.length)}\n\n${content}\n\n${readme.slice(to)}`
 }
 
-/** An example workflow quoted whole, so that what the README shows is what CI validates. */
-export function exampleSection(fileName: string, content: string): string {
-  return `[\`examples/${fileName}\`](examples/${fileName})\n\n\`\`\`yaml\n${content.trimEnd()}\n\`\`\``
-}
+/** Longest the README may be: a newcomer reads it in five minutes; the rest lives in docs/. */
+export const MAX_README_LINES = 300
 
-/** The README with every generated section brought up to date. */
-export function renderReadme(
-  readme: string,
-  actionYml: string,
-  examples: Record<string, string>
-): string {
+/** The README with its generated tables (inputs and outputs) brought up to date. */
+export function renderReadme(readme: string, actionYml: string): string {
   const action = parseActionMetadata(actionYml)
-  let text = replaceSection(readme, 'inputs', inputsSection(action))
-  text = replaceSection(text, 'outputs', outputsSection(action))
-  text = replaceSection(text, 'troubleshooting', troubleshootingSection())
-  for (const [fileName, content] of Object.entries(examples)) {
-    text = replaceSection(text, `example ${fileName}`, exampleSection(fileName, content))
-  }
-  return text
+  const text = replaceSection(readme, 'inputs', inputsSection(action))
+  return replaceSection(text, 'outputs', outputsSection(action))
 }
 
-/** Reads what the README is generated from, relative to the repository root. */
-export function readSources(root: URL): { actionYml: string; examples: Record<string, string> } {
-  const examplesDir = new URL('examples/', root)
-  const examples = Object.fromEntries(
-    readdirSync(examplesDir)
-      // The GitLab example is for the command-line tool, shown in docs/cli.md.
-      .filter(name => name.endsWith('.yml') && name !== 'gitlab-ci.yml')
-      .sort()
-      .map(name => [name, readFileSync(new URL(name, examplesDir), 'utf8')])
+/** docs/troubleshooting.md with its table of known errors brought up to date. */
+export function renderTroubleshooting(doc: string): string {
+  return replaceSection(doc, 'troubleshooting', troubleshootingSection())
+}
+
+/** A generated document: what is on disk, and what `npm run docs` would write. */
+export interface GeneratedDoc {
+  path: string
+  current: string
+  rendered: string
+}
+
+/** Every document with generated parts, as `npm run docs` writes them (formatted by Prettier). */
+export async function renderDocs(root: URL): Promise<GeneratedDoc[]> {
+  const actionYml = readFileSync(new URL('action.yml', root), 'utf8')
+  const render: [string, (text: string) => string][] = [
+    ['README.md', text => renderReadme(text, actionYml)],
+    ['docs/troubleshooting.md', renderTroubleshooting]
+  ]
+  return Promise.all(
+    render.map(async ([path, generate]) => {
+      const url = new URL(path, root)
+      const current = readFileSync(url, 'utf8')
+      const options = await resolveConfig(url)
+      const rendered = await format(generate(current), { ...options, filepath: url.pathname })
+      return { path, current, rendered }
+    })
   )
-  return { actionYml: readFileSync(new URL('action.yml', root), 'utf8'), examples }
-}
-
-/** The README as `npm run docs` writes it: generated parts refreshed, then formatted by Prettier. */
-export async function renderReadmeFile(root: URL): Promise<{ current: string; rendered: string }> {
-  const readmePath = new URL('README.md', root)
-  const current = readFileSync(readmePath, 'utf8')
-  const { actionYml, examples } = readSources(root)
-  const options = await resolveConfig(readmePath)
-  const rendered = await format(renderReadme(current, actionYml, examples), {
-    ...options,
-    filepath: readmePath.pathname
-  })
-  return { current, rendered }
 }
