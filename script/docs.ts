@@ -6,7 +6,9 @@ const root = new URL('../../', import.meta.url)
 const stale = (await renderDocs(root)).filter(doc => doc.rendered !== doc.current)
 if (process.argv.includes('--check')) {
   for (const doc of stale) {
-    console.error(`${doc.path} differs from action.yml or src/error-codes.ts: run \`npm run docs\`.`)
+    console.error(
+      `${doc.path} differs from action.yml or src/error-codes.ts: run \`npm run docs\`.`
+    )
   }
   if (stale.length > 0) process.exit(1)
 } else {
