@@ -59,7 +59,15 @@ describe('lookupKnownError', () => {
       SMB_MESSAGE,
       '131000'
     ],
-    ['the SMB match is case-sensitive text', 100, undefined, 'NOT AVAILABLE FOR SMB', '100']
+    ['the SMB match is case-sensitive text', 100, undefined, 'NOT AVAILABLE FOR SMB', '100'],
+    [
+      "deregister's SMB message",
+      100,
+      undefined,
+      'Deregister endpoint is not available for API solution for SMB businesses.',
+      '100 ("not available for SMB businesses")'
+    ],
+    ['a number not registered (deregister)', 100, 2207051, '', '100 (subcode 2207051)']
   ])('%s', (_, code, subcode, message, label) => {
     expect(lookupKnownError(code, subcode, message)?.label).toBe(label)
   })

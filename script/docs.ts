@@ -7,7 +7,7 @@ const { current, rendered } = await renderReadmeFile(root)
 if (process.argv.includes('--check')) {
   if (rendered !== current) {
     console.error(
-      'README.md differs from action.yml, src/error-codes.ts or examples/: run `npm run docs`.'
+      'README.md differs from an action.yml, src/error-codes.ts or examples/: run `npm run docs`.'
     )
     process.exit(1)
   }

@@ -1,5 +1,6 @@
-// Generates the README's tables from their sources of truth (action.yml, src/error-codes.ts), so
-// the documentation cannot drift: `npm run docs` rewrites them, and a test fails when they differ.
+// Generates the README's tables from their sources of truth (action.yml, each sub-action's
+// action.yml, src/error-codes.ts, examples/), so the documentation cannot drift: `npm run docs`
+// rewrites them, and a test fails when they differ.
 import { readdirSync, readFileSync } from 'node:fs'
 import { format, resolveConfig } from 'prettier'
 import { parse } from 'yaml'
@@ -47,19 +48,26 @@ export function inputsSection(action: ActionMetadata): string {
   const missing = Object.keys(action.inputs).filter(name => !grouped.has(name))
   if (missing.length > 0) throw new Error(`Inputs without a README group: ${missing.join(', ')}`)
   return INPUT_GROUPS.map(([title, names]) =>
-    [
-      `**${title}**`,
-      '',
-      '| Input | Required | Default | Description |',
-      '| --- | --- | --- | --- |',
-      ...names.map(name => {
-        const input = action.inputs[name]
-        if (!input) throw new Error(`README group names an unknown input: ${name}`)
-        const fallback = input.default === undefined ? '' : `\`${input.default}\``
-        return `| \`${name}\` | ${input.required ? 'yes' : 'no'} | ${fallback} | ${cell(input.description)} |`
-      })
-    ].join('\n')
+    [`**${title}**`, '', inputsTable(action, names)].join('\n')
   ).join('\n\n')
+}
+
+/** A sub-action's inputs: one table, in the order of its action.yml. */
+export function subActionInputsSection(action: ActionMetadata): string {
+  return inputsTable(action, Object.keys(action.inputs))
+}
+
+function inputsTable(action: ActionMetadata, names: string[]): string {
+  return [
+    '| Input | Required | Default | Description |',
+    '| --- | --- | --- | --- |',
+    ...names.map(name => {
+      const input = action.inputs[name]
+      if (!input) throw new Error(`README group names an unknown input: ${name}`)
+      const fallback = input.default === undefined ? '' : `\`${input.default}\``
+      return `| \`${name}\` | ${input.required ? 'yes' : 'no'} | ${fallback} | ${cell(input.description)} |`
+    })
+  ].join('\n')
 }
 
 export function outputsSection(action: ActionMetadata): string {
@@ -98,15 +106,25 @@ export function exampleSection(fileName: string, content: string): string {
   return `[\`examples/${fileName}\`](examples/${fileName})\n\n\`\`\`yaml\n${content.trimEnd()}\n\`\`\``
 }
 
-/** The README with every generated section brought up to date. */
+/**
+ * The README with every generated section brought up to date. `subActions` holds each
+ * sub-action's action.yml by its folder; its tables go between `<!-- <folder> inputs:start -->`
+ * and `<!-- <folder> outputs:start -->` markers and their ends.
+ */
 export function renderReadme(
   readme: string,
   actionYml: string,
-  examples: Record<string, string>
+  examples: Record<string, string>,
+  subActions: Record<string, string> = {}
 ): string {
   const action = parseActionMetadata(actionYml)
   let text = replaceSection(readme, 'inputs', inputsSection(action))
   text = replaceSection(text, 'outputs', outputsSection(action))
+  for (const [dir, yml] of Object.entries(subActions)) {
+    const subAction = parseActionMetadata(yml)
+    text = replaceSection(text, `${dir} inputs`, subActionInputsSection(subAction))
+    text = replaceSection(text, `${dir} outputs`, outputsSection(subAction))
+  }
   text = replaceSection(text, 'troubleshooting', troubleshootingSection())
   for (const [fileName, content] of Object.entries(examples)) {
     text = replaceSection(text, `example ${fileName}`, exampleSection(fileName, content))
@@ -114,8 +132,15 @@ export function renderReadme(
   return text
 }
 
+/** The sub-actions, each a folder with its own action.yml. */
+export const SUB_ACTIONS = ['deregister', 'set-pin'] as const
+
 /** Reads what the README is generated from, relative to the repository root. */
-export function readSources(root: URL): { actionYml: string; examples: Record<string, string> } {
+export function readSources(root: URL): {
+  actionYml: string
+  examples: Record<string, string>
+  subActions: Record<string, string>
+} {
   const examplesDir = new URL('examples/', root)
   const examples = Object.fromEntries(
     readdirSync(examplesDir)
@@ -123,16 +148,19 @@ export function readSources(root: URL): { actionYml: string; examples: Record<st
       .sort()
       .map(name => [name, readFileSync(new URL(name, examplesDir), 'utf8')])
   )
-  return { actionYml: readFileSync(new URL('action.yml', root), 'utf8'), examples }
+  const subActions = Object.fromEntries(
+    SUB_ACTIONS.map(dir => [dir, readFileSync(new URL(`${dir}/action.yml`, root), 'utf8')])
+  )
+  return { actionYml: readFileSync(new URL('action.yml', root), 'utf8'), examples, subActions }
 }
 
 /** The README as `npm run docs` writes it: generated parts refreshed, then formatted by Prettier. */
 export async function renderReadmeFile(root: URL): Promise<{ current: string; rendered: string }> {
   const readmePath = new URL('README.md', root)
   const current = readFileSync(readmePath, 'utf8')
-  const { actionYml, examples } = readSources(root)
+  const { actionYml, examples, subActions } = readSources(root)
   const options = await resolveConfig(readmePath)
-  const rendered = await format(renderReadme(current, actionYml, examples), {
+  const rendered = await format(renderReadme(current, actionYml, examples, subActions), {
     ...options,
     filepath: readmePath.pathname
   })
