@@ -67,7 +67,15 @@ describe('lookupKnownError', () => {
       '(#100) Before override the current callback uri, your app must be subscribed to receive messages for WhatsApp Business Account.',
       '100 ("must be subscribed")'
     ],
-    ['a failed callback verification', 2200, undefined, '', '2200']
+    ['a failed callback verification', 2200, undefined, '', '2200'],
+    [
+      "deregister's SMB message",
+      100,
+      undefined,
+      'Deregister endpoint is not available for API solution for SMB businesses.',
+      '100 ("not available for SMB businesses")'
+    ],
+    ['a number not registered (deregister)', 100, 2207051, '', '100 (subcode 2207051)']
   ])('%s', (_, code, subcode, message, label) => {
     expect(lookupKnownError(code, subcode, message)?.label).toBe(label)
   })

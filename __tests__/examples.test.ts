@@ -5,11 +5,13 @@ import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import {
   formatFinding,
-  readActionMetadata,
+  ownActionPath,
+  readActionCatalog,
+  SUB_ACTIONS,
   validateActionSource,
   validateWorkflowSource,
   workflowFiles,
-  type ActionMetadata,
+  type ActionCatalog,
   type Finding
 } from '../script/validate-workflows.js'
 
@@ -18,15 +20,15 @@ const read = (file: string): string => readFileSync(path.join(root, file), 'utf8
 const shown = (findings: Finding[]): string[] => findings.map(formatFinding)
 
 const files = workflowFiles(root)
-let action: ActionMetadata
+let action: ActionCatalog
 
 beforeAll(() => {
-  action = readActionMetadata(read('action.yml'))
+  action = readActionCatalog(root)
 })
 
 describe('workflow files', () => {
-  it('has the five examples and the repository workflows', () => {
-    expect(files.filter(file => file.startsWith('examples/')).length).toBeGreaterThanOrEqual(5)
+  it('has the six examples and the repository workflows', () => {
+    expect(files.filter(file => file.startsWith('examples/')).length).toBeGreaterThanOrEqual(6)
     expect(files).toEqual(
       expect.arrayContaining([
         '.github/workflows/ci.yml',
@@ -40,8 +42,77 @@ describe('workflow files', () => {
     expect(shown(await validateWorkflowSource(read(file), file, action, root))).toEqual([])
   })
 
-  it('action.yml has no findings', () => {
-    expect(shown(validateActionSource(read('action.yml'), 'action.yml'))).toEqual([])
+  it.each(['action.yml', ...SUB_ACTIONS.map(dir => `${dir}/action.yml`)])(
+    '%s has no findings, and its bundle exists',
+    file => {
+      expect(shown(validateActionSource(read(file), file, root))).toEqual([])
+    }
+  )
+})
+
+describe('sub-actions', () => {
+  const job = (steps: string): string => `name: t
+on: workflow_dispatch
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+${steps}`
+  const sha = '0000000000000000000000000000000000000000 # v1.0.0'
+
+  it.each<[string, string | undefined]>([
+    ['./', ''],
+    ['.', ''],
+    ['./deregister', 'deregister'],
+    ['./set-pin/', 'set-pin'],
+    ['./other-action', undefined],
+    [`your-org/whatsapp-cloud-api-register@${sha}`, ''],
+    [`your-org/whatsapp-cloud-api-register/set-pin@${sha}`, 'set-pin'],
+    [`your-org/whatsapp-cloud-api-register/nope@${sha}`, 'nope'],
+    [`actions/checkout@${sha}`, undefined]
+  ])('%s is %p', (ref, expected) => {
+    expect(ownActionPath(ref)).toBe(expected)
+  })
+
+  it("checks a sub-action's inputs and outputs against its own action.yml", async () => {
+    const source = job(`      - id: pin
+        uses: your-org/whatsapp-cloud-api-register/set-pin@${sha}
+        with:
+          access-token: \${{ secrets.T }}
+          phone-number-id: '1'
+          pin: \${{ secrets.PIN }}
+      - run: echo "\${{ steps.pin.outputs.result }} \${{ steps.pin.outputs.attempts }}"
+`)
+    expect(shown(await validateWorkflowSource(source, 'examples/t.yml', action))).toEqual([
+      expect.stringMatching(/^examples\/t\.yml:8:15: required input "new-pin" is missing/),
+      expect.stringMatching(/^examples\/t\.yml:12:11: input "pin" is not defined in action\.yml/),
+      expect.stringMatching(/:13:\d+: output "attempts" of step "pin" is not defined/)
+    ])
+  })
+
+  it('requires new-pin from secrets in an example, and names an unknown sub-action', async () => {
+    const source = job(`      - uses: your-org/whatsapp-cloud-api-register/set-pin@${sha}
+        with:
+          access-token: \${{ secrets.T }}
+          phone-number-id: '1'
+          new-pin: '123456'
+      - uses: your-org/whatsapp-cloud-api-register/unregister@${sha}
+`)
+    expect(
+      (await validateWorkflowSource(source, 'examples/t.yml', action)).map(
+        f => `${f.tool}/${f.kind}`
+      )
+    ).toEqual(['own/secret-input', 'own/action'])
+  })
+
+  it('finds a runs.main that names no bundle', () => {
+    const broken = read('deregister/action.yml').replace(
+      'main: ../dist/deregister/index.js',
+      'main: dist/deregister/index.js'
+    )
+    expect(shown(validateActionSource(broken, 'deregister/action.yml', root))).toEqual([
+      expect.stringMatching(/runs\.main names dist\/deregister\/index\.js, which does not exist/)
+    ])
   })
 })
 

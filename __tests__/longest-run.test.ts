@@ -1,6 +1,11 @@
 import { describe, it, expect } from '@jest/globals'
 import type { Settings } from '../src/inputs.js'
-import { longestRunMs, minutesAndSeconds, wiringCalls } from '../src/longest-run.js'
+import {
+  longestCallRunMs,
+  longestRunMs,
+  minutesAndSeconds,
+  wiringCalls
+} from '../src/longest-run.js'
 import { DEFAULT_TIMING } from '../src/retry.js'
 
 const BASE: Settings = {
@@ -69,6 +74,29 @@ describe('wiringCalls', () => {
     const settings = { ...BASE, wiring: { wabaId: '2', webhook } }
     expect(longestRunMs(settings, DEFAULT_TIMING) - longestRunMs(BASE, DEFAULT_TIMING)).toBe(
       7 * (3 * 60_000 + 2 * 60_000)
+    )
+  })
+})
+
+describe('longestCallRunMs', () => {
+  const CALL = { timeoutMs: 60_000, retries: 2, dryRun: false, readAfter: true }
+
+  it('for a call settled by reading, equals the register bound with its reads before and after', () => {
+    expect(longestCallRunMs({ ...CALL, settleMs: 30_000 }, DEFAULT_TIMING)).toBe(
+      longestRunMs(BASE, DEFAULT_TIMING)
+    )
+  })
+
+  it('counts one request per attempt for a call that is not settled by reading', () => {
+    const T = 60_000
+    expect(longestCallRunMs({ ...CALL, readAfter: false }, DEFAULT_TIMING)).toBe(
+      3 * T + 2 * T + 3 * T + 2 * T + T
+    )
+  })
+
+  it('counts the reads only for a dry run', () => {
+    expect(longestCallRunMs({ ...CALL, dryRun: true, settleMs: 30_000 }, DEFAULT_TIMING)).toBe(
+      longestRunMs({ ...BASE, dryRun: true }, DEFAULT_TIMING)
     )
   })
 })

@@ -6,7 +6,8 @@ import {
   parseActionMetadata,
   renderDocs,
   renderReadme,
-  replaceSection
+  replaceSection,
+  SUB_ACTIONS
 } from '../script/readme-sections.js'
 
 const root = new URL('../', import.meta.url)
@@ -65,6 +66,30 @@ describe('README', () => {
     for (const error of KNOWN_ERRORS) expect(troubleshooting).toMatch(cell(error.label))
   })
 
+  it.each(SUB_ACTIONS)(
+    'documents every input and output of %s/action.yml in its own tables',
+    dir => {
+      const readme = readFileSync(new URL('README.md', root), 'utf8')
+      const action = parseActionMetadata(readFileSync(new URL(`${dir}/action.yml`, root), 'utf8'))
+      const section = (name: string): string =>
+        readme.slice(
+          readme.indexOf(`<!-- ${dir} ${name}:start -->`),
+          readme.indexOf(`<!-- ${dir} ${name}:end -->`)
+        )
+      for (const name of Object.keys(action.inputs))
+        expect(section('inputs')).toMatch(cell(`\`${name}\``))
+      for (const name of Object.keys(action.outputs))
+        expect(section('outputs')).toMatch(cell(`\`${name}\``))
+    }
+  )
+
+  it('says plainly what deregistering costs and what set-pin asks of the user', () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8')
+    expect(readme).toContain('**Deregistering also turns local storage off**')
+    expect(readme).toContain("**Registering again needs the number's two-step")
+    expect(readme).toContain('**Store the new PIN before anything else**')
+  })
+
   it('gives the run and test commands from a fresh clone', () => {
     const readme = readFileSync(new URL('README.md', root), 'utf8')
     expect(readme).toContain('npm ci && npm run demo')
@@ -81,6 +106,16 @@ describe('generated sections', () => {
     )
     expect(drifted).not.toBe(actionYml)
     expect(renderReadme(readme, drifted)).toContain('Extra register attempts (0 to 99)')
+  })
+
+  it("notice a drifted sub-action's description", () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8')
+    const deregister = readFileSync(new URL('deregister/action.yml', root), 'utf8')
+    const drifted = deregister.replace('How many deregister calls', 'How many deregister attempts')
+    expect(drifted).not.toBe(deregister)
+    expect(renderReadme(readme, actionYml, { deregister: drifted })).toContain(
+      'How many deregister attempts were made.'
+    )
   })
 
   it('refuse an input that no README group lists', () => {

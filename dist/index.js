@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6488);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7787);
 
 // run() reports its own failures; this only keeps a bug from printing a stack trace. The process
 // then ends by itself: every request is destroyed at its deadline, and exiting early would cut off
@@ -28389,7 +28389,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6488:
+/***/ 7787:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29528,13 +29528,14 @@ function decodeText(bytes) {
     return text.includes('\u0000') ? undefined : text;
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/input-rules.ts
+/**
+ * The input rules every entry shares (the register action and its sub-actions): where inputs come
+ * from, how secrets are registered before anything is read, and one validator per common input.
+ * Each validator pushes its problem, in our own words and never with the value, and returns a
+ * usable fallback so that every problem is reported at once.
+ */
 
-
-/** Regions of the contract's `WhatsAppDataLocalizationRegion` enum. */
-const DATA_LOCALIZATION_REGIONS = [
-    'AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP', 'KR', 'SG', 'ZA'
-]; // prettier-ignore
 const MAX_RETRIES = 10;
 const MAX_SETTLE_SECONDS = 300;
 /** Keeps `timeout-seconds` within what a timer can hold; a day is far beyond any sane request. */
@@ -29549,6 +29550,143 @@ class InputError extends Error {
     }
 }
 /**
+ * Registers the token (as given and trimmed: a header value) and the exact secrets, before any
+ * other input is read: anything printed later, even by a failing parser, is then already masked.
+ */
+function registerSecrets(source, exactSecretInputs) {
+    const token = source.getInput('access-token');
+    const given = [token, token.trim(), ...exactSecretInputs.map(name => source.getInput(name))];
+    for (const value of new Set(given))
+        if (value.trim() !== '')
+            source.registerSecret(value);
+}
+/** An input with surrounding whitespace removed (every input but the exact secrets). */
+function trimmedInputs(source) {
+    return name => source.getInput(name).trim();
+}
+function required(value, name, problems) {
+    if (value === '')
+        problems.push(`${name}: required, but empty or not set.`);
+    return value;
+}
+function readAccessToken(input, problems) {
+    const accessToken = required(input('access-token'), 'access-token', problems);
+    if (accessToken !== '') {
+        if (/^bearer\s/i.test(accessToken)) {
+            problems.push('access-token: give the token alone, without the "Bearer " prefix.');
+        }
+        else if (!/^[\x21-\x7e]+$/.test(accessToken)) {
+            problems.push('access-token: expected one line of printable ASCII without spaces (a system-user access token).');
+        }
+    }
+    return accessToken;
+}
+function readPhoneNumberId(input, problems) {
+    const phoneNumberId = required(input('phone-number-id'), 'phone-number-id', problems);
+    if (phoneNumberId !== '' && !/^[0-9]{1,32}$/.test(phoneNumberId)) {
+        problems.push(`phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''}.`);
+    }
+    return phoneNumberId;
+}
+/**
+ * A two-step verification PIN (`pin`, `new-pin`): exactly 6 digits, taken exactly as given, since
+ * the PIN is sent as it is and a secret saved with a trailing newline is a different PIN.
+ */
+function readPin(source, name, problems) {
+    const pin = source.getInput(name);
+    if (pin.trim() === '')
+        problems.push(`${name}: required, but empty or not set.`);
+    else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
+        problems.push(`${name}: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).`);
+    }
+    else if (!/^[0-9]{6}$/.test(pin)) {
+        problems.push(`${name}: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.`);
+    }
+    return pin;
+}
+function readApiVersion(input, problems) {
+    const apiVersion = input('api-version') || DEFAULT_API_VERSION;
+    if (!/^v[0-9]+\.[0-9]+$/.test(apiVersion)) {
+        problems.push(`api-version: expected a Graph API version such as ${DEFAULT_API_VERSION}.`);
+    }
+    return apiVersion;
+}
+function readGraphApiUrl(input, problems) {
+    const value = input('graph-api-url') || DEFAULT_GRAPH_API_URL;
+    const expected = 'graph-api-url: expected an https URL such as https://graph.facebook.com (plain http only for a loopback host), without credentials, query or fragment.';
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        problems.push(expected);
+        return value;
+    }
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+    if (!secure ||
+        url.username !== '' ||
+        url.password !== '' ||
+        url.search !== '' ||
+        url.hash !== '') {
+        problems.push(expected);
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+function isLoopback(hostname) {
+    return hostname === 'localhost' || /^127(\.[0-9]{1,3}){3}$/.test(hostname) || hostname === '[::1]';
+}
+/**
+ * `timeout-seconds` in milliseconds; below the recommended minimum, a warning that names what a
+ * request cut short risks (`risk`).
+ */
+function readTimeoutMs(input, problems, warnings, risk) {
+    const seconds = wholeNumber(input('timeout-seconds'), 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS, problems); // prettier-ignore
+    if (seconds < RECOMMENDED_MIN_TIMEOUT_SECONDS) {
+        warnings.push(`timeout-seconds is ${seconds}: ${risk} ${RECOMMENDED_MIN_TIMEOUT_SECONDS} or more is safer.`);
+    }
+    return seconds * 1000;
+}
+function readRetries(input, problems) {
+    return wholeNumber(input('retries'), 'retries', DEFAULT_RETRIES, 0, MAX_RETRIES, problems);
+}
+function readSettleMs(input, problems) {
+    const seconds = wholeNumber(input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems); // prettier-ignore
+    return seconds * 1000;
+}
+function readDryRun(input, problems) {
+    return input_rules_boolean(input('dry-run'), 'dry-run', false, problems);
+}
+function wholeNumber(value, name, fallback, min, max, problems) {
+    if (value === '')
+        return fallback;
+    const parsed = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
+    if (Number.isNaN(parsed) || parsed < min || parsed > max) {
+        problems.push(`${name}: expected a whole number from ${min} to ${max}.`);
+        return fallback;
+    }
+    return parsed;
+}
+/** YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
+function input_rules_boolean(value, name, fallback, problems) {
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    problems.push(`${name}: expected true or false.`);
+    return fallback;
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+
+/** Regions of the contract's `WhatsAppDataLocalizationRegion` enum. */
+const DATA_LOCALIZATION_REGIONS = [
+    'AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP', 'KR', 'SG', 'ZA'
+]; // prettier-ignore
+/**
  * Secrets sent exactly as given: a password with a leading space is a different password. The
  * token alone is trimmed (a header value), and the backup data is registered once it is known
  * (the whole backup response around it is public shape, not a secret).
@@ -29561,60 +29699,28 @@ const MAX_CALLBACK_URL_LENGTH = 200;
  * a check that writes nothing (no PIN needed, always a dry run).
  */
 function readSettings(source, { readOnly = false } = {}) {
-    // Mask first: anything printed later, even by a failing parser, is then already masked.
-    const token = source.getInput('access-token');
-    const given = [token, token.trim(), ...EXACT_SECRET_INPUTS.map(name => source.getInput(name))];
-    for (const value of new Set(given))
-        if (value.trim() !== '')
-            source.registerSecret(value);
-    const input = (name) => source.getInput(name).trim();
+    registerSecrets(source, EXACT_SECRET_INPUTS);
+    const input = trimmedInputs(source);
     const problems = [];
     const warnings = [];
-    const accessToken = required(input('access-token'), 'access-token', problems);
-    if (accessToken !== '') {
-        if (/^bearer\s/i.test(accessToken)) {
-            problems.push('access-token: give the token alone, without the "Bearer " prefix.');
-        }
-        else if (!/^[\x21-\x7e]+$/.test(accessToken)) {
-            problems.push('access-token: expected one line of printable ASCII without spaces (a system-user access token).');
-        }
-    }
-    const phoneNumberId = required(input('phone-number-id'), 'phone-number-id', problems);
-    if (phoneNumberId !== '' && !/^[0-9]{1,32}$/.test(phoneNumberId)) {
-        problems.push(`phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''}.`);
-    }
-    const pin = source.getInput('pin');
+    const accessToken = readAccessToken(input, problems);
+    const phoneNumberId = readPhoneNumberId(input, problems);
     // A read-only check sends no PIN, so it needs none.
-    if (pin.trim() === '') {
-        if (!readOnly)
-            problems.push('pin: required, but empty or not set.');
-    }
-    else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
-        problems.push('pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).');
-    }
-    else if (!/^[0-9]{6}$/.test(pin)) {
-        problems.push('pin: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.');
-    }
+    const pin = readOnly && source.getInput('pin').trim() === '' ? '' : readPin(source, 'pin', problems);
     const backup = readBackup(source, problems);
     const region = input('data-localization-region').toUpperCase();
     const dataLocalizationRegion = DATA_LOCALIZATION_REGIONS.find(known => known === region);
     if (region !== '' && dataLocalizationRegion === undefined) {
         problems.push(`data-localization-region: expected one of ${DATA_LOCALIZATION_REGIONS.join(' ')}.`);
     }
-    const apiVersion = input('api-version') || DEFAULT_API_VERSION;
-    if (!/^v[0-9]+\.[0-9]+$/.test(apiVersion)) {
-        problems.push(`api-version: expected a Graph API version such as ${DEFAULT_API_VERSION}.`);
-    }
-    const graphApiUrl = parseGraphApiUrl(input('graph-api-url') || DEFAULT_GRAPH_API_URL, problems);
-    const timeoutSeconds = wholeNumber(input('timeout-seconds'), 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS, problems); // prettier-ignore
-    if (timeoutSeconds < RECOMMENDED_MIN_TIMEOUT_SECONDS) {
-        warnings.push(`timeout-seconds is ${timeoutSeconds}: register can take 15 s, and a request cut short leaves its outcome uncertain. ${RECOMMENDED_MIN_TIMEOUT_SECONDS} or more is safer.`);
-    }
-    const retries = wholeNumber(input('retries'), 'retries', DEFAULT_RETRIES, 0, MAX_RETRIES, problems);
-    const settleSeconds = wholeNumber(input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems); // prettier-ignore
-    const preflight = inputs_boolean(input('preflight'), 'preflight', true, problems);
-    const skipIfRegistered = inputs_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
-    const dryRun = readOnly || inputs_boolean(input('dry-run'), 'dry-run', false, problems);
+    const apiVersion = readApiVersion(input, problems);
+    const graphApiUrl = readGraphApiUrl(input, problems);
+    const timeoutMs = readTimeoutMs(input, problems, warnings, 'register can take 15 s, and a request cut short leaves its outcome uncertain.');
+    const retries = readRetries(input, problems);
+    const settleMs = readSettleMs(input, problems);
+    const preflight = input_rules_boolean(input('preflight'), 'preflight', true, problems);
+    const skipIfRegistered = input_rules_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
+    const dryRun = readOnly || readDryRun(input, problems);
     if (skipIfRegistered && !preflight && !dryRun) {
         warnings.push('skip-if-registered has no effect with preflight: false: the number is not read before registering.');
     }
@@ -29630,9 +29736,9 @@ function readSettings(source, { readOnly = false } = {}) {
             ...(dataLocalizationRegion && { dataLocalizationRegion }),
             apiVersion,
             graphApiUrl,
-            timeoutMs: timeoutSeconds * 1000,
+            timeoutMs,
             retries,
-            settleMs: settleSeconds * 1000,
+            settleMs,
             preflight,
             skipIfRegistered,
             dryRun,
@@ -29640,11 +29746,6 @@ function readSettings(source, { readOnly = false } = {}) {
         },
         warnings
     };
-}
-function required(value, name, problems) {
-    if (value === '')
-        problems.push(`${name}: required, but empty or not set.`);
-    return value;
 }
 /** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */
 function readBackup(source, problems) {
@@ -29744,50 +29845,6 @@ function isCallbackUrl(value) {
         // eslint-disable-next-line no-control-regex
         !/[\s\u0000-\u001f\u007f]/.test(value));
 }
-function parseGraphApiUrl(value, problems) {
-    const expected = 'graph-api-url: expected an https URL such as https://graph.facebook.com (plain http only for a loopback host), without credentials, query or fragment.';
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        problems.push(expected);
-        return value;
-    }
-    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
-    if (!secure ||
-        url.username !== '' ||
-        url.password !== '' ||
-        url.search !== '' ||
-        url.hash !== '') {
-        problems.push(expected);
-    }
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-}
-function isLoopback(hostname) {
-    return hostname === 'localhost' || /^127(\.[0-9]{1,3}){3}$/.test(hostname) || hostname === '[::1]';
-}
-function wholeNumber(value, name, fallback, min, max, problems) {
-    if (value === '')
-        return fallback;
-    const parsed = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
-    if (Number.isNaN(parsed) || parsed < min || parsed > max) {
-        problems.push(`${name}: expected a whole number from ${min} to ${max}.`);
-        return fallback;
-    }
-    return parsed;
-}
-/** YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
-function inputs_boolean(value, name, fallback, problems) {
-    if (value === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    problems.push(`${name}: expected true or false.`);
-    return fallback;
-}
 
 ;// CONCATENATED MODULE: ./src/longest-run.ts
 /**
@@ -29832,6 +29889,22 @@ function minutesAndSeconds(ms) {
         return `${seconds} s`;
     return `${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`;
 }
+/**
+ * The same bound for a sub-action's one call (deregister, a PIN change): r + 1 reads before it, r + 1
+ * calls (each followed by reading until the settle window has passed, when the call is settled by
+ * reading), 2r pauses, an optional read after, and one extra read when an older Graph version
+ * rejects an optional field.
+ */
+function longestCallRunMs(call, timing) {
+    const T = call.timeoutMs;
+    const r = call.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const read = (r + 1) * T + r * pause;
+    if (call.dryRun)
+        return read + T;
+    const perCall = call.settleMs === undefined ? T : T + Math.max(call.settleMs, T) + T;
+    return read + (r + 1) * perCall + r * pause + (call.readAfter ? T : 0) + T;
+}
 
 ;// CONCATENATED MODULE: ./src/error-codes.ts
 /**
@@ -29867,9 +29940,18 @@ const KNOWN_ERRORS = [
     {
         label: '100 ("not available for SMB businesses")',
         codes: [100],
-        messageIncludes: 'not available for SMB',
+        // Register: "… is not available for SMB businesses"; deregister: "… for API solution for SMB businesses."
+        messageIncludes: 'for SMB businesses',
         meaning: 'The number is used in the WhatsApp Business app (coexistence).',
-        action: 'Nothing to register on the Cloud API this way: the number is managed through the app.',
+        action: 'Nothing to register or deregister on the Cloud API this way: the number is managed through the app.',
+        retry: 'never'
+    },
+    {
+        label: '100 (subcode 2207051)',
+        codes: [100],
+        subcode: 2207051,
+        meaning: 'The phone number is not registered on the WhatsApp Business Platform.',
+        action: 'Nothing to deregister: read the number (dry-run: true) to see its platform, and register it when it should be on the Cloud API.',
         retry: 'never'
     },
     {
@@ -29997,7 +30079,7 @@ const KNOWN_ERRORS = [
         label: '133010',
         codes: [133010],
         meaning: 'The phone number is not registered on the platform.',
-        action: 'Register it as a new number (no backup), not as a migration.',
+        action: 'Register it as a new number (no backup), not as a migration; a PIN can only be set on a registered number.',
         retry: 'no'
     },
     {
@@ -30807,10 +30889,94 @@ async function settleByReading(probe, sentAt, windowMs, env) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/scarce-call.ts
+
+
+
+
+/** Runs a scarce call through the one retry loop, with reading as its settle step. */
+async function sendScarceCall(call) {
+    const { numbers, env } = call;
+    const outcomeUnknown = (unknown) => call.onOutcomeUnknown?.(unknown);
+    let lastExchange;
+    let observedState;
+    const attemptOnce = async () => {
+        try {
+            const exchange = await call.send();
+            lastExchange = exchange;
+            if (isSuccess(exchange))
+                return { ok: true, value: { exchange } };
+            return { ok: false, failure: classifyResponse(exchange) };
+        }
+        catch (error) {
+            if (!(error instanceof NetworkFailure))
+                throw error;
+            return { ok: false, failure: classifyNetworkFailure(error) };
+        }
+    };
+    const outcome = await withRetries({
+        what: call.what,
+        maxAttempts: call.maxAttempts,
+        attempt: async () => {
+            lastExchange = undefined;
+            outcomeUnknown(true);
+            const result = await attemptOnce();
+            if (result.ok || result.failure.next !== 'settle')
+                outcomeUnknown(false);
+            return result;
+        },
+        settle: async (_failure, sentAt) => {
+            env.log(call.settlingMessage);
+            const settled = await settleByReading(async () => {
+                const read = await numbers.read();
+                if (!read.ok) {
+                    return {
+                        proved: 'nothing',
+                        why: `the number could not be read: ${read.failure.message.replace(/\.$/, '')}`
+                    };
+                }
+                const proof = call.prove(read.state);
+                // A read that proves nothing (another id, no platform) says nothing of this number.
+                if (proof.proved !== 'nothing')
+                    observedState = read.state;
+                return proof;
+            }, sentAt, call.settleMs, env);
+            if (settled.proved !== 'nothing')
+                outcomeUnknown(false);
+            if (settled.proved === 'happened') {
+                env.log(call.happenedMessage);
+                return { proved: 'happened', value: { confirmedState: settled.value } };
+            }
+            return settled;
+        }
+    }, env);
+    if (outcome.ok)
+        return { ok: true, attempts: outcome.attempts, ...outcome.value };
+    return {
+        ok: false,
+        attempts: outcome.attempts,
+        failure: outcome.failure,
+        ...(lastExchange && { exchange: lastExchange }),
+        ...(observedState && { observedState }),
+        uncertain: outcome.uncertain,
+        reason: outcome.reason
+    };
+}
+/**
+ * What a read can prove of any call on this number: nothing when it answered for another id or
+ * did not say the platform and status.
+ */
+function provesNothing(state, phoneNumberId) {
+    if (state.id !== undefined && state.id !== phoneNumberId) {
+        return { proved: 'nothing', why: 'the read answered for another id' };
+    }
+    if (state.platformType === undefined || state.status === undefined) {
+        return { proved: 'nothing', why: 'the read did not say the platform and status' };
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/registration.ts
-
-
-
 
 
 
@@ -30836,82 +31002,27 @@ function registerBody(settings) {
  * help. An attempt whose outcome is uncertain is settled by reading the number: registered means
  * it went through; a retry goes out only once a read after the settle window shows it did not.
  */
-async function registerWithRetries(context) {
+function registerWithRetries(context) {
     const { graph, numbers, settings, env } = context;
     const body = registerBody(settings);
-    const outcomeUnknown = (unknown) => context.onOutcomeUnknown?.(unknown);
-    let lastExchange;
-    let observedState;
-    const attemptRegister = async () => {
-        try {
-            const exchange = await graph.post(`${settings.phoneNumberId}/register`, body);
-            lastExchange = exchange;
-            if (isSuccess(exchange))
-                return { ok: true, value: { exchange } };
-            return { ok: false, failure: classifyResponse(exchange) };
-        }
-        catch (error) {
-            if (!(error instanceof NetworkFailure))
-                throw error;
-            return { ok: false, failure: classifyNetworkFailure(error) };
-        }
-    };
-    const outcome = await withRetries({
+    return sendScarceCall({
         what: 'Register',
+        send: () => graph.post(`${settings.phoneNumberId}/register`, body),
         maxAttempts: 1 + settings.retries,
-        attempt: async () => {
-            lastExchange = undefined;
-            outcomeUnknown(true);
-            const result = await attemptRegister();
-            if (result.ok || result.failure.next !== 'settle')
-                outcomeUnknown(false);
-            return result;
-        },
-        settle: async (_failure, sentAt) => {
-            env.log(`The outcome of the register call is uncertain: reading the number until it shows registered, for up to ${settings.settleMs / 1000} s from the call.`);
-            const settled = await settleByReading(async () => {
-                const read = await numbers.read();
-                if (!read.ok) {
-                    return {
-                        proved: 'nothing',
-                        why: `the number could not be read: ${read.failure.message}`
-                    };
-                }
-                const proof = proveRegistered(read.state, settings.phoneNumberId, context.registeredBefore);
-                // A read that proves nothing (another id, no platform) says nothing of this number.
-                if (proof.proved !== 'nothing')
-                    observedState = read.state;
-                return proof;
-            }, sentAt, settings.settleMs, env);
-            if (settled.proved !== 'nothing')
-                outcomeUnknown(false);
-            if (settled.proved === 'happened') {
-                env.log('The number is now on CLOUD_API and CONNECTED: the register call went through.');
-                return { proved: 'happened', value: { confirmedState: settled.value } };
-            }
-            return settled;
-        }
-    }, env);
-    if (outcome.ok)
-        return { ok: true, attempts: outcome.attempts, ...outcome.value };
-    return {
-        ok: false,
-        attempts: outcome.attempts,
-        failure: outcome.failure,
-        ...(lastExchange && { exchange: lastExchange }),
-        ...(observedState && { observedState }),
-        uncertain: outcome.uncertain,
-        reason: outcome.reason
-    };
+        numbers,
+        env,
+        settleMs: settings.settleMs,
+        prove: state => proveRegistered(state, settings.phoneNumberId, context.registeredBefore),
+        settlingMessage: `The outcome of the register call is uncertain: reading the number until it shows registered, for up to ${settings.settleMs / 1000} s from the call.`,
+        happenedMessage: 'The number is now on CLOUD_API and CONNECTED: the register call went through.',
+        ...(context.onOutcomeUnknown && { onOutcomeUnknown: context.onOutcomeUnknown })
+    });
 }
 /** What one read proves about a register call that may have gone through. */
 function proveRegistered(state, phoneNumberId, registeredBefore) {
-    if (state.id !== undefined && state.id !== phoneNumberId) {
-        return { proved: 'nothing', why: 'the read answered for another id' };
-    }
-    if (state.platformType === undefined || state.status === undefined) {
-        return { proved: 'nothing', why: 'the read did not say the platform and status' };
-    }
+    const nothing = provesNothing(state, phoneNumberId);
+    if (nothing)
+        return nothing;
     if (registeredBefore) {
         return {
             proved: 'nothing',
@@ -30995,6 +31106,14 @@ function outputsOf(report, redactor) {
     const numberBefore = numberJson(report.before, report.storageBefore, redactor);
     if (numberBefore !== undefined)
         outputs['number-before'] = numberBefore;
+    return { ...outputs, ...shownOutputs(fields, report, redactor) };
+}
+/**
+ * Output values as shown, unset ones left out: text that came from the server redacted and capped,
+ * a response body kept valid JSON. Every action's outputs go through here.
+ */
+function shownOutputs(fields, report, redactor) {
+    const outputs = {};
     for (const [name, value] of Object.entries(fields)) {
         if (value === undefined)
             continue;
@@ -31101,25 +31220,50 @@ const RESULT_LABELS = {
  * HTML-escaped: core.summary inserts cell text as HTML.
  */
 function buildSummary(summary, report, redactor) {
-    const show = (text) => escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH));
     const rows = [
-        ['Phone number ID', report.phoneNumberId],
-        ['Display number', report.after?.displayPhoneNumber ?? report.before?.displayPhoneNumber],
-        ['Verified name', report.after?.verifiedName ?? report.before?.verifiedName],
-        ['Platform before', platform(report.before)],
-        ['Platform after', platform(report.after)],
+        ...numberRows(report),
         ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
         ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
         ['Result', RESULT_LABELS[report.result]],
         ['Register calls', String(report.attempts)],
         ['HTTP status', report.httpStatus?.toString()],
         ['fbtrace_id', report.fbtraceId],
-        [
-            'Duration',
-            report.durationMs === undefined ? undefined : `${(report.durationMs / 1000).toFixed(1)} s`
-        ]
+        durationRow(report)
     ];
-    summary.addHeading('WhatsApp Cloud API registration', 2).addTable([
+    const planned = [report.plannedRequest, ...(report.wiring?.planned ?? [])].filter(Boolean);
+    const wiring = report.wiring;
+    const details = {
+        ...report,
+        plannedRequest: planned.length > 0 ? planned.join('\n') : undefined,
+        ...(wiring && { afterTable: show => addWiring(summary, wiring, show) })
+    };
+    return writeSummary(summary, 'WhatsApp Cloud API registration', rows, details, redactor);
+}
+/** The number, and its platform before and after: the first rows of every action's table. */
+function numberRows(report) {
+    return [
+        ['Phone number ID', report.phoneNumberId],
+        ['Display number', report.after?.displayPhoneNumber ?? report.before?.displayPhoneNumber],
+        ['Verified name', report.after?.verifiedName ?? report.before?.verifiedName],
+        ['Platform before', platform(report.before)],
+        ['Platform after', platform(report.after)]
+    ];
+}
+function durationRow(report) {
+    return [
+        'Duration',
+        report.durationMs === undefined ? undefined : `${(report.durationMs / 1000).toFixed(1)} s`
+    ];
+}
+/**
+ * Writes a summary: the table of `rows` (unset ones left out), then what to do next, the planned
+ * request of a dry run, what went wrong and the warnings. Everything that came from the server or
+ * the inputs is redacted and HTML-escaped: core.summary inserts cell text as HTML.
+ */
+function writeSummary(summary, title, rows, details, redactor) {
+    const show = (text) => escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH));
+    const own = (text) => escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH, { fragments: false }));
+    summary.addHeading(title, 2).addTable([
         [
             { data: 'Item', header: true },
             { data: 'Value', header: true }
@@ -31128,25 +31272,24 @@ function buildSummary(summary, report, redactor) {
             .filter((row) => row[1] !== undefined)
             .map(([name, value]) => [name, show(value)])
     ]);
-    if (report.wiring)
-        addWiring(summary, report.wiring, show);
-    const planned = [report.plannedRequest, ...(report.wiring?.planned ?? [])].filter(Boolean);
-    if (planned.length > 0) {
-        const text = redactor.redact(planned.join('\n'), MAX_MESSAGE_LENGTH, { fragments: false });
-        summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(text));
+    details.afterTable?.(show);
+    if (details.notes && details.notes.length > 0) {
+        summary.addHeading('What to do next', 3).addList(details.notes.map(own));
     }
-    if (report.inputProblems) {
-        const problems = report.inputProblems.map(problem => escapeHtml(redactor.redact(problem, MAX_MESSAGE_LENGTH, { fragments: false })));
-        summary.addHeading('Input problems', 3).addList(problems);
+    if (details.plannedRequest) {
+        summary.addHeading('What a real run would send', 3).addCodeBlock(own(details.plannedRequest));
     }
-    else if (report.unmet) {
-        summary.addHeading('Not as asked', 3).addCodeBlock(show(report.unmet));
+    if (details.inputProblems) {
+        summary.addHeading('Input problems', 3).addList(details.inputProblems.map(own));
     }
-    else if (report.errorMessage) {
-        summary.addHeading('What went wrong', 3).addCodeBlock(show(report.errorMessage));
+    else if (details.unmet) {
+        summary.addHeading('Not as asked', 3).addCodeBlock(show(details.unmet));
     }
-    if (report.warnings.length > 0)
-        summary.addHeading('Warnings', 3).addList(report.warnings.map(show));
+    else if (details.errorMessage) {
+        summary.addHeading('What went wrong', 3).addCodeBlock(show(details.errorMessage));
+    }
+    if (details.warnings.length > 0)
+        summary.addHeading('Warnings', 3).addList(details.warnings.map(show));
     return summary;
 }
 /** The app subscription and the webhook URL: whether the number can receive messages. */
@@ -31175,6 +31318,7 @@ function addWiring(summary, wiring, show) {
         ...rows.map(([name, value]) => [name, show(value)])
     ]);
 }
+/** `CLOUD_API (CONNECTED)`, or undefined when the state says neither. */
 function platform(state) {
     if (!state?.platformType && !state?.status)
         return undefined;
@@ -31195,25 +31339,36 @@ const OUTCOME_IN_WORDS = {
     failed: 'The run failed',
     uncertain: 'The outcome of the register call is uncertain'
 };
+/** The register action's reporting. */
+const REGISTER_REPORTING = {
+    outputs: outputsOf,
+    succeeded: succeeded,
+    outcome: report => OUTCOME_IN_WORDS[report.result],
+    failureMessage: report => report.unmet ?? report.errorMessage ?? 'Registration failed.',
+    ownMessage: report => ownText(report, 'error-message'),
+    summary: buildSummary
+};
+/** Outputs, the failure (if any) and the summary of the register action. */
+function finish(report, redactor, host, failurePrinted = false) {
+    return finishWith(REGISTER_REPORTING, report, redactor, host, failurePrinted);
+}
 /** Outputs, the failure (if any) and the summary; a summary that cannot be written only warns. */
-async function finish(report, redactor, host, failurePrinted = false) {
+async function finishWith(reporting, report, redactor, host, failurePrinted = false) {
     let outputsProblem;
     try {
-        for (const [name, value] of Object.entries(outputsOf(report, redactor)))
+        for (const [name, value] of Object.entries(reporting.outputs(report, redactor)))
             host.output(name, value);
     }
     catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        outputsProblem = `${OUTCOME_IN_WORDS[report.result]}, but the outputs could not be written: ${reason}`;
+        outputsProblem = `${reporting.outcome(report)}, but the outputs could not be written: ${reason}`;
     }
-    const failed = !succeeded(report);
+    const failed = !reporting.succeeded(report);
     if (outputsProblem !== undefined || (failed && !failurePrinted)) {
-        const fragments = !ownText(report, 'error-message');
+        const fragments = !reporting.ownMessage(report);
         const message = [
             outputsProblem,
-            failed && !failurePrinted
-                ? (report.unmet ?? report.errorMessage ?? 'Registration failed.')
-                : undefined
+            failed && !failurePrinted ? reporting.failureMessage(report) : undefined
         ]
             .filter(Boolean)
             .join('\n');
@@ -31222,7 +31377,7 @@ async function finish(report, redactor, host, failurePrinted = false) {
     if (!host.summary)
         return;
     try {
-        await buildSummary(host.summary, report, redactor).write();
+        await reporting.summary(host.summary, report, redactor).write();
     }
     catch (error) {
         host.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
@@ -33396,13 +33551,18 @@ function actionsHost() {
 
 ;// CONCATENATED MODULE: ./src/cancellation.ts
 function newProgress() {
-    return { outcomeUnknown: false, calls: 0 };
+    return { outcomeUnknown: false, calls: 0, carriedOut: false };
 }
 /** Marks a call that changes the number as sent (`true`) or as settled (`false`). */
 function trackOutcome(progress, unknown) {
     if (unknown)
         progress.calls += 1;
     progress.outcomeUnknown = unknown;
+}
+/** Marks a call that changes the number as gone through. */
+function markCarriedOut(progress) {
+    progress.outcomeUnknown = false;
+    progress.carriedOut = true;
 }
 /**
  * Calls `onCancel` on the first SIGINT or SIGTERM (the runner sends both when a job is cancelled),

@@ -1,17 +1,28 @@
-// Fails the build when ncc could not resolve a module in any bundle (the action, each sub-action,
-// the CLI): it leaves an `@@notfound` shim that only breaks at run time, on the runner.
-import { readdirSync, readFileSync } from 'node:fs'
+// Fails the build when ncc could not resolve a module: it leaves an `@@notfound` shim that only
+// breaks at run time, on the runner. Every entry's bundle is checked: the register action's and
+// each sub-action's (deregister, set-pin) and the CLI's, and each must exist.
+import { readFileSync } from 'node:fs'
 
-const dist = new URL('../dist/', import.meta.url)
-const bundles = readdirSync(dist, { recursive: true })
-  .map(String)
-  .filter(path => path === 'index.js' || path.endsWith('/index.js'))
-let broken = 0
-for (const path of bundles) {
-  if (readFileSync(new URL(path, dist), 'utf8').includes('@@notfound')) {
-    console.error(`dist/${path} contains an unresolved module (@@notfound): fix the import.`)
-    broken++
+export const BUNDLES = [
+  'dist/index.js',
+  'dist/deregister/index.js',
+  'dist/set-pin/index.js',
+  'dist/cli/index.js'
+]
+
+let failed = false
+for (const path of BUNDLES) {
+  let bundle
+  try {
+    bundle = readFileSync(new URL(`../${path}`, import.meta.url), 'utf8')
+  } catch {
+    console.error(`${path} is missing: run \`npm run bundle\`.`)
+    failed = true
+    continue
+  }
+  if (bundle.includes('@@notfound')) {
+    console.error(`${path} contains an unresolved module (@@notfound): fix the import.`)
+    failed = true
   }
 }
-if (bundles.length === 0) console.error('No bundle found in dist/.')
-process.exit(broken > 0 || bundles.length === 0 ? 1 : 0)
+if (failed) process.exit(1)

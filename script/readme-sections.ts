@@ -1,5 +1,6 @@
-// Generates the README's tables from their sources of truth (action.yml, src/error-codes.ts), so
-// the documentation cannot drift: `npm run docs` rewrites them, and a test fails when they differ.
+// Generates the documentation's tables from their sources of truth (action.yml, each sub-action's
+// action.yml, src/error-codes.ts), so it cannot drift: `npm run docs` rewrites them, and a test
+// fails when they differ.
 import { readFileSync } from 'node:fs'
 import { format, resolveConfig } from 'prettier'
 import { parse } from 'yaml'
@@ -48,19 +49,26 @@ export function inputsSection(action: ActionMetadata): string {
   const missing = Object.keys(action.inputs).filter(name => !grouped.has(name))
   if (missing.length > 0) throw new Error(`Inputs without a README group: ${missing.join(', ')}`)
   return INPUT_GROUPS.map(([title, names]) =>
-    [
-      `**${title}**`,
-      '',
-      '| Input | Required | Default | Description |',
-      '| --- | --- | --- | --- |',
-      ...names.map(name => {
-        const input = action.inputs[name]
-        if (!input) throw new Error(`README group names an unknown input: ${name}`)
-        const fallback = input.default === undefined ? '' : `\`${input.default}\``
-        return `| \`${name}\` | ${input.required ? 'yes' : 'no'} | ${fallback} | ${cell(input.description)} |`
-      })
-    ].join('\n')
+    [`**${title}**`, '', inputsTable(action, names)].join('\n')
   ).join('\n\n')
+}
+
+/** A sub-action's inputs: one table, in the order of its action.yml. */
+export function subActionInputsSection(action: ActionMetadata): string {
+  return inputsTable(action, Object.keys(action.inputs))
+}
+
+function inputsTable(action: ActionMetadata, names: string[]): string {
+  return [
+    '| Input | Required | Default | Description |',
+    '| --- | --- | --- | --- |',
+    ...names.map(name => {
+      const input = action.inputs[name]
+      if (!input) throw new Error(`README group names an unknown input: ${name}`)
+      const fallback = input.default === undefined ? '' : `\`${input.default}\``
+      return `| \`${name}\` | ${input.required ? 'yes' : 'no'} | ${fallback} | ${cell(input.description)} |`
+    })
+  ].join('\n')
 }
 
 export function outputsSection(action: ActionMetadata): string {
@@ -97,11 +105,28 @@ export function replaceSection(readme: string, name: string, content: string): s
 /** Longest the README may be: a newcomer reads it in five minutes; the rest lives in docs/. */
 export const MAX_README_LINES = 300
 
-/** The README with its generated tables (inputs and outputs) brought up to date. */
-export function renderReadme(readme: string, actionYml: string): string {
+/** The sub-actions, each a folder with its own action.yml. */
+export const SUB_ACTIONS = ['deregister', 'set-pin'] as const
+
+/**
+ * The README with its generated tables brought up to date: the action's inputs and outputs, and
+ * each sub-action's (`subActions`: its action.yml by folder) between `<!-- <folder> inputs:start -->`
+ * and `<!-- <folder> outputs:start -->` markers and their ends.
+ */
+export function renderReadme(
+  readme: string,
+  actionYml: string,
+  subActions: Record<string, string> = {}
+): string {
   const action = parseActionMetadata(actionYml)
-  const text = replaceSection(readme, 'inputs', inputsSection(action))
-  return replaceSection(text, 'outputs', outputsSection(action))
+  let text = replaceSection(readme, 'inputs', inputsSection(action))
+  text = replaceSection(text, 'outputs', outputsSection(action))
+  for (const [dir, yml] of Object.entries(subActions)) {
+    const subAction = parseActionMetadata(yml)
+    text = replaceSection(text, `${dir} inputs`, subActionInputsSection(subAction))
+    text = replaceSection(text, `${dir} outputs`, outputsSection(subAction))
+  }
+  return text
 }
 
 /** docs/troubleshooting.md with its table of known errors brought up to date. */
@@ -119,8 +144,11 @@ export interface GeneratedDoc {
 /** Every document with generated parts, as `npm run docs` writes them (formatted by Prettier). */
 export async function renderDocs(root: URL): Promise<GeneratedDoc[]> {
   const actionYml = readFileSync(new URL('action.yml', root), 'utf8')
+  const subActions = Object.fromEntries(
+    SUB_ACTIONS.map(dir => [dir, readFileSync(new URL(`${dir}/action.yml`, root), 'utf8')])
+  )
   const render: [string, (text: string) => string][] = [
-    ['README.md', text => renderReadme(text, actionYml)],
+    ['README.md', text => renderReadme(text, actionYml, subActions)],
     ['docs/troubleshooting.md', renderTroubleshooting]
   ]
   return Promise.all(

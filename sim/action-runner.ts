@@ -39,6 +39,9 @@ export interface RunOptions {
 
 /** The committed bundle that action.yml's `runs.main` names. */
 export const ACTION_ENTRY = join(repositoryRoot(), 'dist', 'index.js')
+/** The committed bundles of the sub-actions, as deregister/action.yml and set-pin/action.yml name them. */
+export const DEREGISTER_ENTRY = join(repositoryRoot(), 'dist', 'deregister', 'index.js')
+export const SET_PIN_ENTRY = join(repositoryRoot(), 'dist', 'set-pin', 'index.js')
 
 /** The folder holding action.yml, found upwards: the harness also runs compiled, from .build/. */
 function repositoryRoot(): string {

@@ -4,16 +4,24 @@ export interface Progress {
   outcomeUnknown: boolean
   /** Such calls sent so far. */
   calls: number
+  /** Such a call is known to have gone through. */
+  carriedOut: boolean
 }
 
 export function newProgress(): Progress {
-  return { outcomeUnknown: false, calls: 0 }
+  return { outcomeUnknown: false, calls: 0, carriedOut: false }
 }
 
 /** Marks a call that changes the number as sent (`true`) or as settled (`false`). */
 export function trackOutcome(progress: Progress, unknown: boolean): void {
   if (unknown) progress.calls += 1
   progress.outcomeUnknown = unknown
+}
+
+/** Marks a call that changes the number as gone through. */
+export function markCarriedOut(progress: Progress): void {
+  progress.outcomeUnknown = false
+  progress.carriedOut = true
 }
 
 /**

@@ -62,9 +62,20 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
   {
     label: '100 ("not available for SMB businesses")',
     codes: [100],
-    messageIncludes: 'not available for SMB',
+    // Register: "… is not available for SMB businesses"; deregister: "… for API solution for SMB businesses."
+    messageIncludes: 'for SMB businesses',
     meaning: 'The number is used in the WhatsApp Business app (coexistence).',
-    action: 'Nothing to register on the Cloud API this way: the number is managed through the app.',
+    action:
+      'Nothing to register or deregister on the Cloud API this way: the number is managed through the app.',
+    retry: 'never'
+  },
+  {
+    label: '100 (subcode 2207051)',
+    codes: [100],
+    subcode: 2207051,
+    meaning: 'The phone number is not registered on the WhatsApp Business Platform.',
+    action:
+      'Nothing to deregister: read the number (dry-run: true) to see its platform, and register it when it should be on the Cloud API.',
     retry: 'never'
   },
   {
@@ -201,7 +212,8 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
     label: '133010',
     codes: [133010],
     meaning: 'The phone number is not registered on the platform.',
-    action: 'Register it as a new number (no backup), not as a migration.',
+    action:
+      'Register it as a new number (no backup), not as a migration; a PIN can only be set on a registered number.',
     retry: 'no'
   },
   {

@@ -1,12 +1,30 @@
 import { extractBackupData, readBackupFile } from './backup.js'
 import {
-  DEFAULT_API_VERSION,
-  DEFAULT_GRAPH_API_URL,
-  DEFAULT_RETRIES,
-  DEFAULT_SETTLE_SECONDS,
-  DEFAULT_TIMEOUT_SECONDS,
-  RECOMMENDED_MIN_TIMEOUT_SECONDS
-} from './constants.js'
+  boolean,
+  InputError,
+  readAccessToken,
+  readApiVersion,
+  readDryRun,
+  readGraphApiUrl,
+  readPhoneNumberId,
+  readPin,
+  readRetries,
+  readSettleMs,
+  readTimeoutMs,
+  registerSecrets,
+  trimmedInputs,
+  type GraphSettings,
+  type InputSource,
+  type Parsed
+} from './input-rules.js'
+
+export {
+  InputError,
+  MAX_RETRIES,
+  MAX_SETTLE_SECONDS,
+  MAX_TIMEOUT_SECONDS,
+  type InputSource
+} from './input-rules.js'
 
 /** Regions of the contract's `WhatsAppDataLocalizationRegion` enum. */
 export const DATA_LOCALIZATION_REGIONS = [
@@ -14,31 +32,14 @@ export const DATA_LOCALIZATION_REGIONS = [
 ] as const // prettier-ignore
 export type DataLocalizationRegion = (typeof DATA_LOCALIZATION_REGIONS)[number]
 
-export const MAX_RETRIES = 10
-export const MAX_SETTLE_SECONDS = 300
-/** Keeps `timeout-seconds` within what a timer can hold; a day is far beyond any sane request. */
-export const MAX_TIMEOUT_SECONDS = 86_400
-
 /** Everything the action needs, validated; the rest of the code sees only this. */
-export interface Settings {
-  /** System-user access token, sent as `Authorization: Bearer …` to the configured host only. */
-  accessToken: string
-  /** The number's Graph id (digits only). */
-  phoneNumberId: string
+export interface Settings extends GraphSettings {
   /** Two-step verification PIN: exactly 6 digits, a string so that leading zeros survive. */
   pin: string
   /** On-Premises backup to migrate; absent for a plain registration. */
   backup?: Backup
   /** Optional `data_localization_region` of the register body. */
   dataLocalizationRegion?: DataLocalizationRegion
-  /** Graph API version, e.g. `v26.0`. */
-  apiVersion: string
-  /** Graph API base URL without a trailing slash. */
-  graphApiUrl: string
-  /** Deadline of each request, in milliseconds. */
-  timeoutMs: number
-  /** Extra register attempts allowed after transient failures. */
-  retries: number
   /**
    * After an uncertain register call, how long (from when it was sent) to keep reading the number
    * before a retry may go out: a slow backend can still be registering after a gateway gave up.
@@ -48,8 +49,6 @@ export interface Settings {
   preflight: boolean
   /** Leave a number that is already on CLOUD_API and CONNECTED alone. */
   skipIfRegistered: boolean
-  /** Validate and read the number, never register. */
-  dryRun: boolean
   /** Make sure the number can receive messages: app subscription and webhook override. */
   wiring?: WiringSettings
 }
@@ -80,29 +79,7 @@ export interface Backup {
   source: 'backup-data' | 'backup-file'
 }
 
-/** Where inputs come from; the action passes @actions/core, tests pass a map. */
-export interface InputSource {
-  /** The input's value exactly as given (not trimmed), or '' when unset. */
-  getInput(name: string): string
-  /** Masks a value in the runner's log and in our own redaction: a value that is sent. */
-  registerSecret(value: string): void
-  /** Folder that relative `backup-file` paths start from. */
-  workspace: string
-}
-
-/** Bad inputs, all of them at once; messages name inputs and expectations, never secret values. */
-export class InputError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid inputs:\n${problems.map(problem => `- ${problem}`).join('\n')}`)
-    this.name = 'InputError'
-  }
-}
-
-export interface ParsedInputs {
-  settings: Settings
-  /** Legal but risky choices, to be logged as warnings. */
-  warnings: string[]
-}
+export type ParsedInputs = Parsed<Settings>
 
 /**
  * Secrets sent exactly as given: a password with a leading space is a different password. The
@@ -122,48 +99,16 @@ export function readSettings(
   source: InputSource,
   { readOnly = false }: { readOnly?: boolean } = {}
 ): ParsedInputs {
-  // Mask first: anything printed later, even by a failing parser, is then already masked.
-  const token = source.getInput('access-token')
-  const given = [token, token.trim(), ...EXACT_SECRET_INPUTS.map(name => source.getInput(name))]
-  for (const value of new Set(given)) if (value.trim() !== '') source.registerSecret(value)
-  const input = (name: string): string => source.getInput(name).trim()
+  registerSecrets(source, EXACT_SECRET_INPUTS)
+  const input = trimmedInputs(source)
   const problems: string[] = []
   const warnings: string[] = []
 
-  const accessToken = required(input('access-token'), 'access-token', problems)
-  if (accessToken !== '') {
-    if (/^bearer\s/i.test(accessToken)) {
-      problems.push('access-token: give the token alone, without the "Bearer " prefix.')
-    } else if (!/^[\x21-\x7e]+$/.test(accessToken)) {
-      problems.push(
-        'access-token: expected one line of printable ASCII without spaces (a system-user access token).'
-      )
-    }
-  }
-
-  const phoneNumberId = required(input('phone-number-id'), 'phone-number-id', problems)
-  if (phoneNumberId !== '' && !/^[0-9]{1,32}$/.test(phoneNumberId)) {
-    problems.push(
-      `phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${
-        phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''
-      }.`
-    )
-  }
-
-  const pin = source.getInput('pin')
+  const accessToken = readAccessToken(input, problems)
+  const phoneNumberId = readPhoneNumberId(input, problems)
   // A read-only check sends no PIN, so it needs none.
-  if (pin.trim() === '') {
-    if (!readOnly) problems.push('pin: required, but empty or not set.')
-  } else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
-    problems.push(
-      'pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).'
-    )
-  } else if (!/^[0-9]{6}$/.test(pin)) {
-    problems.push(
-      'pin: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.'
-    )
-  }
-
+  const pin =
+    readOnly && source.getInput('pin').trim() === '' ? '' : readPin(source, 'pin', problems)
   const backup = readBackup(source, problems)
 
   const region = input('data-localization-region').toUpperCase()
@@ -174,32 +119,16 @@ export function readSettings(
     )
   }
 
-  const apiVersion = input('api-version') || DEFAULT_API_VERSION
-  if (!/^v[0-9]+\.[0-9]+$/.test(apiVersion)) {
-    problems.push(`api-version: expected a Graph API version such as ${DEFAULT_API_VERSION}.`)
-  }
-
-  const graphApiUrl = parseGraphApiUrl(input('graph-api-url') || DEFAULT_GRAPH_API_URL, problems)
-
-  const timeoutSeconds = wholeNumber(
-    input('timeout-seconds'), 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS, problems
-  ) // prettier-ignore
-  if (timeoutSeconds < RECOMMENDED_MIN_TIMEOUT_SECONDS) {
-    warnings.push(
-      `timeout-seconds is ${timeoutSeconds}: register can take 15 s, and a request cut short leaves its outcome uncertain. ${RECOMMENDED_MIN_TIMEOUT_SECONDS} or more is safer.`
-    )
-  }
-  const retries = wholeNumber(
-    input('retries'),
-    'retries',
-    DEFAULT_RETRIES,
-    0,
-    MAX_RETRIES,
-    problems
+  const apiVersion = readApiVersion(input, problems)
+  const graphApiUrl = readGraphApiUrl(input, problems)
+  const timeoutMs = readTimeoutMs(
+    input,
+    problems,
+    warnings,
+    'register can take 15 s, and a request cut short leaves its outcome uncertain.'
   )
-  const settleSeconds = wholeNumber(
-    input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems
-  ) // prettier-ignore
+  const retries = readRetries(input, problems)
+  const settleMs = readSettleMs(input, problems)
   const preflight = boolean(input('preflight'), 'preflight', true, problems)
   const skipIfRegistered = boolean(
     input('skip-if-registered'),
@@ -207,7 +136,7 @@ export function readSettings(
     true,
     problems
   )
-  const dryRun = readOnly || boolean(input('dry-run'), 'dry-run', false, problems)
+  const dryRun = readOnly || readDryRun(input, problems)
   if (skipIfRegistered && !preflight && !dryRun) {
     warnings.push(
       'skip-if-registered has no effect with preflight: false: the number is not read before registering.'
@@ -226,9 +155,9 @@ export function readSettings(
       ...(dataLocalizationRegion && { dataLocalizationRegion }),
       apiVersion,
       graphApiUrl,
-      timeoutMs: timeoutSeconds * 1000,
+      timeoutMs,
       retries,
-      settleMs: settleSeconds * 1000,
+      settleMs,
       preflight,
       skipIfRegistered,
       dryRun,
@@ -236,11 +165,6 @@ export function readSettings(
     },
     warnings
   }
-}
-
-function required(value: string, name: string, problems: string[]): string {
-  if (value === '') problems.push(`${name}: required, but empty or not set.`)
-  return value
 }
 
 /** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */
@@ -360,57 +284,4 @@ function isCallbackUrl(value: string): boolean {
     // eslint-disable-next-line no-control-regex
     !/[\s\u0000-\u001f\u007f]/.test(value)
   )
-}
-
-function parseGraphApiUrl(value: string, problems: string[]): string {
-  const expected =
-    'graph-api-url: expected an https URL such as https://graph.facebook.com (plain http only for a loopback host), without credentials, query or fragment.'
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    problems.push(expected)
-    return value
-  }
-  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname))
-  if (
-    !secure ||
-    url.username !== '' ||
-    url.password !== '' ||
-    url.search !== '' ||
-    url.hash !== ''
-  ) {
-    problems.push(expected)
-  }
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || /^127(\.[0-9]{1,3}){3}$/.test(hostname) || hostname === '[::1]'
-}
-
-function wholeNumber(
-  value: string,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: string[]
-): number {
-  if (value === '') return fallback
-  const parsed = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN
-  if (Number.isNaN(parsed) || parsed < min || parsed > max) {
-    problems.push(`${name}: expected a whole number from ${min} to ${max}.`)
-    return fallback
-  }
-  return parsed
-}
-
-/** YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
-function boolean(value: string, name: string, fallback: boolean, problems: string[]): boolean {
-  if (value === '') return fallback
-  if (['true', 'True', 'TRUE'].includes(value)) return true
-  if (['false', 'False', 'FALSE'].includes(value)) return false
-  problems.push(`${name}: expected true or false.`)
-  return fallback
 }

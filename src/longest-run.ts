@@ -41,3 +41,28 @@ export function minutesAndSeconds(ms: number): string {
   if (minutes === 0) return `${seconds} s`
   return `${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`
 }
+
+/**
+ * The same bound for a sub-action's one call (deregister, a PIN change): r + 1 reads before it, r + 1
+ * calls (each followed by reading until the settle window has passed, when the call is settled by
+ * reading), 2r pauses, an optional read after, and one extra read when an older Graph version
+ * rejects an optional field.
+ */
+export function longestCallRunMs(
+  call: {
+    timeoutMs: number
+    retries: number
+    dryRun: boolean
+    settleMs?: number
+    readAfter: boolean
+  },
+  timing: RetryTiming
+): number {
+  const T = call.timeoutMs
+  const r = call.retries
+  const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs)
+  const read = (r + 1) * T + r * pause
+  if (call.dryRun) return read + T
+  const perCall = call.settleMs === undefined ? T : T + Math.max(call.settleMs, T) + T
+  return read + (r + 1) * perCall + r * pause + (call.readAfter ? T : 0) + T
+}

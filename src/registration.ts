@@ -1,9 +1,8 @@
-import { classifyNetworkFailure, classifyResponse, isSuccess, type Failure } from './errors.js'
-import { NetworkFailure, type GraphClient, type HttpExchange } from './graph.js'
+import type { GraphClient } from './graph.js'
 import type { DataLocalizationRegion, Settings } from './inputs.js'
 import { isRegistered, type PhoneNumberReader, type PhoneNumberState } from './phone-number.js'
-import { withRetries, type AttemptResult, type RetryEnvironment, type Settled } from './retry.js'
-import { settleByReading } from './settle.js'
+import type { RetryEnvironment, Settled } from './retry.js'
+import { provesNothing, sendScarceCall, type ScarceCallOutcome } from './scarce-call.js'
 import { usesSettingsApi } from './storage.js'
 
 /** The documented register body; `backup` only for a migration. */
@@ -28,27 +27,7 @@ export interface RegistrationContext {
   onOutcomeUnknown?: (unknown: boolean) => void
 }
 
-export type RegistrationOutcome =
-  | {
-      ok: true
-      attempts: number
-      /** The success response; absent when a read confirmed an uncertain attempt. */
-      exchange?: HttpExchange
-      /** The state read after an uncertain attempt that showed the number registered. */
-      confirmedState?: PhoneNumberState
-    }
-  | {
-      ok: false
-      attempts: number
-      failure: Failure
-      /** The last response, when the last attempt got one. */
-      exchange?: HttpExchange
-      /** The last state read while settling, when a read worked. */
-      observedState?: PhoneNumberState
-      /** The call may have gone through and no read proved either way. */
-      uncertain: boolean
-      reason: string
-    }
+export type RegistrationOutcome = ScarceCallOutcome
 
 /**
  * The register body; the backup object only for a migration. The region goes in the body only
@@ -73,84 +52,22 @@ export function registerBody(settings: Settings): RegisterBody {
  * help. An attempt whose outcome is uncertain is settled by reading the number: registered means
  * it went through; a retry goes out only once a read after the settle window shows it did not.
  */
-export async function registerWithRetries(
-  context: RegistrationContext
-): Promise<RegistrationOutcome> {
+export function registerWithRetries(context: RegistrationContext): Promise<RegistrationOutcome> {
   const { graph, numbers, settings, env } = context
   const body = registerBody(settings)
-  const outcomeUnknown = (unknown: boolean): void => context.onOutcomeUnknown?.(unknown)
-  let lastExchange: HttpExchange | undefined
-  let observedState: PhoneNumberState | undefined
-  const attemptRegister = async (): Promise<
-    AttemptResult<{ exchange?: HttpExchange; confirmedState?: PhoneNumberState }>
-  > => {
-    try {
-      const exchange = await graph.post(`${settings.phoneNumberId}/register`, body)
-      lastExchange = exchange
-      if (isSuccess(exchange)) return { ok: true, value: { exchange } }
-      return { ok: false, failure: classifyResponse(exchange) }
-    } catch (error) {
-      if (!(error instanceof NetworkFailure)) throw error
-      return { ok: false, failure: classifyNetworkFailure(error) }
-    }
-  }
-  const outcome = await withRetries<{ exchange?: HttpExchange; confirmedState?: PhoneNumberState }>(
-    {
-      what: 'Register',
-      maxAttempts: 1 + settings.retries,
-      attempt: async () => {
-        lastExchange = undefined
-        outcomeUnknown(true)
-        const result = await attemptRegister()
-        if (result.ok || result.failure.next !== 'settle') outcomeUnknown(false)
-        return result
-      },
-      settle: async (_failure, sentAt) => {
-        env.log(
-          `The outcome of the register call is uncertain: reading the number until it shows registered, for up to ${settings.settleMs / 1000} s from the call.`
-        )
-        const settled = await settleByReading(
-          async (): Promise<Settled<PhoneNumberState>> => {
-            const read = await numbers.read()
-            if (!read.ok) {
-              return {
-                proved: 'nothing',
-                why: `the number could not be read: ${read.failure.message}`
-              }
-            }
-            const proof = proveRegistered(
-              read.state,
-              settings.phoneNumberId,
-              context.registeredBefore
-            )
-            // A read that proves nothing (another id, no platform) says nothing of this number.
-            if (proof.proved !== 'nothing') observedState = read.state
-            return proof
-          },
-          sentAt,
-          settings.settleMs,
-          env
-        )
-        if (settled.proved !== 'nothing') outcomeUnknown(false)
-        if (settled.proved === 'happened') {
-          env.log('The number is now on CLOUD_API and CONNECTED: the register call went through.')
-          return { proved: 'happened', value: { confirmedState: settled.value } }
-        }
-        return settled
-      }
-    },
-    env
-  )
-  if (outcome.ok) return { ok: true, attempts: outcome.attempts, ...outcome.value }
-  return {
-    ok: false,
-    attempts: outcome.attempts,
-    failure: outcome.failure,
-    ...(lastExchange && { exchange: lastExchange }),
-    ...(observedState && { observedState }),
-    uncertain: outcome.uncertain,
-    reason: outcome.reason
-  }
+  return sendScarceCall({
+    what: 'Register',
+    send: () => graph.post(`${settings.phoneNumberId}/register`, body),
+    maxAttempts: 1 + settings.retries,
+    numbers,
+    env,
+    settleMs: settings.settleMs,
+    prove: state => proveRegistered(state, settings.phoneNumberId, context.registeredBefore),
+    settlingMessage: `The outcome of the register call is uncertain: reading the number until it shows registered, for up to ${settings.settleMs / 1000} s from the call.`,
+    happenedMessage:
+      'The number is now on CLOUD_API and CONNECTED: the register call went through.',
+    ...(context.onOutcomeUnknown && { onOutcomeUnknown: context.onOutcomeUnknown })
+  })
 }
 
 /** What one read proves about a register call that may have gone through. */
@@ -159,12 +76,8 @@ export function proveRegistered(
   phoneNumberId: string,
   registeredBefore: boolean
 ): Settled<PhoneNumberState> {
-  if (state.id !== undefined && state.id !== phoneNumberId) {
-    return { proved: 'nothing', why: 'the read answered for another id' }
-  }
-  if (state.platformType === undefined || state.status === undefined) {
-    return { proved: 'nothing', why: 'the read did not say the platform and status' }
-  }
+  const nothing = provesNothing(state, phoneNumberId)
+  if (nothing) return nothing
   if (registeredBefore) {
     return {
       proved: 'nothing',

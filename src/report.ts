@@ -136,6 +136,19 @@ export function outputsOf(report: RunReport, redactor: Redactor): Record<string,
   if (number !== undefined) outputs.number = number
   const numberBefore = numberJson(report.before, report.storageBefore, redactor)
   if (numberBefore !== undefined) outputs['number-before'] = numberBefore
+  return { ...outputs, ...shownOutputs(fields, report, redactor) }
+}
+
+/**
+ * Output values as shown, unset ones left out: text that came from the server redacted and capped,
+ * a response body kept valid JSON. Every action's outputs go through here.
+ */
+export function shownOutputs(
+  fields: Record<string, string | number | undefined>,
+  report: { inputProblems?: string[] },
+  redactor: Redactor
+): Record<string, string> {
+  const outputs: Record<string, string> = {}
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue
     if (!SERVER_TEXT_OUTPUTS.has(name)) {
@@ -156,7 +169,7 @@ export function outputsOf(report: RunReport, redactor: Redactor): Record<string,
  * Input problems are our own words and never hold a value; a secret's 6-character pieces (such as
  * `{"settings":{"data":` of a backup envelope) must not garble them.
  */
-export function ownText(report: RunReport, output: string): boolean {
+export function ownText(report: { inputProblems?: string[] }, output: string): boolean {
   return output === 'error-message' && report.inputProblems !== undefined
 }
 

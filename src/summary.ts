@@ -19,25 +19,80 @@ const RESULT_LABELS: Record<Result, string> = {
  * HTML-escaped: core.summary inserts cell text as HTML.
  */
 export function buildSummary(summary: Summary, report: RunReport, redactor: Redactor): Summary {
-  const show = (text: string): string => escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH))
-  const rows: [string, string | undefined][] = [
-    ['Phone number ID', report.phoneNumberId],
-    ['Display number', report.after?.displayPhoneNumber ?? report.before?.displayPhoneNumber],
-    ['Verified name', report.after?.verifiedName ?? report.before?.verifiedName],
-    ['Platform before', platform(report.before)],
-    ['Platform after', platform(report.after)],
+  const rows: SummaryRow[] = [
+    ...numberRows(report),
     ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
     ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
     ['Result', RESULT_LABELS[report.result]],
     ['Register calls', String(report.attempts)],
     ['HTTP status', report.httpStatus?.toString()],
     ['fbtrace_id', report.fbtraceId],
-    [
-      'Duration',
-      report.durationMs === undefined ? undefined : `${(report.durationMs / 1000).toFixed(1)} s`
-    ]
+    durationRow(report)
   ]
-  summary.addHeading('WhatsApp Cloud API registration', 2).addTable([
+  const planned = [report.plannedRequest, ...(report.wiring?.planned ?? [])].filter(Boolean)
+  const wiring = report.wiring
+  const details: SummaryDetails = {
+    ...report,
+    plannedRequest: planned.length > 0 ? planned.join('\n') : undefined,
+    ...(wiring && { afterTable: show => addWiring(summary, wiring, show) })
+  }
+  return writeSummary(summary, 'WhatsApp Cloud API registration', rows, details, redactor)
+}
+
+/** A row of the summary's table; one without a value is left out. */
+export type SummaryRow = [string, string | undefined]
+
+/** The number, and its platform before and after: the first rows of every action's table. */
+export function numberRows(report: {
+  phoneNumberId?: string
+  before?: PhoneNumberState
+  after?: PhoneNumberState
+}): SummaryRow[] {
+  return [
+    ['Phone number ID', report.phoneNumberId],
+    ['Display number', report.after?.displayPhoneNumber ?? report.before?.displayPhoneNumber],
+    ['Verified name', report.after?.verifiedName ?? report.before?.verifiedName],
+    ['Platform before', platform(report.before)],
+    ['Platform after', platform(report.after)]
+  ]
+}
+
+export function durationRow(report: { durationMs?: number }): SummaryRow {
+  return [
+    'Duration',
+    report.durationMs === undefined ? undefined : `${(report.durationMs / 1000).toFixed(1)} s`
+  ]
+}
+
+/** What every action's summary shows besides its table. */
+export interface SummaryDetails {
+  /** What the person must know or do next: shown right after the table. */
+  notes?: string[]
+  plannedRequest?: string
+  inputProblems?: string[]
+  unmet?: string
+  errorMessage?: string
+  warnings: string[]
+  /** A section of the action's own, right after the table. */
+  afterTable?: (show: (text: string) => string) => void
+}
+
+/**
+ * Writes a summary: the table of `rows` (unset ones left out), then what to do next, the planned
+ * request of a dry run, what went wrong and the warnings. Everything that came from the server or
+ * the inputs is redacted and HTML-escaped: core.summary inserts cell text as HTML.
+ */
+export function writeSummary(
+  summary: Summary,
+  title: string,
+  rows: SummaryRow[],
+  details: SummaryDetails,
+  redactor: Redactor
+): Summary {
+  const show = (text: string): string => escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH))
+  const own = (text: string): string =>
+    escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH, { fragments: false }))
+  summary.addHeading(title, 2).addTable([
     [
       { data: 'Item', header: true },
       { data: 'Value', header: true }
@@ -46,24 +101,22 @@ export function buildSummary(summary: Summary, report: RunReport, redactor: Reda
       .filter((row): row is [string, string] => row[1] !== undefined)
       .map(([name, value]) => [name, show(value)])
   ])
-  if (report.wiring) addWiring(summary, report.wiring, show)
-  const planned = [report.plannedRequest, ...(report.wiring?.planned ?? [])].filter(Boolean)
-  if (planned.length > 0) {
-    const text = redactor.redact(planned.join('\n'), MAX_MESSAGE_LENGTH, { fragments: false })
-    summary.addHeading('What a real run would send', 3).addCodeBlock(escapeHtml(text))
+  details.afterTable?.(show)
+  if (details.notes && details.notes.length > 0) {
+    summary.addHeading('What to do next', 3).addList(details.notes.map(own))
   }
-  if (report.inputProblems) {
-    const problems = report.inputProblems.map(problem =>
-      escapeHtml(redactor.redact(problem, MAX_MESSAGE_LENGTH, { fragments: false }))
-    )
-    summary.addHeading('Input problems', 3).addList(problems)
-  } else if (report.unmet) {
-    summary.addHeading('Not as asked', 3).addCodeBlock(show(report.unmet))
-  } else if (report.errorMessage) {
-    summary.addHeading('What went wrong', 3).addCodeBlock(show(report.errorMessage))
+  if (details.plannedRequest) {
+    summary.addHeading('What a real run would send', 3).addCodeBlock(own(details.plannedRequest))
   }
-  if (report.warnings.length > 0)
-    summary.addHeading('Warnings', 3).addList(report.warnings.map(show))
+  if (details.inputProblems) {
+    summary.addHeading('Input problems', 3).addList(details.inputProblems.map(own))
+  } else if (details.unmet) {
+    summary.addHeading('Not as asked', 3).addCodeBlock(show(details.unmet))
+  } else if (details.errorMessage) {
+    summary.addHeading('What went wrong', 3).addCodeBlock(show(details.errorMessage))
+  }
+  if (details.warnings.length > 0)
+    summary.addHeading('Warnings', 3).addList(details.warnings.map(show))
   return summary
 }
 
@@ -96,11 +149,12 @@ function addWiring(summary: Summary, wiring: WiringReport, show: (text: string) 
   ])
 }
 
+/** `CLOUD_API (CONNECTED)`, or undefined when the state says neither. */
 function platform(state: PhoneNumberState | undefined): string | undefined {
   if (!state?.platformType && !state?.status) return undefined
   return `${state.platformType ?? '?'} (${state.status ?? '?'})`
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }
