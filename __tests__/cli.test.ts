@@ -5,25 +5,44 @@ import { parse } from 'yaml'
 import { parseArgs, SECRET_FLAGS, UsageError } from '../src/cli/args.js'
 import { COMMANDS } from '../src/cli/commands.js'
 
-const action = parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')) as {
-  inputs: Record<string, unknown>
+/** The action.yml each command mirrors. */
+const ACTION_OF: Record<string, string> = {
+  register: 'action.yml',
+  check: 'action.yml',
+  deregister: 'deregister/action.yml',
+  'set-pin': 'set-pin/action.yml'
 }
-const register = COMMANDS.find(command => command.name === 'register')
+
+function inputsOf(command: string): string[] {
+  const file = ACTION_OF[command] ?? 'missing'
+  const yml = parse(readFileSync(new URL(`../${file}`, import.meta.url), 'utf8')) as {
+    inputs: Record<string, unknown>
+  }
+  return Object.keys(yml.inputs)
+}
 
 describe('CLI options mirror the action inputs', () => {
-  it('register takes every input of action.yml, as an option or a secret from the environment', () => {
-    const covered = [
-      ...(register?.options.map(o => o.name) ?? []),
-      ...Object.values(register?.secrets ?? {})
-    ]
-    expect(covered.sort()).toEqual(Object.keys(action.inputs).sort())
+  it('has a command for each action', () => {
+    expect(COMMANDS.map(command => command.name).sort()).toEqual(Object.keys(ACTION_OF).sort())
   })
 
+  it.each(['register', 'deregister', 'set-pin'])(
+    '%s takes every input of its action.yml, as an option or a secret from the environment',
+    name => {
+      const command = COMMANDS.find(spec => spec.name === name)
+      const covered = [
+        ...(command?.options.map(o => o.name) ?? []),
+        ...Object.values(command?.secrets ?? {})
+      ]
+      expect(covered.sort()).toEqual(inputsOf(name).sort())
+    }
+  )
+
   it.each(COMMANDS.map(command => [command.name, command] as const))(
-    '%s names only inputs of action.yml, and takes no secret as an option',
-    (_, command) => {
+    '%s names only inputs of its action.yml, and takes no secret as an option',
+    (name, command) => {
       for (const option of command.options) {
-        expect(Object.keys(action.inputs)).toContain(option.name)
+        expect(inputsOf(name)).toContain(option.name)
         expect(Object.keys(SECRET_FLAGS)).not.toContain(option.name)
       }
       for (const [variable, input] of Object.entries(command.secrets)) {

@@ -20,6 +20,8 @@ import { DEFAULT_TIMING, type RetryEnvironment, type RetryTiming } from './retry
 export interface FlowOptions {
   /** Where inputs come from and messages go. Default: the GitHub runner. */
   host?: Host
+  /** Called with what the run found and did, once its outputs are written. */
+  onReport?: (report: FlowReport) => void
   timing?: RetryTiming
   sleep?: (ms: number) => Promise<void>
   now?: () => number
@@ -124,6 +126,7 @@ export async function runFlow<S extends GraphSettings, T extends FlowReport>(
     graph?.dispose()
     stopWatching()
     await finishOnce()
+    options.onReport?.(report)
   }
 }
 

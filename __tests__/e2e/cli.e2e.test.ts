@@ -172,6 +172,67 @@ describe('check', () => {
   })
 })
 
+describe('deregister and set-pin', () => {
+  it('deregisters a number whose display number is confirmed (exit 0)', async () => {
+    const { sim, url } = await startSimulator([cloudNumber()])
+    const run = await cli(
+      [
+        'deregister',
+        '--phone-number-id',
+        CLOUD_ID,
+        '--graph-api-url',
+        url,
+        '--confirm-display-phone-number',
+        cloudNumber().displayPhoneNumber,
+        '--json'
+      ],
+      { WHATSAPP_ACCESS_TOKEN: TOKEN },
+      [TOKEN]
+    )
+    expect(run.exitCode).toBe(0)
+    expect(json(run)).toMatchObject({ result: 'deregistered', success: 'true' })
+    expect(sim.number(CLOUD_ID).platformType).not.toBe('CLOUD_API')
+  })
+
+  it('refuses another display number before any write (exit 1)', async () => {
+    const { sim, url } = await startSimulator([cloudNumber()])
+    const run = await cli(
+      [
+        'deregister',
+        '--phone-number-id',
+        CLOUD_ID,
+        '--graph-api-url',
+        url,
+        '--confirm-display-phone-number',
+        '+1 555 0000'
+      ],
+      { WHATSAPP_ACCESS_TOKEN: TOKEN },
+      [TOKEN]
+    )
+    expect(run.exitCode).toBe(1)
+    expect(sim.writes()).toEqual([])
+  })
+
+  it('sets a new PIN from WHATSAPP_NEW_PIN (exit 0), never from a flag', async () => {
+    const { sim, url } = await startSimulator([cloudNumber()])
+    const newPin = '640271'
+    const refused = await runCli(
+      ['set-pin', '--phone-number-id', CLOUD_ID, '--new-pin', newPin, '--graph-api-url', url],
+      { WHATSAPP_ACCESS_TOKEN: TOKEN }
+    )
+    expect(refused.exitCode).toBe(2)
+    expect(sim.requests).toHaveLength(0)
+    const run = await cli(
+      ['set-pin', '--phone-number-id', CLOUD_ID, '--graph-api-url', url, '--json'],
+      { WHATSAPP_ACCESS_TOKEN: TOKEN, WHATSAPP_NEW_PIN: newPin },
+      [TOKEN, newPin]
+    )
+    expect(run.exitCode).toBe(0)
+    expect(json(run)).toMatchObject({ result: 'pin-set', success: 'true' })
+    expect(sim.number(CLOUD_ID).pin).toBe(newPin)
+  })
+})
+
 describe('check with --waba-id', () => {
   it('reads the wiring too, and never subscribes an app that is not subscribed', async () => {
     const wabaId = '730164295387015'

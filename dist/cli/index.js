@@ -27310,7 +27310,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1519:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -27800,7 +27800,7 @@ const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
 const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(1519)
+const { SendQueue } = __nccwpck_require__(3900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -28375,7 +28375,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3900);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7265);
 
 // Colour only on a terminal and never when NO_COLOR is set; everything else goes through main().
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), process.env, {
@@ -28389,7 +28389,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3900:
+/***/ 7265:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28400,261 +28400,87 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: EXIT, TOOL
 
-;// CONCATENATED MODULE: ./src/error-codes.ts
-/**
- * Graph error codes the action recognises, with what they mean and what to do. The README's
- * troubleshooting table is generated from this list (`npm run docs`), and a test keeps them equal.
- */
-/** Codes from here up are WhatsApp's own; below are Graph's generic ones. */
-const WHATSAPP_CODES_FROM = 1000;
-const PERMISSION_CODES = [0, 10, ...Array.from({ length: 100 }, (_, i) => 200 + i)];
-const KNOWN_ERRORS = [
-    {
-        label: '190 (subcodes 460, 463, 467)',
-        codes: [190],
-        meaning: 'The access token is invalid or expired (463 expired, 460 password changed, 467 invalid).',
-        action: 'Create a new system-user token with whatsapp_business_management and update the secret.',
-        retry: 'never'
-    },
-    {
-        label: '0, 10, 200–299',
-        codes: PERMISSION_CODES,
-        meaning: 'A permission is missing, or the token cannot act on this WhatsApp Business Account.',
-        action: 'Grant whatsapp_business_management to the app and assign the WhatsApp account to the system user.',
-        retry: 'never'
-    },
-    {
-        label: '100 (subcode 33)',
-        codes: [100],
-        subcode: 33,
-        meaning: 'The phone number ID does not exist, or this token cannot see it.',
-        action: "Check phone-number-id (the number's ID from WhatsApp Manager, not the number or the account ID) and that the token's app can see it.",
-        retry: 'never'
-    },
-    {
-        label: '100 ("not available for SMB businesses")',
-        codes: [100],
-        // Register: "… is not available for SMB businesses"; deregister: "… for API solution for SMB businesses."
-        messageIncludes: 'for SMB businesses',
-        meaning: 'The number is used in the WhatsApp Business app (coexistence).',
-        action: 'Nothing to register or deregister on the Cloud API this way: the number is managed through the app.',
-        retry: 'never'
-    },
-    {
-        label: '100 (subcode 2207051)',
-        codes: [100],
-        subcode: 2207051,
-        meaning: 'The phone number is not registered on the WhatsApp Business Platform.',
-        action: 'Nothing to deregister: read the number (dry-run: true) to see its platform, and register it when it should be on the Cloud API.',
-        retry: 'never'
-    },
-    {
-        label: '100 ("Expected data localization region")',
-        codes: [100],
-        messageIncludes: 'Expected data localization region',
-        meaning: "The number's local storage is set to another region than the register call asked for.",
-        action: 'Give data-localization-region the region the number is set to (Meta names it), or none; storage can only change while the number is not registered.',
-        retry: 'never'
-    },
-    {
-        label: '100 ("must be subscribed")',
-        codes: [100],
-        messageIncludes: 'must be subscribed',
-        meaning: "A webhook override was refused: the token's app is not subscribed to the number's WhatsApp Business Account.",
-        action: 'Give waba-id so that the action subscribes the app first (and check that it is the WABA that holds the number).',
-        retry: 'never'
-    },
-    {
-        label: '100',
-        codes: [100],
-        meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
-        action: "Fix the input that Meta's message names.",
-        retry: 'never'
-    },
-    {
-        label: '803',
-        codes: [803],
-        meaning: 'Some of the aliases requested do not exist: the ID is wrong.',
-        action: "Check phone-number-id: it is the number's ID from WhatsApp Manager, not the phone number itself.",
-        retry: 'never'
-    },
-    {
-        label: '33',
-        codes: [33],
-        meaning: 'The object does not exist or does not support this action.',
-        action: "Check the ID and that the token's system user has the asset assigned.",
-        retry: 'never'
-    },
-    {
-        label: '3',
-        codes: [3],
-        meaning: 'The app lacks the capability for this call.',
-        action: 'Add the WhatsApp product to the app and grant whatsapp_business_management to its token.',
-        retry: 'never'
-    },
-    {
-        label: '2200',
-        codes: [2200],
-        meaning: 'Callback verification failed: Meta could not reach the callback URL, or it did not answer the challenge.',
-        action: 'Make sure the endpoint is up and reachable over https, and that it answers the verification request (hub.challenge) when hub.verify_token equals verify-token.',
-        retry: 'no'
-    },
-    {
-        label: '368',
-        codes: [368],
-        meaning: 'Temporarily blocked for a policy violation.',
-        action: 'See Business Support Home for the restriction; retrying does not lift it.',
-        retry: 'never'
-    },
-    {
-        label: '4, 80007, 130429',
-        codes: [4, 80007, 130429],
-        meaning: 'The app or business hit a Graph rate limit.',
-        action: 'Wait before running again; do not call register in a loop.',
-        retry: 'never'
-    },
-    {
-        label: '1, 2',
-        codes: [1, 2],
-        meaning: 'Unknown or temporary error at Meta: the call may or may not have gone through.',
-        action: 'Run again later; the action reads the number first and does not register twice.',
-        retry: 'read-then-backoff'
-    },
-    {
-        label: '131000',
-        codes: [131000],
-        meaning: 'Something went wrong at Meta: the call may or may not have gone through.',
-        action: 'Run again later; if it persists, contact Meta support with the fbtrace_id.',
-        retry: 'read-then-backoff'
-    },
-    {
-        label: '133000',
-        codes: [133000],
-        meaning: 'A previous deregistration of this number was not completed.',
-        action: 'Deregister the number again, then register.',
-        retry: 'no'
-    },
-    {
-        label: '133004',
-        codes: [133004],
-        meaning: 'The server is temporarily unavailable.',
-        action: "Run again after a pause (see Meta's details).",
-        retry: 'backoff'
-    },
-    {
-        label: '133005',
-        codes: [133005],
-        meaning: 'Two-step verification PIN mismatch.',
-        action: 'Use the PIN set on the number, or reset two-step verification in WhatsApp Manager. During a migration the On-Premises deployment is now down: act quickly.',
-        retry: 'never'
-    },
-    {
-        label: '133006',
-        codes: [133006],
-        meaning: 'The phone number needs to be verified again.',
-        action: 'Verify the number (request_code and verify_code), then register.',
-        retry: 'no'
-    },
-    {
-        label: '133008',
-        codes: [133008],
-        meaning: 'Too many PIN guesses for this number.',
-        action: "Wait for the time given in Meta's details before trying again.",
-        retry: 'never'
-    },
-    {
-        label: '133009',
-        codes: [133009],
-        meaning: 'PIN guessed too fast.',
-        action: "Wait as Meta's details say before trying again.",
-        retry: 'never'
-    },
-    {
-        label: '133010',
-        codes: [133010],
-        meaning: 'The phone number is not registered on the platform.',
-        action: 'Register it as a new number (no backup), not as a migration; a PIN can only be set on a registered number.',
-        retry: 'no'
-    },
-    {
-        label: '133015',
-        codes: [133015],
-        meaning: 'The number was deleted recently and the deletion has not finished.',
-        action: 'Wait about 5 minutes, then run again once.',
-        retry: 'never'
-    },
-    {
-        label: '133016',
-        codes: [133016],
-        meaning: 'Register/deregister rate limit: 10 calls per number in 72 hours.',
-        action: 'Wait until the 72-hour window allows another call; every further call extends the wait.',
-        retry: 'never'
-    },
-    {
-        label: '2388001',
-        codes: [2388001],
-        meaning: 'The certificate cannot be created: the display name is not approved yet.',
-        action: 'Wait for the display-name review, then register.',
-        retry: 'no'
-    },
-    {
-        label: '2388012',
-        codes: [2388012],
-        meaning: 'The phone number already exists.',
-        action: 'Check which WhatsApp Business Account holds the number.',
-        retry: 'no'
-    },
-    {
-        label: '2388091, 2388093',
-        codes: [2388091, 2388093],
-        meaning: 'The number is not eligible: it is not being migrated.',
-        action: 'Check the migration state in WhatsApp Manager.',
-        retry: 'no'
-    },
-    {
-        label: '2388103',
-        codes: [2388103],
-        meaning: 'The phone number cannot be migrated.',
-        action: 'Check its eligibility; contact Meta support with the fbtrace_id.',
-        retry: 'no'
-    },
-    {
-        label: '2494100',
-        codes: [2494100],
-        meaning: 'The number is in maintenance mode.',
-        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
-        retry: 'retry-after-only'
-    },
-    {
-        label: '131057',
-        codes: [131057],
-        meaning: 'The account is in maintenance mode.',
-        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
-        retry: 'retry-after-only'
-    },
-    {
-        label: '131045',
-        codes: [131045],
-        meaning: 'Incorrect certificate: registration error.',
-        action: 'Check the display name, then register again.',
-        retry: 'no'
+;// CONCATENATED MODULE: ./src/cli/args.ts
+class UsageError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UsageError';
     }
-];
-/**
- * Finds what the action knows of an error. A code Meta nests as `error_subcode` under `code: 100`
- * (such as 133005) is recognised as itself.
- */
-function lookupKnownError(code, subcode, message = '') {
-    // Meta nests a WhatsApp code (133005, 2388001: all above 1000) as the subcode of the generic 100;
-    // a generic Graph code in that place (1, 2, 4, 10, 200) only refines the 100 and is not read as
-    // itself, nor is any subcode under another code (4 stays a rate limit whatever its subcode).
-    const nestsCodes = (code === 100 || code === undefined) && subcode !== undefined && subcode >= WHATSAPP_CODES_FROM;
-    const plain = (entry) => entry.subcode === undefined && entry.messageIncludes === undefined;
-    return (KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.subcode === subcode && subcode !== undefined) ??
-        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.messageIncludes !== undefined && message.includes(e.messageIncludes)) ??
-        KNOWN_ERRORS.find(e => nestsCodes && subcode !== undefined && e.codes.includes(subcode) && plain(e)) ??
-        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && plain(e))); // prettier-ignore
 }
+/** Inputs that are secrets: never taken as flags. */
+const SECRET_FLAGS = {
+    'access-token': 'WHATSAPP_ACCESS_TOKEN',
+    pin: 'WHATSAPP_PIN',
+    'new-pin': 'WHATSAPP_NEW_PIN',
+    'backup-data': 'WHATSAPP_BACKUP_DATA',
+    'backup-password': 'WHATSAPP_BACKUP_PASSWORD',
+    'verify-token': 'WHATSAPP_VERIFY_TOKEN'
+};
+/**
+ * Parses `command --name value --name=value --flag`. Boolean options given bare mean `true`. A
+ * secret given as a flag is refused first, whatever else is wrong: a flag lands in shell history
+ * and in every process list.
+ */
+function parseArgs(argv, booleans) {
+    for (const arg of argv) {
+        const name = /^--([a-z][a-z0-9-]*)/.exec(arg)?.[1];
+        if (name !== undefined && name in SECRET_FLAGS) {
+            throw new UsageError(`--${name}: a secret is never taken as a flag (it would land in shell history and in process lists); set ${SECRET_FLAGS[name]} in the environment instead.`);
+        }
+    }
+    const parsed = { options: new Map(), help: false, json: false };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i] ?? '';
+        if (arg === '--help' || arg === '-h') {
+            parsed.help = true;
+            continue;
+        }
+        if (arg === '--json') {
+            parsed.json = true;
+            continue;
+        }
+        const option = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg);
+        if (!option) {
+            if (arg.startsWith('-'))
+                throw new UsageError(`${arg}: not an option this tool knows.`);
+            if (parsed.command !== undefined)
+                throw new UsageError(`${arg}: one command at a time.`);
+            parsed.command = arg;
+            continue;
+        }
+        const [, name = '', inline] = option;
+        if (parsed.options.has(name))
+            throw new UsageError(`--${name}: given twice.`);
+        if (inline !== undefined)
+            parsed.options.set(name, inline);
+        else if (booleans.has(name))
+            parsed.options.set(name, 'true');
+        else {
+            const value = argv[i + 1];
+            if (value === undefined || value.startsWith('--')) {
+                throw new UsageError(`--${name}: needs a value (--${name} VALUE or --${name}=VALUE).`);
+            }
+            parsed.options.set(name, value);
+            i++;
+        }
+    }
+    return parsed;
+}
+
+;// CONCATENATED MODULE: ./src/constants.ts
+/** Identifies the action in the User-Agent header; Meta's contract wants `name/x.y.z`. */
+const ACTION_NAME = 'whatsapp-cloud-api-register';
+const ACTION_VERSION = '1.0.0';
+const USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
+/** The newest Graph API version; the `api-version` input overrides it. */
+const DEFAULT_API_VERSION = 'v26.0';
+const DEFAULT_GRAPH_API_URL = 'https://graph.facebook.com';
+const DEFAULT_TIMEOUT_SECONDS = 60;
+const DEFAULT_RETRIES = 2;
+/** Twice the 15 s Meta gives register: a slow backend has finished by then. */
+const DEFAULT_SETTLE_SECONDS = 30;
+/** Meta says register can take 15 s; a shorter client timeout turns successes into doubts. */
+const RECOMMENDED_MIN_TIMEOUT_SECONDS = 30;
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
@@ -29660,678 +29486,6 @@ function toNetworkFailure(error) {
     return new NetworkFailure(errorCode ?? 'the connection failed', errorCode, false, tls);
 }
 
-;// CONCATENATED MODULE: ./src/json.ts
-/** Parses a body from the server or a file, without ever throwing (a JSON error quotes its input). */
-function parseJson(text) {
-    try {
-        return { ok: true, value: JSON.parse(text) };
-    }
-    catch {
-        return { ok: false };
-    }
-}
-/** The value when it is a JSON object (not an array, not null). */
-function asObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-        ? value
-        : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-
-
-
-
-/** Meta's error object in a body, if the body is one. */
-function parseGraphError(body) {
-    const parsed = parseJson(body);
-    const error = parsed.ok ? asObject(parsed.value)?.error : undefined;
-    return typeof error === 'object' && error !== null ? error : undefined;
-}
-/** `{"success": true}` and `{"success": "true"}` are both what Meta sends for success. */
-function isSuccess(exchange) {
-    if (exchange.status < 200 || exchange.status >= 300)
-        return false;
-    try {
-        const body = JSON.parse(exchange.body);
-        return body?.success === true || body?.success === 'true';
-    }
-    catch {
-        return false;
-    }
-}
-/** Classifies a response that is not a success. */
-function classifyResponse(exchange, now = Date.now()) {
-    const retryAfterMs = parseRetryAfter(header(exchange, 'retry-after'), now);
-    const traceHeader = header(exchange, 'x-fb-trace-id');
-    const graphError = parseGraphError(exchange.body);
-    if (graphError) {
-        return {
-            ...classifyGraphError(graphError, exchange.status, retryAfterMs),
-            ...(retryAfterMs !== undefined && { retryAfterMs }),
-            ...(errors_text(graphError.fbtrace_id) === undefined &&
-                traceHeader !== undefined && { fbtraceId: traceHeader })
-        };
-    }
-    const status = exchange.status;
-    const base = {
-        kind: 'http',
-        httpStatus: status,
-        ...(retryAfterMs !== undefined && { retryAfterMs }),
-        ...(traceHeader !== undefined && { fbtraceId: traceHeader })
-    };
-    const bodyNote = describeBody(exchange);
-    if (status >= 300 && status < 400) {
-        const location = header(exchange, 'location');
-        return {
-            ...base,
-            message: `HTTP ${status}: a redirect${location ? ` to ${location}` : ''}, not followed (the token goes to graph-api-url only).`,
-            next: 'stop',
-            hint: 'Check graph-api-url: it must point at the Graph API itself.'
-        };
-    }
-    if (status >= 500) {
-        return {
-            ...base,
-            message: `HTTP ${status} without a Graph error (${bodyNote}), probably from a proxy or load balancer.`,
-            next: 'settle',
-            hint: 'A temporary problem between the runner and Meta; run again later.'
-        };
-    }
-    if (status === 429) {
-        return {
-            ...base,
-            message: `HTTP 429 without a Graph error (${bodyNote}).`,
-            next: 'stop',
-            hint: 'Rate limited: wait before running again.'
-        };
-    }
-    if (status >= 200 && status < 300) {
-        return {
-            ...base,
-            message: `HTTP ${status} but not a success (${bodyNote}).`,
-            next: 'settle',
-            hint: "The answer was not Meta's; check graph-api-url and any proxy, and the number's state in WhatsApp Manager."
-        };
-    }
-    return {
-        ...base,
-        message: `HTTP ${status} without a Graph error (${bodyNote}).`,
-        next: 'stop',
-        hint: 'Check graph-api-url and any proxy between the runner and Meta.'
-    };
-}
-function classifyGraphError(error, status, retryAfterMs) {
-    const code = whole(error.code);
-    const subcode = whole(error.error_subcode);
-    const metaMessage = errors_text(error.message) ?? 'no message';
-    const known = lookupKnownError(code, subcode, metaMessage);
-    const next = nextAfterGraphError(known, error.is_transient === true, status, retryAfterMs);
-    const userMessage = [errors_text(error.error_user_title), errors_text(error.error_user_msg)]
-        .filter(Boolean)
-        .join(': ');
-    const details = detailsOf(error.error_data);
-    const fbtraceId = errors_text(error.fbtrace_id);
-    const codeText = [
-        code !== undefined && `code ${code}`,
-        subcode !== undefined && `subcode ${subcode}`
-    ].filter(Boolean);
-    return {
-        kind: 'graph',
-        message: `HTTP ${status}, Graph error${codeText.length > 0 ? ` (${codeText.join(', ')})` : ''}: ${metaMessage}`,
-        httpStatus: status,
-        ...(code !== undefined && { code }),
-        ...(subcode !== undefined && { subcode }),
-        ...(userMessage !== '' && { userMessage }),
-        ...(details !== undefined && { details }),
-        ...(fbtraceId !== undefined && { fbtraceId }),
-        next,
-        ...(known && { hint: known.action })
-    };
-}
-function nextAfterGraphError(known, markedTransient, status, retryAfterMs) {
-    switch (known?.retry) {
-        case 'never':
-            return 'stop';
-        case 'backoff':
-            return 'retry';
-        case 'read-then-backoff':
-            return 'settle';
-        // Maintenance lasts minutes: a retry within seconds only spends a call, unless Meta says when.
-        case 'retry-after-only':
-            return retryAfterMs === undefined ? 'stop' : 'retry';
-        case 'no':
-            return markedTransient ? 'retry' : 'stop';
-        case undefined:
-            // An error we do not know on a 5xx may come from a backend that carried the call out.
-            if (status >= 500)
-                return 'settle';
-            return markedTransient ? 'retry' : 'stop';
-    }
-}
-/** Network errors that happen before a request is sent: a retry cannot register twice. */
-const NOT_SENT_CODES = new Set([
-    PROXY_TUNNEL_FAILED,
-    'ECONNREFUSED',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-    'ENETUNREACH',
-    'EHOSTUNREACH',
-    'EADDRNOTAVAIL'
-]);
-/** Classifies a request that got no response. */
-function classifyNetworkFailure(failure) {
-    if (failure.tls) {
-        return {
-            kind: 'network',
-            message: `TLS failed before the request was sent: ${failure.reason}.`,
-            next: 'stop',
-            hint: 'Check graph-api-url and any TLS-intercepting proxy (NODE_EXTRA_CA_CERTS).'
-        };
-    }
-    if (failure.errorCode !== undefined && NOT_SENT_CODES.has(failure.errorCode)) {
-        return {
-            kind: 'network',
-            message: `Could not connect (${failure.reason}); the request was not sent.`,
-            next: 'retry',
-            hint: "Check graph-api-url, the proxy settings and the runner's network."
-        };
-    }
-    return {
-        kind: 'network',
-        message: failure.timedOut
-            ? `No complete response within ${failure.reason}.`
-            : `The connection failed after the request may have been sent (${failure.reason}).`,
-        next: 'settle',
-        hint: failure.timedOut
-            ? 'Register can take 15 s; keep timeout-seconds at 30 or more.'
-            : "Check the runner's network and any proxy."
-    };
-}
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; garbage and negatives are ignored. */
-function parseRetryAfter(value, now) {
-    if (value === undefined)
-        return undefined;
-    const trimmed = value.trim();
-    // Any count of digits: a wait too long to honour must end the retries, not be ignored.
-    if (/^[0-9]+$/.test(trimmed))
-        return Number(trimmed) * 1000;
-    // Only an IMF-fixdate (RFC 9110): Date.parse also accepts text such as "in 5".
-    if (!HTTP_DATE.test(trimmed))
-        return undefined;
-    const date = Date.parse(trimmed);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/;
-/** A response header, as inert text: it came from the server. */
-function header(exchange, name) {
-    const value = exchange.headers[name];
-    const first = Array.isArray(value) ? value[0] : value;
-    return first === undefined ? undefined : neutralize(first);
-}
-function describeBody(exchange) {
-    if (exchange.body.trim() === '')
-        return 'empty body';
-    const type = header(exchange, 'content-type')?.split(';')[0];
-    return `${exchange.body.length}${exchange.bodyTruncated ? '+' : ''} characters${type ? ` of ${type}` : ''}`;
-}
-function whole(value) {
-    if (typeof value === 'number' && Number.isInteger(value))
-        return value;
-    if (typeof value === 'string' && /^[0-9]+$/.test(value))
-        return Number(value);
-    return undefined;
-}
-/** A string field of Meta's error, as inert text. */
-function errors_text(value) {
-    return typeof value === 'string' && value !== '' ? neutralize(value) : undefined;
-}
-function detailsOf(errorData) {
-    if (typeof errorData !== 'object' || errorData === null)
-        return undefined;
-    return errors_text(errorData.details);
-}
-
-;// CONCATENATED MODULE: ./src/retry.ts
-const DEFAULT_TIMING = {
-    baseDelayMs: 1000,
-    maxDelayMs: 30_000,
-    maxRetryAfterMs: 60_000,
-    random: Math.random
-};
-/**
- * Exponential backoff with jitter: the n-th retry waits between half and all of
- * base × 2^(n-1), capped. Jitter spreads a matrix of numbers that fail together.
- */
-function backoffDelay(retryNumber, timing) {
-    const ceiling = Math.min(timing.maxDelayMs, timing.baseDelayMs * 2 ** (retryNumber - 1));
-    return Math.round(ceiling / 2 + (timing.random() * ceiling) / 2);
-}
-/**
- * Whether to try again after `failure` on attempt `attempt` of `maxAttempts`, and how long to
- * wait. A `settle` failure reaches here only once reading has shown that the call did not happen.
- */
-function decideRetry(failure, attempt, maxAttempts, timing) {
-    if (failure.next === 'stop')
-        return { retry: false, reason: 'a retry cannot help with this error' };
-    if (attempt >= maxAttempts) {
-        return { retry: false, reason: `no attempts left (${attempt} of ${maxAttempts} made)` };
-    }
-    if (failure.retryAfterMs !== undefined) {
-        if (failure.retryAfterMs > timing.maxRetryAfterMs) {
-            return {
-                retry: false,
-                reason: `the server asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s (Retry-After), longer than the ${timing.maxRetryAfterMs / 1000} s the action waits`
-            };
-        }
-        return { retry: true, delayMs: failure.retryAfterMs, reason: 'waiting as Retry-After asks' };
-    }
-    return { retry: true, delayMs: backoffDelay(attempt, timing), reason: 'backing off' };
-}
-/**
- * The one retry loop: attempt, classify, settle what may have happened, back off or honour
- * `Retry-After`, and stop on the first failure a retry cannot help.
- */
-async function withRetries(loop, env) {
-    for (let attempt = 1;; attempt++) {
-        const sentAt = env.now();
-        const result = await loop.attempt(attempt);
-        if (result.ok)
-            return { ok: true, value: result.value, attempts: attempt };
-        const { failure } = result;
-        if (failure.next === 'settle' && loop.settle) {
-            const settled = await loop.settle(failure, sentAt);
-            if (settled.proved === 'happened')
-                return { ok: true, value: settled.value, attempts: attempt };
-            if (settled.proved === 'nothing') {
-                return { ok: false, failure, attempts: attempt, reason: settled.why, uncertain: true };
-            }
-        }
-        const decision = decideRetry(failure, attempt, loop.maxAttempts, env.timing);
-        if (!decision.retry) {
-            return { ok: false, failure, attempts: attempt, reason: decision.reason, uncertain: false };
-        }
-        env.log(`${loop.what} attempt ${attempt + 1} of ${loop.maxAttempts} in ${(decision.delayMs / 1000).toFixed(1)} s: ${failureLabel(failure)} (${decision.reason}).`);
-        await env.sleep(decision.delayMs);
-    }
-}
-function failureLabel(failure) {
-    if (failure.kind === 'graph')
-        return `code ${failure.code ?? '?'}`;
-    if (failure.httpStatus !== undefined)
-        return `HTTP ${failure.httpStatus}`;
-    return 'network failure';
-}
-
-;// CONCATENATED MODULE: ./src/storage.ts
-
-
-
-
-
-/** The first Graph version whose register body no longer carries the region (Meta deprecated it). */
-const SETTINGS_API_FROM_MAJOR = 21;
-/** From v21.0 the region is set through the number's settings, not the register body. */
-function usesSettingsApi(apiVersion) {
-    const major = /^v([0-9]+)\./.exec(apiVersion)?.[1];
-    return major !== undefined && Number(major) >= SETTINGS_API_FROM_MAJOR;
-}
-/** In-country storage in exactly `region`. */
-function storesIn(storage, region) {
-    return storage?.status === 'in_country_storage_enabled' && storage.region === region;
-}
-/** The region code when in-country storage is on, else undefined (default storage). */
-function storageRegion(storage) {
-    return storage?.status === 'in_country_storage_enabled' ? storage.region : undefined;
-}
-/** For a person: `in-country (DE)` or `default`. */
-function describeStorage(storage) {
-    if (storage === undefined)
-        return 'unknown';
-    if (storage.status === 'in_country_storage_enabled')
-        return `in-country (${storage.region ?? '?'})`;
-    return storage.status === 'default' ? 'default' : storage.status;
-}
-/** The storage in a settings body, or undefined when the body does not describe one. */
-function parseStorage(body) {
-    const parsed = parseJson(body);
-    const configuration = parsed.ok
-        ? asObject(asObject(parsed.value)?.storage_configuration)
-        : undefined;
-    if (configuration === undefined)
-        return undefined;
-    const { status, data_localization_region: region } = configuration;
-    if (typeof status !== 'string')
-        return undefined;
-    return {
-        status: neutralize(status).toLowerCase(),
-        ...(typeof region === 'string' && region !== '' && { region: neutralize(region).toUpperCase() })
-    };
-}
-/** The settings edge of one number: its storage, read and set. Neither call is scarce. */
-class StorageSettings {
-    graph;
-    phoneNumberId;
-    env;
-    maxAttempts;
-    constructor(graph, phoneNumberId, env, maxAttempts) {
-        this.graph = graph;
-        this.phoneNumberId = phoneNumberId;
-        this.env = env;
-        this.maxAttempts = maxAttempts;
-    }
-    /** `GET /{version}/{id}/settings`, transient failures retried. */
-    async read() {
-        const outcome = await withRetries({
-            what: 'Settings read',
-            maxAttempts: this.maxAttempts,
-            attempt: async () => {
-                const answer = await this.call(() => this.graph.get(`${this.phoneNumberId}/settings`));
-                if (!answer.ok)
-                    return answer;
-                const storage = answer.value.status === 200 ? parseStorage(answer.value.body) : undefined;
-                return storage
-                    ? { ok: true, value: storage }
-                    : { ok: false, failure: classifyResponse(answer.value) };
-            }
-        }, this.env);
-        return outcome.ok
-            ? { ok: true, storage: outcome.value }
-            : { ok: false, failure: outcome.failure };
-    }
-    /**
-     * Turns in-country storage on in `region`, in the shape of Meta's local-storage guide (the
-     * OpenAPI file shows another; graph-api-notes.md). Setting the same value twice is harmless, so
-     * an uncertain answer is simply retried.
-     */
-    async storeIn(region) {
-        const body = {
-            storage_configuration: {
-                status: 'IN_COUNTRY_STORAGE_ENABLED',
-                data_localization_region: region
-            }
-        };
-        const outcome = await withRetries({
-            what: 'Settings update',
-            maxAttempts: this.maxAttempts,
-            attempt: async () => {
-                const answer = await this.call(() => this.graph.post(`${this.phoneNumberId}/settings`, body));
-                if (!answer.ok)
-                    return answer;
-                return isSuccess(answer.value)
-                    ? { ok: true, value: true }
-                    : { ok: false, failure: classifyResponse(answer.value) };
-            }
-        }, this.env);
-        return outcome.ok ? { ok: true } : { ok: false, failure: outcome.failure };
-    }
-    async call(send) {
-        try {
-            return { ok: true, value: await send() };
-        }
-        catch (error) {
-            if (!(error instanceof NetworkFailure))
-                throw error;
-            return { ok: false, failure: classifyNetworkFailure(error) };
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report.ts
-
-
-
-/** Adds something not as asked to what is already there. */
-function addUnmet(report, message) {
-    report.unmet = report.unmet === undefined ? message : `${report.unmet}\n${message}`;
-}
-function newReport() {
-    return { result: 'failed', attempts: 0, warnings: [] };
-}
-/** Lengths at which server text is cut when shown. */
-const MAX_MESSAGE_LENGTH = 4000;
-const MAX_RESPONSE_LENGTH = 4000;
-/** The failure as a person reads it: what failed, Meta's words, what to do, the trace id. */
-function describeFailure(what, failure, context) {
-    return [
-        `${what}: ${failure.message}`,
-        context,
-        failure.userMessage && `Meta says: ${failure.userMessage}`,
-        failure.details && `Details: ${failure.details}`,
-        failure.hint && `What to do: ${failure.hint}`,
-        failure.fbtraceId && `fbtrace_id: ${failure.fbtraceId} (give it to Meta support)`
-    ]
-        .filter(Boolean)
-        .join('\n');
-}
-/** Outputs whose text came (at least partly) from the server, and so is redacted. */
-const SERVER_TEXT_OUTPUTS = new Set([
-    'display-phone-number',
-    'verified-name',
-    'platform-type',
-    'phone-number-status',
-    'error-message',
-    'fbtrace-id',
-    'response',
-    'storage-region',
-    'name-status',
-    'throughput-level',
-    'webhook-url'
-]);
-/** The action's outputs; every value that came from the server is redacted and capped. */
-function outputsOf(report, redactor) {
-    const latest = { ...report.before, ...report.after };
-    // After a call whose outcome is unknown, the state read before it may no longer be current.
-    const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before);
-    const fields = {
-        success: String(succeeded(report)),
-        result: report.result,
-        'phone-number-id': report.phoneNumberId,
-        'display-phone-number': latest.displayPhoneNumber,
-        'verified-name': latest.verifiedName,
-        'platform-type': current?.platformType,
-        'phone-number-status': current?.status,
-        'name-status': current?.nameStatus,
-        'throughput-level': current?.throughputLevel,
-        'storage-region': storageOutput(report.storageAfter ?? report.storageBefore),
-        'app-subscribed': report.wiring?.subscribed === undefined ? undefined : String(report.wiring.subscribed),
-        'webhook-url': report.wiring?.webhook?.url,
-        attempts: report.attempts,
-        'http-status': report.httpStatus,
-        'error-code': report.failure?.code,
-        'error-subcode': report.failure?.subcode,
-        'error-message': report.unmet ?? report.errorMessage,
-        'fbtrace-id': report.fbtraceId,
-        response: report.response
-    };
-    const outputs = {};
-    const number = numberJson(current, report.storageAfter ?? report.storageBefore, redactor);
-    if (number !== undefined)
-        outputs.number = number;
-    const numberBefore = numberJson(report.before, report.storageBefore, redactor);
-    if (numberBefore !== undefined)
-        outputs['number-before'] = numberBefore;
-    return { ...outputs, ...shownOutputs(fields, report, redactor) };
-}
-/**
- * Output values as shown, unset ones left out: text that came from the server redacted and capped,
- * a response body kept valid JSON. Every action's outputs go through here.
- */
-function shownOutputs(fields, report, redactor) {
-    const outputs = {};
-    for (const [name, value] of Object.entries(fields)) {
-        if (value === undefined)
-            continue;
-        if (!SERVER_TEXT_OUTPUTS.has(name)) {
-            outputs[name] = String(value);
-            continue;
-        }
-        if (name === 'response') {
-            outputs[name] = showBody(String(value), redactor);
-            continue;
-        }
-        const fragments = !ownText(report, name);
-        outputs[name] = redactor.redact(String(value), MAX_MESSAGE_LENGTH, { fragments });
-    }
-    return outputs;
-}
-/**
- * Input problems are our own words and never hold a value; a secret's 6-character pieces (such as
- * `{"settings":{"data":` of a backup envelope) must not garble them.
- */
-function ownText(report, output) {
-    return output === 'error-message' && report.inputProblems !== undefined;
-}
-/** Caps tried in turn on each string of a JSON body until the whole fits MAX_RESPONSE_LENGTH. */
-const STRING_CAPS = [MAX_RESPONSE_LENGTH, 500, 100, 20];
-/**
- * A response body as shown in the `response` output: one line, secrets removed, at most
- * MAX_RESPONSE_LENGTH characters. A JSON body stays JSON that any parser reads: each string in it is
- * redacted on its own (a marker can never break an escape or a quote), and strings are cut, not the
- * document. Any other body is shown as inert text.
- */
-function showBody(body, redactor) {
-    const parsed = parseJson(body);
-    if (!parsed.ok)
-        return neutralize(redactor.redact(body, MAX_RESPONSE_LENGTH));
-    const redacted = mapStrings(parsed.value, text => neutralize(redactor.redact(text, MAX_RESPONSE_LENGTH)));
-    for (const cap of STRING_CAPS) {
-        const cut = (text) => (text.length > cap ? `${text.slice(0, cap)}…` : text);
-        const shown = JSON.stringify(mapStrings(redacted, cut));
-        if (shown.length <= MAX_RESPONSE_LENGTH)
-            return shown;
-    }
-    return JSON.stringify({ note: `a JSON body of ${body.length} characters, too large to show` });
-}
-function mapStrings(value, map) {
-    if (typeof value === 'string')
-        return map(value);
-    if (Array.isArray(value))
-        return value.map(item => mapStrings(item, map));
-    if (typeof value === 'object' && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([key, item]) => [map(key), mapStrings(item, map)]));
-    }
-    return value;
-}
-/** The run did what was asked: the number registered (or left registered) as asked, or a dry run. */
-function succeeded(report) {
-    return report.result !== 'failed' && report.result !== 'uncertain' && report.unmet === undefined;
-}
-/**
- * A read of the number as one JSON object, with Graph's field names; each string redacted on its
- * own, so the output is always valid JSON.
- */
-function numberJson(state, storage, redactor) {
-    if (state === undefined)
-        return undefined;
-    const fields = {
-        id: state.id,
-        display_phone_number: state.displayPhoneNumber,
-        verified_name: state.verifiedName,
-        platform_type: state.platformType,
-        status: state.status,
-        name_status: state.nameStatus,
-        code_verification_status: state.codeVerificationStatus,
-        quality_rating: state.qualityRating,
-        ...(state.throughputLevel !== undefined && { throughput: { level: state.throughputLevel } }),
-        is_on_biz_app: state.isOnBizApp,
-        ...(storage && {
-            storage_configuration: {
-                status: storage.status,
-                ...(storage.region !== undefined && { data_localization_region: storage.region })
-            }
-        })
-    };
-    const redacted = mapStrings(fields, text => neutralize(redactor.redact(text, MAX_MESSAGE_LENGTH)));
-    return JSON.stringify(redacted);
-}
-/** The region under in-country storage, '' for default storage, unset when storage was not read. */
-function storageOutput(storage) {
-    return storage === undefined ? undefined : (storageRegion(storage) ?? '');
-}
-
-;// CONCATENATED MODULE: ./src/cli/args.ts
-class UsageError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'UsageError';
-    }
-}
-/** Inputs that are secrets: never taken as flags. */
-const SECRET_FLAGS = {
-    'access-token': 'WHATSAPP_ACCESS_TOKEN',
-    pin: 'WHATSAPP_PIN',
-    'new-pin': 'WHATSAPP_NEW_PIN',
-    'backup-data': 'WHATSAPP_BACKUP_DATA',
-    'backup-password': 'WHATSAPP_BACKUP_PASSWORD',
-    'verify-token': 'WHATSAPP_VERIFY_TOKEN'
-};
-/**
- * Parses `command --name value --name=value --flag`. Boolean options given bare mean `true`. A
- * secret given as a flag is refused first, whatever else is wrong: a flag lands in shell history
- * and in every process list.
- */
-function parseArgs(argv, booleans) {
-    for (const arg of argv) {
-        const name = /^--([a-z][a-z0-9-]*)/.exec(arg)?.[1];
-        if (name !== undefined && name in SECRET_FLAGS) {
-            throw new UsageError(`--${name}: a secret is never taken as a flag (it would land in shell history and in process lists); set ${SECRET_FLAGS[name]} in the environment instead.`);
-        }
-    }
-    const parsed = { options: new Map(), help: false, json: false };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i] ?? '';
-        if (arg === '--help' || arg === '-h') {
-            parsed.help = true;
-            continue;
-        }
-        if (arg === '--json') {
-            parsed.json = true;
-            continue;
-        }
-        const option = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg);
-        if (!option) {
-            if (arg.startsWith('-'))
-                throw new UsageError(`${arg}: not an option this tool knows.`);
-            if (parsed.command !== undefined)
-                throw new UsageError(`${arg}: one command at a time.`);
-            parsed.command = arg;
-            continue;
-        }
-        const [, name = '', inline] = option;
-        if (parsed.options.has(name))
-            throw new UsageError(`--${name}: given twice.`);
-        if (inline !== undefined)
-            parsed.options.set(name, inline);
-        else if (booleans.has(name))
-            parsed.options.set(name, 'true');
-        else {
-            const value = argv[i + 1];
-            if (value === undefined || value.startsWith('--')) {
-                throw new UsageError(`--${name}: needs a value (--${name} VALUE or --${name}=VALUE).`);
-            }
-            parsed.options.set(name, value);
-            i++;
-        }
-    }
-    return parsed;
-}
-
-;// CONCATENATED MODULE: ./src/constants.ts
-/** Identifies the action in the User-Agent header; Meta's contract wants `name/x.y.z`. */
-const ACTION_NAME = 'whatsapp-cloud-api-register';
-const ACTION_VERSION = '1.0.0';
-const USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
-/** The newest Graph API version; the `api-version` input overrides it. */
-const DEFAULT_API_VERSION = 'v26.0';
-const DEFAULT_GRAPH_API_URL = 'https://graph.facebook.com';
-const DEFAULT_TIMEOUT_SECONDS = 60;
-const DEFAULT_RETRIES = 2;
-/** Twice the 15 s Meta gives register: a slow backend has finished by then. */
-const DEFAULT_SETTLE_SECONDS = 30;
-/** Meta says register can take 15 s; a shorter client timeout turns successes into doubts. */
-const RECOMMENDED_MIN_TIMEOUT_SECONDS = 30;
-
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
@@ -30821,6 +29975,679 @@ function longestCallRunMs(call, timing) {
     return read + (r + 1) * perCall + r * pause + (call.readAfter ? T : 0) + T;
 }
 
+;// CONCATENATED MODULE: ./src/error-codes.ts
+/**
+ * Graph error codes the action recognises, with what they mean and what to do. The README's
+ * troubleshooting table is generated from this list (`npm run docs`), and a test keeps them equal.
+ */
+/** Codes from here up are WhatsApp's own; below are Graph's generic ones. */
+const WHATSAPP_CODES_FROM = 1000;
+const PERMISSION_CODES = [0, 10, ...Array.from({ length: 100 }, (_, i) => 200 + i)];
+const KNOWN_ERRORS = [
+    {
+        label: '190 (subcodes 460, 463, 467)',
+        codes: [190],
+        meaning: 'The access token is invalid or expired (463 expired, 460 password changed, 467 invalid).',
+        action: 'Create a new system-user token with whatsapp_business_management and update the secret.',
+        retry: 'never'
+    },
+    {
+        label: '0, 10, 200–299',
+        codes: PERMISSION_CODES,
+        meaning: 'A permission is missing, or the token cannot act on this WhatsApp Business Account.',
+        action: 'Grant whatsapp_business_management to the app and assign the WhatsApp account to the system user.',
+        retry: 'never'
+    },
+    {
+        label: '100 (subcode 33)',
+        codes: [100],
+        subcode: 33,
+        meaning: 'The phone number ID does not exist, or this token cannot see it.',
+        action: "Check phone-number-id (the number's ID from WhatsApp Manager, not the number or the account ID) and that the token's app can see it.",
+        retry: 'never'
+    },
+    {
+        label: '100 ("not available for SMB businesses")',
+        codes: [100],
+        // Register: "… is not available for SMB businesses"; deregister: "… for API solution for SMB businesses."
+        messageIncludes: 'for SMB businesses',
+        meaning: 'The number is used in the WhatsApp Business app (coexistence).',
+        action: 'Nothing to register or deregister on the Cloud API this way: the number is managed through the app.',
+        retry: 'never'
+    },
+    {
+        label: '100 (subcode 2207051)',
+        codes: [100],
+        subcode: 2207051,
+        meaning: 'The phone number is not registered on the WhatsApp Business Platform.',
+        action: 'Nothing to deregister: read the number (dry-run: true) to see its platform, and register it when it should be on the Cloud API.',
+        retry: 'never'
+    },
+    {
+        label: '100 ("Expected data localization region")',
+        codes: [100],
+        messageIncludes: 'Expected data localization region',
+        meaning: "The number's local storage is set to another region than the register call asked for.",
+        action: 'Give data-localization-region the region the number is set to (Meta names it), or none; storage can only change while the number is not registered.',
+        retry: 'never'
+    },
+    {
+        label: '100 ("must be subscribed")',
+        codes: [100],
+        messageIncludes: 'must be subscribed',
+        meaning: "A webhook override was refused: the token's app is not subscribed to the number's WhatsApp Business Account.",
+        action: 'Give waba-id so that the action subscribes the app first (and check that it is the WABA that holds the number).',
+        retry: 'never'
+    },
+    {
+        label: '100',
+        codes: [100],
+        meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
+        action: "Fix the input that Meta's message names.",
+        retry: 'never'
+    },
+    {
+        label: '803',
+        codes: [803],
+        meaning: 'Some of the aliases requested do not exist: the ID is wrong.',
+        action: "Check phone-number-id: it is the number's ID from WhatsApp Manager, not the phone number itself.",
+        retry: 'never'
+    },
+    {
+        label: '33',
+        codes: [33],
+        meaning: 'The object does not exist or does not support this action.',
+        action: "Check the ID and that the token's system user has the asset assigned.",
+        retry: 'never'
+    },
+    {
+        label: '3',
+        codes: [3],
+        meaning: 'The app lacks the capability for this call.',
+        action: 'Add the WhatsApp product to the app and grant whatsapp_business_management to its token.',
+        retry: 'never'
+    },
+    {
+        label: '2200',
+        codes: [2200],
+        meaning: 'Callback verification failed: Meta could not reach the callback URL, or it did not answer the challenge.',
+        action: 'Make sure the endpoint is up and reachable over https, and that it answers the verification request (hub.challenge) when hub.verify_token equals verify-token.',
+        retry: 'no'
+    },
+    {
+        label: '368',
+        codes: [368],
+        meaning: 'Temporarily blocked for a policy violation.',
+        action: 'See Business Support Home for the restriction; retrying does not lift it.',
+        retry: 'never'
+    },
+    {
+        label: '4, 80007, 130429',
+        codes: [4, 80007, 130429],
+        meaning: 'The app or business hit a Graph rate limit.',
+        action: 'Wait before running again; do not call register in a loop.',
+        retry: 'never'
+    },
+    {
+        label: '1, 2',
+        codes: [1, 2],
+        meaning: 'Unknown or temporary error at Meta: the call may or may not have gone through.',
+        action: 'Run again later; the action reads the number first and does not register twice.',
+        retry: 'read-then-backoff'
+    },
+    {
+        label: '131000',
+        codes: [131000],
+        meaning: 'Something went wrong at Meta: the call may or may not have gone through.',
+        action: 'Run again later; if it persists, contact Meta support with the fbtrace_id.',
+        retry: 'read-then-backoff'
+    },
+    {
+        label: '133000',
+        codes: [133000],
+        meaning: 'A previous deregistration of this number was not completed.',
+        action: 'Deregister the number again, then register.',
+        retry: 'no'
+    },
+    {
+        label: '133004',
+        codes: [133004],
+        meaning: 'The server is temporarily unavailable.',
+        action: "Run again after a pause (see Meta's details).",
+        retry: 'backoff'
+    },
+    {
+        label: '133005',
+        codes: [133005],
+        meaning: 'Two-step verification PIN mismatch.',
+        action: 'Use the PIN set on the number, or reset two-step verification in WhatsApp Manager. During a migration the On-Premises deployment is now down: act quickly.',
+        retry: 'never'
+    },
+    {
+        label: '133006',
+        codes: [133006],
+        meaning: 'The phone number needs to be verified again.',
+        action: 'Verify the number (request_code and verify_code), then register.',
+        retry: 'no'
+    },
+    {
+        label: '133008',
+        codes: [133008],
+        meaning: 'Too many PIN guesses for this number.',
+        action: "Wait for the time given in Meta's details before trying again.",
+        retry: 'never'
+    },
+    {
+        label: '133009',
+        codes: [133009],
+        meaning: 'PIN guessed too fast.',
+        action: "Wait as Meta's details say before trying again.",
+        retry: 'never'
+    },
+    {
+        label: '133010',
+        codes: [133010],
+        meaning: 'The phone number is not registered on the platform.',
+        action: 'Register it as a new number (no backup), not as a migration; a PIN can only be set on a registered number.',
+        retry: 'no'
+    },
+    {
+        label: '133015',
+        codes: [133015],
+        meaning: 'The number was deleted recently and the deletion has not finished.',
+        action: 'Wait about 5 minutes, then run again once.',
+        retry: 'never'
+    },
+    {
+        label: '133016',
+        codes: [133016],
+        meaning: 'Register/deregister rate limit: 10 calls per number in 72 hours.',
+        action: 'Wait until the 72-hour window allows another call; every further call extends the wait.',
+        retry: 'never'
+    },
+    {
+        label: '2388001',
+        codes: [2388001],
+        meaning: 'The certificate cannot be created: the display name is not approved yet.',
+        action: 'Wait for the display-name review, then register.',
+        retry: 'no'
+    },
+    {
+        label: '2388012',
+        codes: [2388012],
+        meaning: 'The phone number already exists.',
+        action: 'Check which WhatsApp Business Account holds the number.',
+        retry: 'no'
+    },
+    {
+        label: '2388091, 2388093',
+        codes: [2388091, 2388093],
+        meaning: 'The number is not eligible: it is not being migrated.',
+        action: 'Check the migration state in WhatsApp Manager.',
+        retry: 'no'
+    },
+    {
+        label: '2388103',
+        codes: [2388103],
+        meaning: 'The phone number cannot be migrated.',
+        action: 'Check its eligibility; contact Meta support with the fbtrace_id.',
+        retry: 'no'
+    },
+    {
+        label: '2494100',
+        codes: [2494100],
+        meaning: 'The number is in maintenance mode.',
+        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
+        retry: 'retry-after-only'
+    },
+    {
+        label: '131057',
+        codes: [131057],
+        meaning: 'The account is in maintenance mode.',
+        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
+        retry: 'retry-after-only'
+    },
+    {
+        label: '131045',
+        codes: [131045],
+        meaning: 'Incorrect certificate: registration error.',
+        action: 'Check the display name, then register again.',
+        retry: 'no'
+    }
+];
+/**
+ * Finds what the action knows of an error. A code Meta nests as `error_subcode` under `code: 100`
+ * (such as 133005) is recognised as itself.
+ */
+function lookupKnownError(code, subcode, message = '') {
+    // Meta nests a WhatsApp code (133005, 2388001: all above 1000) as the subcode of the generic 100;
+    // a generic Graph code in that place (1, 2, 4, 10, 200) only refines the 100 and is not read as
+    // itself, nor is any subcode under another code (4 stays a rate limit whatever its subcode).
+    const nestsCodes = (code === 100 || code === undefined) && subcode !== undefined && subcode >= WHATSAPP_CODES_FROM;
+    const plain = (entry) => entry.subcode === undefined && entry.messageIncludes === undefined;
+    return (KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.subcode === subcode && subcode !== undefined) ??
+        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.messageIncludes !== undefined && message.includes(e.messageIncludes)) ??
+        KNOWN_ERRORS.find(e => nestsCodes && subcode !== undefined && e.codes.includes(subcode) && plain(e)) ??
+        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && plain(e))); // prettier-ignore
+}
+
+;// CONCATENATED MODULE: ./src/json.ts
+/** Parses a body from the server or a file, without ever throwing (a JSON error quotes its input). */
+function parseJson(text) {
+    try {
+        return { ok: true, value: JSON.parse(text) };
+    }
+    catch {
+        return { ok: false };
+    }
+}
+/** The value when it is a JSON object (not an array, not null). */
+function asObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? value
+        : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+
+
+
+
+/** Meta's error object in a body, if the body is one. */
+function parseGraphError(body) {
+    const parsed = parseJson(body);
+    const error = parsed.ok ? asObject(parsed.value)?.error : undefined;
+    return typeof error === 'object' && error !== null ? error : undefined;
+}
+/** `{"success": true}` and `{"success": "true"}` are both what Meta sends for success. */
+function isSuccess(exchange) {
+    if (exchange.status < 200 || exchange.status >= 300)
+        return false;
+    try {
+        const body = JSON.parse(exchange.body);
+        return body?.success === true || body?.success === 'true';
+    }
+    catch {
+        return false;
+    }
+}
+/** Classifies a response that is not a success. */
+function classifyResponse(exchange, now = Date.now()) {
+    const retryAfterMs = parseRetryAfter(header(exchange, 'retry-after'), now);
+    const traceHeader = header(exchange, 'x-fb-trace-id');
+    const graphError = parseGraphError(exchange.body);
+    if (graphError) {
+        return {
+            ...classifyGraphError(graphError, exchange.status, retryAfterMs),
+            ...(retryAfterMs !== undefined && { retryAfterMs }),
+            ...(errors_text(graphError.fbtrace_id) === undefined &&
+                traceHeader !== undefined && { fbtraceId: traceHeader })
+        };
+    }
+    const status = exchange.status;
+    const base = {
+        kind: 'http',
+        httpStatus: status,
+        ...(retryAfterMs !== undefined && { retryAfterMs }),
+        ...(traceHeader !== undefined && { fbtraceId: traceHeader })
+    };
+    const bodyNote = describeBody(exchange);
+    if (status >= 300 && status < 400) {
+        const location = header(exchange, 'location');
+        return {
+            ...base,
+            message: `HTTP ${status}: a redirect${location ? ` to ${location}` : ''}, not followed (the token goes to graph-api-url only).`,
+            next: 'stop',
+            hint: 'Check graph-api-url: it must point at the Graph API itself.'
+        };
+    }
+    if (status >= 500) {
+        return {
+            ...base,
+            message: `HTTP ${status} without a Graph error (${bodyNote}), probably from a proxy or load balancer.`,
+            next: 'settle',
+            hint: 'A temporary problem between the runner and Meta; run again later.'
+        };
+    }
+    if (status === 429) {
+        return {
+            ...base,
+            message: `HTTP 429 without a Graph error (${bodyNote}).`,
+            next: 'stop',
+            hint: 'Rate limited: wait before running again.'
+        };
+    }
+    if (status >= 200 && status < 300) {
+        return {
+            ...base,
+            message: `HTTP ${status} but not a success (${bodyNote}).`,
+            next: 'settle',
+            hint: "The answer was not Meta's; check graph-api-url and any proxy, and the number's state in WhatsApp Manager."
+        };
+    }
+    return {
+        ...base,
+        message: `HTTP ${status} without a Graph error (${bodyNote}).`,
+        next: 'stop',
+        hint: 'Check graph-api-url and any proxy between the runner and Meta.'
+    };
+}
+function classifyGraphError(error, status, retryAfterMs) {
+    const code = whole(error.code);
+    const subcode = whole(error.error_subcode);
+    const metaMessage = errors_text(error.message) ?? 'no message';
+    const known = lookupKnownError(code, subcode, metaMessage);
+    const next = nextAfterGraphError(known, error.is_transient === true, status, retryAfterMs);
+    const userMessage = [errors_text(error.error_user_title), errors_text(error.error_user_msg)]
+        .filter(Boolean)
+        .join(': ');
+    const details = detailsOf(error.error_data);
+    const fbtraceId = errors_text(error.fbtrace_id);
+    const codeText = [
+        code !== undefined && `code ${code}`,
+        subcode !== undefined && `subcode ${subcode}`
+    ].filter(Boolean);
+    return {
+        kind: 'graph',
+        message: `HTTP ${status}, Graph error${codeText.length > 0 ? ` (${codeText.join(', ')})` : ''}: ${metaMessage}`,
+        httpStatus: status,
+        ...(code !== undefined && { code }),
+        ...(subcode !== undefined && { subcode }),
+        ...(userMessage !== '' && { userMessage }),
+        ...(details !== undefined && { details }),
+        ...(fbtraceId !== undefined && { fbtraceId }),
+        next,
+        ...(known && { hint: known.action })
+    };
+}
+function nextAfterGraphError(known, markedTransient, status, retryAfterMs) {
+    switch (known?.retry) {
+        case 'never':
+            return 'stop';
+        case 'backoff':
+            return 'retry';
+        case 'read-then-backoff':
+            return 'settle';
+        // Maintenance lasts minutes: a retry within seconds only spends a call, unless Meta says when.
+        case 'retry-after-only':
+            return retryAfterMs === undefined ? 'stop' : 'retry';
+        case 'no':
+            return markedTransient ? 'retry' : 'stop';
+        case undefined:
+            // An error we do not know on a 5xx may come from a backend that carried the call out.
+            if (status >= 500)
+                return 'settle';
+            return markedTransient ? 'retry' : 'stop';
+    }
+}
+/** Network errors that happen before a request is sent: a retry cannot register twice. */
+const NOT_SENT_CODES = new Set([
+    PROXY_TUNNEL_FAILED,
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'EADDRNOTAVAIL'
+]);
+/** Classifies a request that got no response. */
+function classifyNetworkFailure(failure) {
+    if (failure.tls) {
+        return {
+            kind: 'network',
+            message: `TLS failed before the request was sent: ${failure.reason}.`,
+            next: 'stop',
+            hint: 'Check graph-api-url and any TLS-intercepting proxy (NODE_EXTRA_CA_CERTS).'
+        };
+    }
+    if (failure.errorCode !== undefined && NOT_SENT_CODES.has(failure.errorCode)) {
+        return {
+            kind: 'network',
+            message: `Could not connect (${failure.reason}); the request was not sent.`,
+            next: 'retry',
+            hint: "Check graph-api-url, the proxy settings and the runner's network."
+        };
+    }
+    return {
+        kind: 'network',
+        message: failure.timedOut
+            ? `No complete response within ${failure.reason}.`
+            : `The connection failed after the request may have been sent (${failure.reason}).`,
+        next: 'settle',
+        hint: failure.timedOut
+            ? 'Register can take 15 s; keep timeout-seconds at 30 or more.'
+            : "Check the runner's network and any proxy."
+    };
+}
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; garbage and negatives are ignored. */
+function parseRetryAfter(value, now) {
+    if (value === undefined)
+        return undefined;
+    const trimmed = value.trim();
+    // Any count of digits: a wait too long to honour must end the retries, not be ignored.
+    if (/^[0-9]+$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    // Only an IMF-fixdate (RFC 9110): Date.parse also accepts text such as "in 5".
+    if (!HTTP_DATE.test(trimmed))
+        return undefined;
+    const date = Date.parse(trimmed);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/;
+/** A response header, as inert text: it came from the server. */
+function header(exchange, name) {
+    const value = exchange.headers[name];
+    const first = Array.isArray(value) ? value[0] : value;
+    return first === undefined ? undefined : neutralize(first);
+}
+function describeBody(exchange) {
+    if (exchange.body.trim() === '')
+        return 'empty body';
+    const type = header(exchange, 'content-type')?.split(';')[0];
+    return `${exchange.body.length}${exchange.bodyTruncated ? '+' : ''} characters${type ? ` of ${type}` : ''}`;
+}
+function whole(value) {
+    if (typeof value === 'number' && Number.isInteger(value))
+        return value;
+    if (typeof value === 'string' && /^[0-9]+$/.test(value))
+        return Number(value);
+    return undefined;
+}
+/** A string field of Meta's error, as inert text. */
+function errors_text(value) {
+    return typeof value === 'string' && value !== '' ? neutralize(value) : undefined;
+}
+function detailsOf(errorData) {
+    if (typeof errorData !== 'object' || errorData === null)
+        return undefined;
+    return errors_text(errorData.details);
+}
+
+;// CONCATENATED MODULE: ./src/retry.ts
+const DEFAULT_TIMING = {
+    baseDelayMs: 1000,
+    maxDelayMs: 30_000,
+    maxRetryAfterMs: 60_000,
+    random: Math.random
+};
+/**
+ * Exponential backoff with jitter: the n-th retry waits between half and all of
+ * base × 2^(n-1), capped. Jitter spreads a matrix of numbers that fail together.
+ */
+function backoffDelay(retryNumber, timing) {
+    const ceiling = Math.min(timing.maxDelayMs, timing.baseDelayMs * 2 ** (retryNumber - 1));
+    return Math.round(ceiling / 2 + (timing.random() * ceiling) / 2);
+}
+/**
+ * Whether to try again after `failure` on attempt `attempt` of `maxAttempts`, and how long to
+ * wait. A `settle` failure reaches here only once reading has shown that the call did not happen.
+ */
+function decideRetry(failure, attempt, maxAttempts, timing) {
+    if (failure.next === 'stop')
+        return { retry: false, reason: 'a retry cannot help with this error' };
+    if (attempt >= maxAttempts) {
+        return { retry: false, reason: `no attempts left (${attempt} of ${maxAttempts} made)` };
+    }
+    if (failure.retryAfterMs !== undefined) {
+        if (failure.retryAfterMs > timing.maxRetryAfterMs) {
+            return {
+                retry: false,
+                reason: `the server asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s (Retry-After), longer than the ${timing.maxRetryAfterMs / 1000} s the action waits`
+            };
+        }
+        return { retry: true, delayMs: failure.retryAfterMs, reason: 'waiting as Retry-After asks' };
+    }
+    return { retry: true, delayMs: backoffDelay(attempt, timing), reason: 'backing off' };
+}
+/**
+ * The one retry loop: attempt, classify, settle what may have happened, back off or honour
+ * `Retry-After`, and stop on the first failure a retry cannot help.
+ */
+async function withRetries(loop, env) {
+    for (let attempt = 1;; attempt++) {
+        const sentAt = env.now();
+        const result = await loop.attempt(attempt);
+        if (result.ok)
+            return { ok: true, value: result.value, attempts: attempt };
+        const { failure } = result;
+        if (failure.next === 'settle' && loop.settle) {
+            const settled = await loop.settle(failure, sentAt);
+            if (settled.proved === 'happened')
+                return { ok: true, value: settled.value, attempts: attempt };
+            if (settled.proved === 'nothing') {
+                return { ok: false, failure, attempts: attempt, reason: settled.why, uncertain: true };
+            }
+        }
+        const decision = decideRetry(failure, attempt, loop.maxAttempts, env.timing);
+        if (!decision.retry) {
+            return { ok: false, failure, attempts: attempt, reason: decision.reason, uncertain: false };
+        }
+        env.log(`${loop.what} attempt ${attempt + 1} of ${loop.maxAttempts} in ${(decision.delayMs / 1000).toFixed(1)} s: ${failureLabel(failure)} (${decision.reason}).`);
+        await env.sleep(decision.delayMs);
+    }
+}
+function failureLabel(failure) {
+    if (failure.kind === 'graph')
+        return `code ${failure.code ?? '?'}`;
+    if (failure.httpStatus !== undefined)
+        return `HTTP ${failure.httpStatus}`;
+    return 'network failure';
+}
+
+;// CONCATENATED MODULE: ./src/storage.ts
+
+
+
+
+
+/** The first Graph version whose register body no longer carries the region (Meta deprecated it). */
+const SETTINGS_API_FROM_MAJOR = 21;
+/** From v21.0 the region is set through the number's settings, not the register body. */
+function usesSettingsApi(apiVersion) {
+    const major = /^v([0-9]+)\./.exec(apiVersion)?.[1];
+    return major !== undefined && Number(major) >= SETTINGS_API_FROM_MAJOR;
+}
+/** In-country storage in exactly `region`. */
+function storesIn(storage, region) {
+    return storage?.status === 'in_country_storage_enabled' && storage.region === region;
+}
+/** The region code when in-country storage is on, else undefined (default storage). */
+function storageRegion(storage) {
+    return storage?.status === 'in_country_storage_enabled' ? storage.region : undefined;
+}
+/** For a person: `in-country (DE)` or `default`. */
+function describeStorage(storage) {
+    if (storage === undefined)
+        return 'unknown';
+    if (storage.status === 'in_country_storage_enabled')
+        return `in-country (${storage.region ?? '?'})`;
+    return storage.status === 'default' ? 'default' : storage.status;
+}
+/** The storage in a settings body, or undefined when the body does not describe one. */
+function parseStorage(body) {
+    const parsed = parseJson(body);
+    const configuration = parsed.ok
+        ? asObject(asObject(parsed.value)?.storage_configuration)
+        : undefined;
+    if (configuration === undefined)
+        return undefined;
+    const { status, data_localization_region: region } = configuration;
+    if (typeof status !== 'string')
+        return undefined;
+    return {
+        status: neutralize(status).toLowerCase(),
+        ...(typeof region === 'string' && region !== '' && { region: neutralize(region).toUpperCase() })
+    };
+}
+/** The settings edge of one number: its storage, read and set. Neither call is scarce. */
+class StorageSettings {
+    graph;
+    phoneNumberId;
+    env;
+    maxAttempts;
+    constructor(graph, phoneNumberId, env, maxAttempts) {
+        this.graph = graph;
+        this.phoneNumberId = phoneNumberId;
+        this.env = env;
+        this.maxAttempts = maxAttempts;
+    }
+    /** `GET /{version}/{id}/settings`, transient failures retried. */
+    async read() {
+        const outcome = await withRetries({
+            what: 'Settings read',
+            maxAttempts: this.maxAttempts,
+            attempt: async () => {
+                const answer = await this.call(() => this.graph.get(`${this.phoneNumberId}/settings`));
+                if (!answer.ok)
+                    return answer;
+                const storage = answer.value.status === 200 ? parseStorage(answer.value.body) : undefined;
+                return storage
+                    ? { ok: true, value: storage }
+                    : { ok: false, failure: classifyResponse(answer.value) };
+            }
+        }, this.env);
+        return outcome.ok
+            ? { ok: true, storage: outcome.value }
+            : { ok: false, failure: outcome.failure };
+    }
+    /**
+     * Turns in-country storage on in `region`, in the shape of Meta's local-storage guide (the
+     * OpenAPI file shows another; graph-api-notes.md). Setting the same value twice is harmless, so
+     * an uncertain answer is simply retried.
+     */
+    async storeIn(region) {
+        const body = {
+            storage_configuration: {
+                status: 'IN_COUNTRY_STORAGE_ENABLED',
+                data_localization_region: region
+            }
+        };
+        const outcome = await withRetries({
+            what: 'Settings update',
+            maxAttempts: this.maxAttempts,
+            attempt: async () => {
+                const answer = await this.call(() => this.graph.post(`${this.phoneNumberId}/settings`, body));
+                if (!answer.ok)
+                    return answer;
+                return isSuccess(answer.value)
+                    ? { ok: true, value: true }
+                    : { ok: false, failure: classifyResponse(answer.value) };
+            }
+        }, this.env);
+        return outcome.ok ? { ok: true } : { ok: false, failure: outcome.failure };
+    }
+    async call(send) {
+        try {
+            return { ok: true, value: await send() };
+        }
+        catch (error) {
+            if (!(error instanceof NetworkFailure))
+                throw error;
+            return { ok: false, failure: classifyNetworkFailure(error) };
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/phone-number.ts
 
 
@@ -31272,6 +31099,179 @@ function proveRegistered(state, phoneNumberId, registeredBefore) {
         };
     }
     return isRegistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' };
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+
+
+
+/** Adds something not as asked to what is already there. */
+function addUnmet(report, message) {
+    report.unmet = report.unmet === undefined ? message : `${report.unmet}\n${message}`;
+}
+function newReport() {
+    return { result: 'failed', attempts: 0, warnings: [] };
+}
+/** Lengths at which server text is cut when shown. */
+const MAX_MESSAGE_LENGTH = 4000;
+const MAX_RESPONSE_LENGTH = 4000;
+/** The failure as a person reads it: what failed, Meta's words, what to do, the trace id. */
+function describeFailure(what, failure, context) {
+    return [
+        `${what}: ${failure.message}`,
+        context,
+        failure.userMessage && `Meta says: ${failure.userMessage}`,
+        failure.details && `Details: ${failure.details}`,
+        failure.hint && `What to do: ${failure.hint}`,
+        failure.fbtraceId && `fbtrace_id: ${failure.fbtraceId} (give it to Meta support)`
+    ]
+        .filter(Boolean)
+        .join('\n');
+}
+/** Outputs whose text came (at least partly) from the server, and so is redacted. */
+const SERVER_TEXT_OUTPUTS = new Set([
+    'display-phone-number',
+    'verified-name',
+    'platform-type',
+    'phone-number-status',
+    'error-message',
+    'fbtrace-id',
+    'response',
+    'storage-region',
+    'name-status',
+    'throughput-level',
+    'webhook-url'
+]);
+/** The action's outputs; every value that came from the server is redacted and capped. */
+function outputsOf(report, redactor) {
+    const latest = { ...report.before, ...report.after };
+    // After a call whose outcome is unknown, the state read before it may no longer be current.
+    const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before);
+    const fields = {
+        success: String(succeeded(report)),
+        result: report.result,
+        'phone-number-id': report.phoneNumberId,
+        'display-phone-number': latest.displayPhoneNumber,
+        'verified-name': latest.verifiedName,
+        'platform-type': current?.platformType,
+        'phone-number-status': current?.status,
+        'name-status': current?.nameStatus,
+        'throughput-level': current?.throughputLevel,
+        'storage-region': storageOutput(report.storageAfter ?? report.storageBefore),
+        'app-subscribed': report.wiring?.subscribed === undefined ? undefined : String(report.wiring.subscribed),
+        'webhook-url': report.wiring?.webhook?.url,
+        attempts: report.attempts,
+        'http-status': report.httpStatus,
+        'error-code': report.failure?.code,
+        'error-subcode': report.failure?.subcode,
+        'error-message': report.unmet ?? report.errorMessage,
+        'fbtrace-id': report.fbtraceId,
+        response: report.response
+    };
+    const outputs = {};
+    const number = numberJson(current, report.storageAfter ?? report.storageBefore, redactor);
+    if (number !== undefined)
+        outputs.number = number;
+    const numberBefore = numberJson(report.before, report.storageBefore, redactor);
+    if (numberBefore !== undefined)
+        outputs['number-before'] = numberBefore;
+    return { ...outputs, ...shownOutputs(fields, report, redactor) };
+}
+/**
+ * Output values as shown, unset ones left out: text that came from the server redacted and capped,
+ * a response body kept valid JSON. Every action's outputs go through here.
+ */
+function shownOutputs(fields, report, redactor) {
+    const outputs = {};
+    for (const [name, value] of Object.entries(fields)) {
+        if (value === undefined)
+            continue;
+        if (!SERVER_TEXT_OUTPUTS.has(name)) {
+            outputs[name] = String(value);
+            continue;
+        }
+        if (name === 'response') {
+            outputs[name] = showBody(String(value), redactor);
+            continue;
+        }
+        const fragments = !ownText(report, name);
+        outputs[name] = redactor.redact(String(value), MAX_MESSAGE_LENGTH, { fragments });
+    }
+    return outputs;
+}
+/**
+ * Input problems are our own words and never hold a value; a secret's 6-character pieces (such as
+ * `{"settings":{"data":` of a backup envelope) must not garble them.
+ */
+function ownText(report, output) {
+    return output === 'error-message' && report.inputProblems !== undefined;
+}
+/** Caps tried in turn on each string of a JSON body until the whole fits MAX_RESPONSE_LENGTH. */
+const STRING_CAPS = [MAX_RESPONSE_LENGTH, 500, 100, 20];
+/**
+ * A response body as shown in the `response` output: one line, secrets removed, at most
+ * MAX_RESPONSE_LENGTH characters. A JSON body stays JSON that any parser reads: each string in it is
+ * redacted on its own (a marker can never break an escape or a quote), and strings are cut, not the
+ * document. Any other body is shown as inert text.
+ */
+function showBody(body, redactor) {
+    const parsed = parseJson(body);
+    if (!parsed.ok)
+        return neutralize(redactor.redact(body, MAX_RESPONSE_LENGTH));
+    const redacted = mapStrings(parsed.value, text => neutralize(redactor.redact(text, MAX_RESPONSE_LENGTH)));
+    for (const cap of STRING_CAPS) {
+        const cut = (text) => (text.length > cap ? `${text.slice(0, cap)}…` : text);
+        const shown = JSON.stringify(mapStrings(redacted, cut));
+        if (shown.length <= MAX_RESPONSE_LENGTH)
+            return shown;
+    }
+    return JSON.stringify({ note: `a JSON body of ${body.length} characters, too large to show` });
+}
+function mapStrings(value, map) {
+    if (typeof value === 'string')
+        return map(value);
+    if (Array.isArray(value))
+        return value.map(item => mapStrings(item, map));
+    if (typeof value === 'object' && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [map(key), mapStrings(item, map)]));
+    }
+    return value;
+}
+/** The run did what was asked: the number registered (or left registered) as asked, or a dry run. */
+function succeeded(report) {
+    return report.result !== 'failed' && report.result !== 'uncertain' && report.unmet === undefined;
+}
+/**
+ * A read of the number as one JSON object, with Graph's field names; each string redacted on its
+ * own, so the output is always valid JSON.
+ */
+function numberJson(state, storage, redactor) {
+    if (state === undefined)
+        return undefined;
+    const fields = {
+        id: state.id,
+        display_phone_number: state.displayPhoneNumber,
+        verified_name: state.verifiedName,
+        platform_type: state.platformType,
+        status: state.status,
+        name_status: state.nameStatus,
+        code_verification_status: state.codeVerificationStatus,
+        quality_rating: state.qualityRating,
+        ...(state.throughputLevel !== undefined && { throughput: { level: state.throughputLevel } }),
+        is_on_biz_app: state.isOnBizApp,
+        ...(storage && {
+            storage_configuration: {
+                status: storage.status,
+                ...(storage.region !== undefined && { data_localization_region: storage.region })
+            }
+        })
+    };
+    const redacted = mapStrings(fields, text => neutralize(redactor.redact(text, MAX_MESSAGE_LENGTH)));
+    return JSON.stringify(redacted);
+}
+/** The region under in-country storage, '' for default storage, unset when storage was not read. */
+function storageOutput(storage) {
+    return storage === undefined ? undefined : (storageRegion(storage) ?? '');
 }
 
 ;// CONCATENATED MODULE: ./src/summary.ts
@@ -34370,7 +34370,779 @@ function inputsFrom(host, redactor) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/deregistration.ts
+
+/**
+ * Calls deregister (no body) at most 1 + retries times, and again only after a failure that a
+ * retry can help: deregistering has its own budget of 10 calls per number per 72 hours (133016).
+ * An attempt whose outcome is uncertain is settled by reading the number: a number no longer on
+ * CLOUD_API has been deregistered; a retry goes out only once a read after the settle window shows
+ * it still on CLOUD_API.
+ */
+function deregisterWithRetries(context) {
+    const { graph, numbers, settings, env } = context;
+    return sendScarceCall({
+        what: 'Deregister',
+        send: () => graph.post(`${settings.phoneNumberId}/deregister`),
+        maxAttempts: 1 + settings.retries,
+        numbers,
+        env,
+        settleMs: settings.settleMs,
+        prove: state => proveDeregistered(state, settings.phoneNumberId),
+        settlingMessage: `The outcome of the deregister call is uncertain: reading the number until it is no longer on CLOUD_API, for up to ${settings.settleMs / 1000} s from the call.`,
+        happenedMessage: 'The number is no longer on CLOUD_API: the deregister call went through.',
+        ...(context.onOutcomeUnknown && { onOutcomeUnknown: context.onOutcomeUnknown })
+    });
+}
+/** What one read proves about a deregister call that may have gone through. */
+function proveDeregistered(state, phoneNumberId) {
+    const nothing = provesNothing(state, phoneNumberId);
+    if (nothing)
+        return nothing;
+    return isDeregistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' };
+}
+/** A number that reads as not on CLOUD_API has nothing to deregister. */
+function isDeregistered(state) {
+    return state.platformType !== undefined && state.platformType !== 'CLOUD_API';
+}
+
+;// CONCATENATED MODULE: ./src/flow.ts
+/**
+ * What every sub-action's run shares around its own steps (deregister, set-pin): the host, inputs
+ * read and masked first, one Graph client, redaction, cancellation, and the outputs, failure and
+ * summary written once at the end, whatever happened.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/** Runs a flow: settings → its steps → outputs, failure and summary. */
+async function runFlow(flow, options = {}) {
+    const host = options.host ?? actionsHost();
+    const now = options.now ?? Date.now;
+    const started = now();
+    const redactor = new Redactor();
+    const report = flow.newReport();
+    const warn = (message) => {
+        report.warnings.push(message);
+        host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
+    };
+    let graph;
+    const progress = newProgress();
+    let finished = false;
+    const finishOnce = async (failurePrinted = false) => {
+        if (finished)
+            return;
+        finished = true;
+        report.durationMs = now() - started;
+        await finishWith(flow.reporting, report, redactor, host, failurePrinted);
+    };
+    const stopWatching = watchCancellation(signal => {
+        const message = flow.cancelled(signal, progress, report);
+        // At once: the runner may kill the step soon after.
+        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
+        report.attempts = Math.max(report.attempts, progress.calls);
+        graph?.dispose();
+        return finishOnce(true);
+    });
+    try {
+        const { settings, warnings } = flow.readSettings(flow_inputsFrom(host, redactor));
+        warnings.forEach(warn);
+        report.phoneNumberId = settings.phoneNumberId;
+        graph = new GraphClient({
+            baseUrl: settings.graphApiUrl,
+            apiVersion: settings.apiVersion,
+            accessToken: settings.accessToken,
+            timeoutMs: settings.timeoutMs,
+            userAgent: USER_AGENT,
+            onVersionWarning: text => warn(`Graph API version warning: ${text}`)
+        });
+        const env = {
+            timing: options.timing ?? DEFAULT_TIMING,
+            sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
+            now,
+            log: message => host.info(message)
+        };
+        await flow.execute({
+            settings,
+            graph,
+            numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
+            env,
+            redactor,
+            warn,
+            progress,
+            host
+        }, report);
+    }
+    catch (error) {
+        report.result = 'failed';
+        if (error instanceof InputError) {
+            report.inputProblems = error.problems;
+            report.errorMessage = error.message;
+        }
+        else {
+            report.errorMessage = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+        }
+    }
+    finally {
+        graph?.dispose();
+        stopWatching();
+        await finishOnce();
+        options.onReport?.(report);
+    }
+}
+/** Inputs from the host; a secret is masked in the host's log and in our own redaction. */
+function flow_inputsFrom(host, redactor) {
+    return {
+        getInput: name => host.input(name),
+        registerSecret: value => {
+            host.mask(value);
+            redactor.add(value);
+        },
+        workspace: host.workspace
+    };
+}
+/** Prints the longest the run can take, so that the job's timeout-minutes can be set above it. */
+function logLongestRun(host, ms, counted) {
+    host.info(`Longest possible run with these inputs: ${minutesAndSeconds(ms)} (${counted}); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
+}
+/** One line of the number's state for the log; server text redacted (it is already inert). */
+function flow_logState(context, when, state) {
+    const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}.`;
+    context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
+}
+/** `1 deregister call`, `2 deregister calls`. */
+function flow_plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+;// CONCATENATED MODULE: ./src/flow-report.ts
+
+
+/** A report starts as a failure with no call made, so that a crash reports failure. */
+function newFlowReport() {
+    return { result: 'failed', attempts: 0, warnings: [], notes: [] };
+}
+/**
+ * The outputs an action declares, from its report: `names` are the action.yml outputs, each
+ * computed the same way for every action. Text from the server is redacted and capped.
+ */
+function flowOutputs(report, redactor, names, succeeded) {
+    const latest = { ...report.before, ...report.after };
+    // After a call whose outcome is unknown, the state read before it may no longer be current.
+    const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before);
+    const all = {
+        success: String(succeeded),
+        result: report.result,
+        'phone-number-id': report.phoneNumberId,
+        'display-phone-number': latest.displayPhoneNumber,
+        'verified-name': latest.verifiedName,
+        'platform-type': current?.platformType,
+        'phone-number-status': current?.status,
+        attempts: report.attempts,
+        'http-status': report.httpStatus,
+        'error-code': report.failure?.code,
+        'error-subcode': report.failure?.subcode,
+        'error-message': report.errorMessage,
+        'fbtrace-id': report.fbtraceId,
+        response: report.response
+    };
+    const unknown = names.filter(name => !(name in all));
+    if (unknown.length > 0)
+        throw new Error(`No value for the outputs ${unknown.join(', ')}`);
+    const fields = Object.fromEntries(names.map(name => [name, all[name]]));
+    return shownOutputs(fields, report, redactor);
+}
+/** The trace id of a response, from its header, as inert text. */
+function traceIdOf(exchange) {
+    const header = exchange.headers['x-fb-trace-id'];
+    const first = Array.isArray(header) ? header[0] : header;
+    return first === undefined ? undefined : neutralize(first);
+}
+
+;// CONCATENATED MODULE: ./src/deregister/step.ts
+/**
+ * The deregister step: read the number, check it is the one meant and can be deregistered, call
+ * deregister (a scarce call, settled by reading when its outcome is uncertain), and confirm by a
+ * read. The deregister action runs it alone; a flow that goes on afterwards (a storage-region
+ * change: deregister, settings, register) runs it with its own context and reads the typed outcome.
+ */
+
+
+
+
+/** Only the digits: `+1 (555) 010-0` and `15550100` are the same number. */
+function phoneDigits(text) {
+    return text.replace(/[^0-9]/g, '');
+}
+/** Why the number must not be deregistered, or undefined when it may be. */
+function refusal(before, phoneNumberId, confirmDisplayPhoneNumber) {
+    if (confirmDisplayPhoneNumber !== undefined) {
+        const shown = before.displayPhoneNumber;
+        if (shown === undefined || phoneDigits(shown) === '') {
+            return `Graph did not say the display phone number of phone-number-id ${phoneNumberId}, so confirm-display-phone-number cannot be checked. No deregister call was made.`;
+        }
+        if (phoneDigits(shown) !== phoneDigits(confirmDisplayPhoneNumber)) {
+            return `phone-number-id ${phoneNumberId} is ${shown} according to Graph, not the number confirm-display-phone-number gives (${confirmDisplayPhoneNumber}; digits compared). No deregister call was made: check that phone-number-id and confirm-display-phone-number name the same number.`;
+        }
+    }
+    if (before.isOnBizApp === true) {
+        return 'The number is also used in the WhatsApp Business app (coexistence): Meta does not allow deregistering it through the Cloud API. No deregister call was made.';
+    }
+    return undefined;
+}
+/** Reads (unless given the state), checks, deregisters, and confirms by reading. */
+async function deregisterStep(context, request) {
+    const { settings, host } = context;
+    let before = request.before;
+    if (before === undefined) {
+        const read = await context.numbers.readWithRetries(1 + settings.retries, context.env);
+        if (!read.ok) {
+            return {
+                kind: 'refused',
+                failure: read.failure,
+                message: describeFailure('Reading the number failed (no deregister call was made)', read.failure)
+            };
+        }
+        before = read.state;
+        flow_logState(context, 'Before', before);
+    }
+    const refused = refusal(before, settings.phoneNumberId, request.confirmDisplayPhoneNumber);
+    if (refused !== undefined)
+        return { kind: 'refused', before, message: refused };
+    if (request.confirmDisplayPhoneNumber !== undefined) {
+        host.info('confirm-display-phone-number matches the number Graph reports.');
+    }
+    if (before.platformType === undefined) {
+        return {
+            kind: 'refused',
+            before,
+            message: 'The read of the number did not say its platform, so whether it is registered is unknown. No deregister call was made.'
+        };
+    }
+    const registered = !isDeregistered(before);
+    if (request.dryRun) {
+        const plannedRequest = registered
+            ? `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/deregister (no body)`
+            : `Nothing: the number is not on CLOUD_API (platform ${before.platformType}), so a real run would leave it alone.`;
+        host.info(`Dry run: no deregister call. A real run would send: ${plannedRequest}`);
+        return { kind: 'dry-run', before, plannedRequest };
+    }
+    if (!registered) {
+        host.info(`The number is not on CLOUD_API (platform ${before.platformType}, status ${before.status ?? '?'}): nothing to deregister, no deregister call made.`);
+        return { kind: 'already-deregistered', before };
+    }
+    const outcome = await deregisterWithRetries({
+        ...context,
+        onOutcomeUnknown: unknown => trackOutcome(context.progress, unknown)
+    });
+    const calls = `${flow_plural(outcome.attempts, 'deregister call')} made`;
+    if (!outcome.ok) {
+        const { failure } = outcome;
+        const common = {
+            before,
+            attempts: outcome.attempts,
+            failure,
+            ...(outcome.observedState && { after: outcome.observedState }),
+            ...(outcome.exchange && { exchange: outcome.exchange })
+        };
+        if (outcome.uncertain) {
+            return {
+                kind: 'uncertain',
+                ...common,
+                message: describeFailure('The outcome of the deregister call is uncertain', failure, `The call may still have gone through, and nothing settled it: ${outcome.reason}.\nBefore running again, check the number's platform (WhatsApp Manager, or this action with dry-run: true): a number no longer on CLOUD_API has been deregistered, and each further call spends one of its 10 deregister calls per 72 hours (${calls}).`)
+            };
+        }
+        return {
+            kind: 'failed',
+            ...common,
+            message: describeFailure('Deregister failed', failure, `Not retried: ${outcome.reason} (${calls}).`)
+        };
+    }
+    markCarriedOut(context.progress);
+    host.info(`Deregistered after ${flow_plural(outcome.attempts, 'deregister call')}.`);
+    // An uncertain call settled by a read has already shown the new state.
+    const after = outcome.confirmedState ?? (await readAfter(context));
+    return {
+        kind: 'deregistered',
+        before,
+        ...(after && { after }),
+        confirmed: after !== undefined && isDeregistered(after),
+        attempts: outcome.attempts,
+        ...(outcome.exchange && { exchange: outcome.exchange })
+    };
+}
+/** Reads the number once more to report its new state; a failure here only warns. */
+async function readAfter(context) {
+    const read = await context.numbers.read();
+    if (!read.ok) {
+        context.warn(describeFailure('Deregistered, but reading the number afterwards failed', read.failure));
+        return undefined;
+    }
+    flow_logState(context, 'After', read.state);
+    if (!isDeregistered(read.state)) {
+        context.warn(`Deregistered, but the number still reports platform ${read.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager before registering again.`);
+    }
+    return read.state;
+}
+
+;// CONCATENATED MODULE: ./src/deregister/inputs.ts
+
+
+/** E.164 numbers have at most 15 digits; shorter than 5 is no phone number. */
+const MIN_DIGITS = 5;
+const MAX_DIGITS = 15;
+/** Reads, masks and validates the deregister action's inputs; throws InputError listing every problem. */
+function readDeregisterSettings(source) {
+    registerSecrets(source, []);
+    const input = trimmedInputs(source);
+    const problems = [];
+    const warnings = [];
+    const accessToken = readAccessToken(input, problems);
+    const phoneNumberId = readPhoneNumberId(input, problems);
+    const confirmDisplayPhoneNumber = readConfirmation(input, phoneNumberId, problems);
+    const apiVersion = readApiVersion(input, problems);
+    const graphApiUrl = readGraphApiUrl(input, problems);
+    const timeoutMs = readTimeoutMs(input, problems, warnings, 'a deregister call cut short leaves its outcome uncertain.');
+    const retries = readRetries(input, problems);
+    const settleMs = readSettleMs(input, problems);
+    const dryRun = readDryRun(input, problems);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return {
+        settings: {
+            accessToken,
+            phoneNumberId,
+            confirmDisplayPhoneNumber,
+            apiVersion,
+            graphApiUrl,
+            timeoutMs,
+            retries,
+            settleMs,
+            dryRun
+        },
+        warnings
+    };
+}
+function readConfirmation(input, phoneNumberId, problems) {
+    const name = 'confirm-display-phone-number';
+    const value = required(input(name), name, problems);
+    if (value === '')
+        return value;
+    const digits = phoneDigits(value);
+    if (!/^[0-9+\-(). ]+$/.test(value) || digits.length < MIN_DIGITS || digits.length > MAX_DIGITS) {
+        problems.push(`${name}: expected the number's display phone number as WhatsApp Manager shows it, such as +1 555-0100 (${MIN_DIGITS} to ${MAX_DIGITS} digits; spaces, +, -, dots and parentheses allowed).`);
+    }
+    else if (digits === phoneNumberId) {
+        problems.push(`${name}: this is the phone-number-id; give the display phone number itself, such as +1 555-0100.`);
+    }
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/deregister/report.ts
+
+
+/** The outputs deregister/action.yml declares, in its order (a test keeps them equal). */
+const DEREGISTER_OUTPUTS = [
+    'success',
+    'result',
+    'attempts',
+    'platform-type',
+    'phone-number-status',
+    'error-code',
+    'error-subcode',
+    'error-message',
+    'fbtrace-id'
+];
+const SUCCESSES = ['deregistered', 'already-deregistered', 'dry-run'];
+const report_RESULT_LABELS = {
+    deregistered: '✅ deregistered',
+    'already-deregistered': '✅ already not registered (no deregister call)',
+    'dry-run': '🧪 dry run (no deregister call)',
+    failed: '❌ failed',
+    uncertain: '⚠️ uncertain: the deregister call may have gone through; check before running again'
+};
+const report_OUTCOME_IN_WORDS = {
+    deregistered: 'The number was deregistered',
+    'already-deregistered': 'The number was not registered and was left alone',
+    'dry-run': 'The dry run changed nothing',
+    failed: 'The run failed',
+    uncertain: 'The outcome of the deregister call is uncertain'
+};
+function report_succeeded(report) {
+    return SUCCESSES.includes(report.result);
+}
+function report_buildSummary(summary, report, redactor) {
+    return writeSummary(summary, 'WhatsApp Cloud API deregistration', [
+        ...numberRows(report),
+        ['Result', report_RESULT_LABELS[report.result]],
+        ['Deregister calls', String(report.attempts)],
+        ['HTTP status', report.httpStatus?.toString()],
+        ['fbtrace_id', report.fbtraceId],
+        durationRow(report)
+    ], report, redactor);
+}
+const DEREGISTER_REPORTING = {
+    outputs: (report, redactor) => flowOutputs(report, redactor, DEREGISTER_OUTPUTS, report_succeeded(report)),
+    succeeded: report_succeeded,
+    outcome: report => report_OUTCOME_IN_WORDS[report.result],
+    failureMessage: report => report.errorMessage ?? 'Deregistration failed.',
+    ownMessage: report => report.inputProblems !== undefined,
+    summary: report_buildSummary
+};
+
+;// CONCATENATED MODULE: ./src/deregister/flow.ts
+
+
+
+
+
+
+
+const OFFLINE = 'The number sends and receives no messages until it is registered again.';
+const STORAGE_OFF = 'Local storage is off now: deregistering turns it off. To keep message content at rest in one country, register again with data-localization-region (storage can only be set while the number is not registered).';
+const MAYBE_OFFLINE = 'If the call went through, the number is offline until it is registered again, and its local storage is off (deregistering turns it off).';
+const PIN_NEEDED = "Registering again needs the number's two-step verification PIN (the register action's pin input): a wrong PIN fails with 133005, and each number has 10 register calls per 72 hours. PIN lost? Turn two-step verification off in WhatsApp Manager first: the register call's PIN then becomes the number's PIN.";
+const DEREGISTER = {
+    readSettings: readDeregisterSettings,
+    newReport: () => newFlowReport(),
+    reporting: DEREGISTER_REPORTING,
+    execute,
+    cancelled
+};
+function flow_run(options = {}) {
+    return runFlow(DEREGISTER, options);
+}
+async function execute(context, report) {
+    const { settings, host } = context;
+    host.info(`Phone number ${settings.phoneNumberId}: deregistration, Graph API ${settings.apiVersion}.`);
+    logLongestRun(host, longestCallRunMs({ ...settings, readAfter: true }, context.env.timing), 'timeouts, retries, settle window, Retry-After');
+    const outcome = await deregisterStep(context, {
+        confirmDisplayPhoneNumber: settings.confirmDisplayPhoneNumber,
+        dryRun: settings.dryRun
+    });
+    applyOutcome(report, outcome);
+    report.notes = notesFor(outcome);
+}
+/** Writes what the step found into the report. */
+function applyOutcome(report, outcome) {
+    if (outcome.before)
+        report.before = outcome.before;
+    switch (outcome.kind) {
+        case 'refused':
+            report.result = 'failed';
+            report.errorMessage = outcome.message;
+            if (outcome.failure) {
+                report.failure = outcome.failure;
+                report.httpStatus = outcome.failure.httpStatus;
+                report.fbtraceId = outcome.failure.fbtraceId;
+            }
+            return;
+        case 'already-deregistered':
+            report.result = 'already-deregistered';
+            return;
+        case 'dry-run':
+            report.result = 'dry-run';
+            report.plannedRequest = outcome.plannedRequest;
+            return;
+        case 'deregistered':
+        case 'failed':
+        case 'uncertain':
+            report.result = outcome.kind;
+            report.attempts = outcome.attempts;
+            if (outcome.after)
+                report.after = outcome.after;
+            if (outcome.exchange) {
+                report.httpStatus = outcome.exchange.status;
+                report.response = outcome.exchange.body;
+                report.fbtraceId = traceIdOf(outcome.exchange);
+            }
+            if (outcome.kind === 'deregistered')
+                return;
+            report.failure = outcome.failure;
+            report.errorMessage = outcome.message;
+            report.fbtraceId = outcome.failure.fbtraceId ?? report.fbtraceId;
+            return;
+    }
+}
+/** What the person must know next: the number is offline, storage is off, the PIN is needed. */
+function notesFor(outcome) {
+    switch (outcome.kind) {
+        case 'deregistered':
+            return [OFFLINE, STORAGE_OFF, PIN_NEEDED];
+        case 'uncertain':
+            return [MAYBE_OFFLINE, PIN_NEEDED];
+        case 'dry-run':
+            return isDeregistered(outcome.before)
+                ? [PIN_NEEDED]
+                : [
+                    'A real run deregisters the number: it goes offline until it is registered again, and its local storage is turned off.',
+                    PIN_NEEDED
+                ];
+        case 'already-deregistered':
+            return [PIN_NEEDED];
+        case 'refused':
+        case 'failed':
+            return [];
+    }
+}
+function cancelled(signal, progress, report) {
+    if (progress.outcomeUnknown) {
+        report.result = 'uncertain';
+        report.errorMessage = `Cancelled (${signal}) while a deregister call was in flight: its outcome is unknown. Before running again, check the number's platform (WhatsApp Manager, or this action with dry-run: true): a number no longer on CLOUD_API has been deregistered, and each further call spends one of its 10 deregister calls per 72 hours.`;
+        report.notes = [MAYBE_OFFLINE, PIN_NEEDED];
+        return report.errorMessage;
+    }
+    if (progress.carriedOut) {
+        const message = `Cancelled (${signal}) after the number was deregistered: the deregister call went through; only the read afterwards was cut short.`;
+        report.result = 'deregistered';
+        report.warnings.push(message);
+        report.notes = [OFFLINE, STORAGE_OFF, PIN_NEEDED];
+        return message;
+    }
+    report.result = 'failed';
+    report.errorMessage = `Cancelled (${signal}) with no deregister call in flight: no deregister call of this run can have changed the number.`;
+    return report.errorMessage;
+}
+
+;// CONCATENATED MODULE: ./src/pin.ts
+
+
+
+
+/**
+ * Sets the number's two-step verification PIN: `POST /{version}/{id}` with `{"pin": …}`, at most
+ * 1 + retries times, again only after a failure a retry can help. The PIN cannot be read back, so
+ * an uncertain attempt cannot be settled by reading; but setting the same PIN twice is harmless, so
+ * it is simply sent again. When every attempt ends uncertain, the outcome says the PIN may have
+ * changed.
+ */
+async function setPinWithRetries(context, pin) {
+    const { graph, settings, env, progress } = context;
+    let lastExchange;
+    let mayHaveChanged = false;
+    const outcome = await withRetries({
+        what: 'PIN change',
+        maxAttempts: 1 + settings.retries,
+        attempt: async () => {
+            lastExchange = undefined;
+            trackOutcome(progress, true);
+            let failure;
+            try {
+                const exchange = await graph.post(settings.phoneNumberId, { pin });
+                lastExchange = exchange;
+                if (isSuccess(exchange)) {
+                    markCarriedOut(progress);
+                    return { ok: true, value: exchange };
+                }
+                failure = classifyResponse(exchange);
+            }
+            catch (error) {
+                if (!(error instanceof NetworkFailure))
+                    throw error;
+                failure = classifyNetworkFailure(error);
+            }
+            if (failure.next === 'settle')
+                mayHaveChanged = true;
+            // Once an attempt may have gone through, the PIN stays unknown until one succeeds.
+            if (!mayHaveChanged)
+                trackOutcome(progress, false);
+            return { ok: false, failure };
+        }
+    }, env);
+    if (outcome.ok)
+        return { ok: true, attempts: outcome.attempts, exchange: outcome.value };
+    return {
+        ok: false,
+        attempts: outcome.attempts,
+        failure: outcome.failure,
+        ...(lastExchange && { exchange: lastExchange }),
+        reason: outcome.reason,
+        mayHaveChanged
+    };
+}
+
+;// CONCATENATED MODULE: ./src/set-pin/inputs.ts
+
+/** Sent exactly as given, like the register action's `pin`. */
+const inputs_EXACT_SECRET_INPUTS = ['new-pin'];
+/** Reads, masks and validates the set-pin action's inputs; throws InputError listing every problem. */
+function readSetPinSettings(source) {
+    registerSecrets(source, inputs_EXACT_SECRET_INPUTS);
+    const input = trimmedInputs(source);
+    const problems = [];
+    const warnings = [];
+    const accessToken = readAccessToken(input, problems);
+    const phoneNumberId = readPhoneNumberId(input, problems);
+    const newPin = readPin(source, 'new-pin', problems);
+    const apiVersion = readApiVersion(input, problems);
+    const graphApiUrl = readGraphApiUrl(input, problems);
+    const timeoutMs = readTimeoutMs(input, problems, warnings, 'a PIN change cut short leaves the PIN unknown until it is sent again.');
+    const retries = readRetries(input, problems);
+    const dryRun = readDryRun(input, problems);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return {
+        settings: {
+            accessToken,
+            phoneNumberId,
+            newPin,
+            apiVersion,
+            graphApiUrl,
+            timeoutMs,
+            retries,
+            dryRun
+        },
+        warnings
+    };
+}
+
+;// CONCATENATED MODULE: ./src/set-pin/report.ts
+
+
+/** The outputs set-pin/action.yml declares, in its order (a test keeps them equal). */
+const SET_PIN_OUTPUTS = [
+    'success',
+    'result',
+    'error-code',
+    'error-subcode',
+    'error-message',
+    'fbtrace-id'
+];
+const set_pin_report_RESULT_LABELS = {
+    'pin-set': '✅ PIN set',
+    'dry-run': '🧪 dry run (no PIN change)',
+    failed: '❌ failed'
+};
+const set_pin_report_OUTCOME_IN_WORDS = {
+    'pin-set': 'The PIN was set',
+    'dry-run': 'The dry run changed nothing',
+    failed: 'The run failed'
+};
+function set_pin_report_succeeded(report) {
+    return report.result !== 'failed';
+}
+function set_pin_report_buildSummary(summary, report, redactor) {
+    return writeSummary(summary, 'WhatsApp two-step verification PIN', [
+        ...numberRows(report),
+        ['Result', set_pin_report_RESULT_LABELS[report.result]],
+        ['PIN calls', String(report.attempts)],
+        ['HTTP status', report.httpStatus?.toString()],
+        ['fbtrace_id', report.fbtraceId],
+        durationRow(report)
+    ], report, redactor);
+}
+const SET_PIN_REPORTING = {
+    outputs: (report, redactor) => flowOutputs(report, redactor, SET_PIN_OUTPUTS, set_pin_report_succeeded(report)),
+    succeeded: set_pin_report_succeeded,
+    outcome: report => set_pin_report_OUTCOME_IN_WORDS[report.result],
+    failureMessage: report => report.errorMessage ?? 'Setting the PIN failed.',
+    ownMessage: report => report.inputProblems !== undefined,
+    summary: set_pin_report_buildSummary
+};
+
+;// CONCATENATED MODULE: ./src/set-pin/flow.ts
+
+
+
+
+
+
+
+
+const STORE_IT = "Before anything else, store the new PIN where the register step reads it (such as the WA_PIN secret): the number's PIN is the new one now, and a register call with the old PIN fails with 133005 (each number has 10 register calls per 72 hours).";
+const STORE_IT_AFTER_A_REAL_RUN = 'A real run changes the PIN: right after it, before anything else, store the new PIN where the register step reads it (such as the WA_PIN secret).';
+const MAY_HAVE_CHANGED = 'The PIN may be the new one or still the old one: before anything else, run set-pin again with the same new-pin (setting the same PIN twice is harmless), then store it where the register step reads it. Keep the old PIN until then.';
+const NOT_CHANGED = 'The PIN was not changed: the register step still needs the old PIN.';
+const SET_PIN = {
+    readSettings: readSetPinSettings,
+    newReport: () => newFlowReport(),
+    reporting: SET_PIN_REPORTING,
+    execute: flow_execute,
+    cancelled: flow_cancelled
+};
+function set_pin_flow_run(options = {}) {
+    return runFlow(SET_PIN, options);
+}
+async function flow_execute(context, report) {
+    const { settings, host } = context;
+    host.info(`Phone number ${settings.phoneNumberId}: two-step verification PIN change, Graph API ${settings.apiVersion}.`);
+    logLongestRun(host, longestCallRunMs({ ...settings, readAfter: false }, context.env.timing), 'timeouts, retries, Retry-After');
+    const read = await context.numbers.readWithRetries(1 + settings.retries, context.env);
+    if (!read.ok) {
+        report.failure = read.failure;
+        report.httpStatus = read.failure.httpStatus;
+        report.fbtraceId = read.failure.fbtraceId;
+        report.errorMessage = describeFailure('Reading the number failed (the PIN was not changed)', read.failure);
+        return;
+    }
+    const before = read.state;
+    report.before = before;
+    flow_logState(context, 'Before', before);
+    if (!isRegistered(before)) {
+        report.errorMessage = `The number is not registered (platform ${before.platformType ?? '?'}, status ${before.status ?? '?'}): a PIN can only be set on a number on CLOUD_API and CONNECTED, so no call was made and the PIN was not changed. When the number has no PIN yet, the PIN given to the register call becomes its PIN: register it with the new PIN (the register action's pin input) instead.`;
+        return;
+    }
+    if (settings.dryRun) {
+        report.result = 'dry-run';
+        report.plannedRequest = `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId} with pin`;
+        report.notes = [STORE_IT_AFTER_A_REAL_RUN];
+        host.info(`Dry run: no PIN change. A real run would send: ${report.plannedRequest}`);
+        return;
+    }
+    const outcome = await setPinWithRetries(context, settings.newPin);
+    report.attempts = outcome.attempts;
+    if (outcome.exchange) {
+        report.httpStatus = outcome.exchange.status;
+        report.response = outcome.exchange.body;
+        report.fbtraceId = traceIdOf(outcome.exchange);
+    }
+    const calls = `${flow_plural(outcome.attempts, 'PIN call')} made`;
+    if (outcome.ok) {
+        report.result = 'pin-set';
+        report.notes = [STORE_IT];
+        host.info(`PIN set after ${flow_plural(outcome.attempts, 'call')}.`);
+        return;
+    }
+    report.failure = outcome.failure;
+    report.fbtraceId = outcome.failure.fbtraceId ?? report.fbtraceId;
+    if (outcome.mayHaveChanged) {
+        report.errorMessage = describeFailure('The outcome of the PIN change is unknown', outcome.failure, `A call may have gone through, and the PIN cannot be read back: ${outcome.reason} (${calls}).\n${MAY_HAVE_CHANGED}`);
+        report.notes = [MAY_HAVE_CHANGED];
+        return;
+    }
+    report.errorMessage = describeFailure('Setting the PIN failed', outcome.failure, `Not retried: ${outcome.reason} (${calls}).`);
+    report.notes = [NOT_CHANGED];
+}
+function flow_cancelled(signal, progress, report) {
+    if (progress.carriedOut) {
+        const message = `Cancelled (${signal}) after the PIN was set: the call went through.`;
+        report.result = 'pin-set';
+        report.warnings.push(message);
+        report.notes = [STORE_IT];
+        return message;
+    }
+    report.result = 'failed';
+    if (progress.outcomeUnknown) {
+        report.errorMessage = `Cancelled (${signal}) while a PIN change was in flight: its outcome is unknown. ${MAY_HAVE_CHANGED}`;
+        report.notes = [MAY_HAVE_CHANGED];
+    }
+    else {
+        report.errorMessage = `Cancelled (${signal}) with no PIN change in flight: this run did not change the PIN.`;
+    }
+    return report.errorMessage;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands.ts
+
+
 
 const CONNECTION = [
     { name: 'phone-number-id', help: "The number's Graph ID (digits), not the phone number itself." },
@@ -34393,6 +35165,22 @@ function registerFlow(readOnly) {
         return found;
     };
 }
+function subActionFlow(run) {
+    return async (host) => {
+        let found;
+        await run({ host, onReport: report => (found = report) });
+        return found;
+    };
+}
+const SETTLE = {
+    name: 'settle-seconds',
+    help: 'After an uncertain call, read the number this long before any retry (default 30).'
+};
+const DRY_RUN = {
+    name: 'dry-run',
+    help: 'Validate and read the number; never write.',
+    boolean: true
+};
 const COMMANDS = [
     {
         name: 'register',
@@ -34444,6 +35232,28 @@ const COMMANDS = [
         options: [...CONNECTION, ...WIRING],
         secrets: { WHATSAPP_ACCESS_TOKEN: 'access-token' },
         run: registerFlow(true)
+    },
+    {
+        name: 'deregister',
+        summary: 'Deregister the number (it goes offline; local storage turns off; registering again needs the PIN).',
+        options: [
+            ...CONNECTION,
+            {
+                name: 'confirm-display-phone-number',
+                help: "The number's display phone number, a guard compared digits only (required)."
+            },
+            SETTLE,
+            DRY_RUN
+        ],
+        secrets: { WHATSAPP_ACCESS_TOKEN: 'access-token' },
+        run: subActionFlow(flow_run)
+    },
+    {
+        name: 'set-pin',
+        summary: "Set the registered number's two-step verification PIN (store it where register reads it).",
+        options: [...CONNECTION, DRY_RUN],
+        secrets: { WHATSAPP_ACCESS_TOKEN: 'access-token', WHATSAPP_NEW_PIN: 'new-pin' },
+        run: subActionFlow(set_pin_flow_run)
     }
 ];
 
@@ -34469,7 +35279,6 @@ function paint(terminal, text, colour) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
-
 
 
 
@@ -34516,16 +35325,16 @@ async function main(argv, env, terminal, workspace) {
         terminal.stdout(`${JSON.stringify(Object.fromEntries(outputs))}\n`);
     else
         terminal.stdout(resultLines(terminal, outputs));
-    return exitCode(report);
+    return exitCode(report, outputs);
 }
-function exitCode(report) {
+function exitCode(report, outputs) {
     if (report === undefined)
         return EXIT.failed;
     if (report.inputProblems !== undefined)
         return EXIT.usage;
     if (report.result === 'uncertain')
         return EXIT.uncertain;
-    return succeeded(report) ? EXIT.success : EXIT.failed;
+    return outputs.get('success') === 'true' ? EXIT.success : EXIT.failed;
 }
 function usage(terminal, message) {
     terminal.stderr(`${paint(terminal, 'error:', RED)} ${message}\n`);

@@ -33212,6 +33212,7 @@ async function runFlow(flow, options = {}) {
         graph?.dispose();
         stopWatching();
         await finishOnce();
+        options.onReport?.(report);
     }
 }
 /** Inputs from the host; a secret is masked in the host's log and in our own redaction. */

@@ -1,6 +1,8 @@
 import { run } from '../main.js'
 import type { Host } from '../host.js'
-import type { RunReport } from '../report.js'
+import { run as deregister } from '../deregister/flow.js'
+import type { FlowOptions } from '../flow.js'
+import { run as setPin } from '../set-pin/flow.js'
 
 /** One option of a command: the action input it mirrors, and a line for `--help`. */
 export interface OptionSpec {
@@ -16,7 +18,13 @@ export interface CommandSpec {
   options: OptionSpec[]
   /** Environment variables read as the command's secret inputs. */
   secrets: Record<string, string>
-  run: (host: Host) => Promise<RunReport | undefined>
+  run: (host: Host) => Promise<Ended | undefined>
+}
+
+/** What the CLI needs of a run's report to choose its exit code. */
+export interface Ended {
+  result: string
+  inputProblems?: string[]
 }
 
 const CONNECTION: OptionSpec[] = [
@@ -35,12 +43,32 @@ const WIRING: OptionSpec[] = [
   { name: 'app-id', help: "The app whose subscription is checked (default: the token's own)." }
 ]
 
-function registerFlow(readOnly: boolean): (host: Host) => Promise<RunReport | undefined> {
+function registerFlow(readOnly: boolean): (host: Host) => Promise<Ended | undefined> {
   return async host => {
-    let found: RunReport | undefined
+    let found: Ended | undefined
     await run({ host, readOnly, onReport: report => (found = report) })
     return found
   }
+}
+
+function subActionFlow(
+  run: (options: FlowOptions) => Promise<void>
+): (host: Host) => Promise<Ended | undefined> {
+  return async host => {
+    let found: Ended | undefined
+    await run({ host, onReport: report => (found = report) })
+    return found
+  }
+}
+
+const SETTLE: OptionSpec = {
+  name: 'settle-seconds',
+  help: 'After an uncertain call, read the number this long before any retry (default 30).'
+}
+const DRY_RUN: OptionSpec = {
+  name: 'dry-run',
+  help: 'Validate and read the number; never write.',
+  boolean: true
 }
 
 export const COMMANDS: CommandSpec[] = [
@@ -96,5 +124,29 @@ export const COMMANDS: CommandSpec[] = [
     options: [...CONNECTION, ...WIRING],
     secrets: { WHATSAPP_ACCESS_TOKEN: 'access-token' },
     run: registerFlow(true)
+  },
+  {
+    name: 'deregister',
+    summary:
+      'Deregister the number (it goes offline; local storage turns off; registering again needs the PIN).',
+    options: [
+      ...CONNECTION,
+      {
+        name: 'confirm-display-phone-number',
+        help: "The number's display phone number, a guard compared digits only (required)."
+      },
+      SETTLE,
+      DRY_RUN
+    ],
+    secrets: { WHATSAPP_ACCESS_TOKEN: 'access-token' },
+    run: subActionFlow(deregister)
+  },
+  {
+    name: 'set-pin',
+    summary:
+      "Set the registered number's two-step verification PIN (store it where register reads it).",
+    options: [...CONNECTION, DRY_RUN],
+    secrets: { WHATSAPP_ACCESS_TOKEN: 'access-token', WHATSAPP_NEW_PIN: 'new-pin' },
+    run: subActionFlow(setPin)
   }
 ]

@@ -1,6 +1,5 @@
-import { succeeded, type RunReport } from '../report.js'
 import { parseArgs, UsageError, type ParsedArgs } from './args.js'
-import { COMMANDS, type CommandSpec } from './commands.js'
+import { COMMANDS, type CommandSpec, type Ended } from './commands.js'
 import { GREEN, paint, RED, terminalHost, YELLOW, type Terminal } from './terminal.js'
 
 export const TOOL = 'whatsapp-cloud-api-register'
@@ -54,14 +53,14 @@ export async function main(
   const report = await command.run(terminalHost(inputs, terminal, outputs, workspace))
   if (args.json) terminal.stdout(`${JSON.stringify(Object.fromEntries(outputs))}\n`)
   else terminal.stdout(resultLines(terminal, outputs))
-  return exitCode(report)
+  return exitCode(report, outputs)
 }
 
-function exitCode(report: RunReport | undefined): number {
+function exitCode(report: Ended | undefined, outputs: ReadonlyMap<string, string>): number {
   if (report === undefined) return EXIT.failed
   if (report.inputProblems !== undefined) return EXIT.usage
   if (report.result === 'uncertain') return EXIT.uncertain
-  return succeeded(report) ? EXIT.success : EXIT.failed
+  return outputs.get('success') === 'true' ? EXIT.success : EXIT.failed
 }
 
 function usage(terminal: Terminal, message: string): number {
