@@ -13,7 +13,11 @@ import {
   type SimNumber
 } from '../../sim/graph-simulator.js'
 import { runAction, type ActionRun, type RunOptions } from '../../sim/action-runner.js'
+import { DEFAULT_API_VERSION } from '../../src/constants.js'
 import { expectMasked, expectNoLeaks } from './leaks.js'
+
+/** The Graph version the action calls when `api-version` is not given: paths and logs name it. */
+export const API_VERSION = DEFAULT_API_VERSION
 
 // Random-looking values: no digit run of the PINs occurs in an id or display number below.
 export const TOKEN = 'EAAGq7vWzR3kTb9XnYpL2cQfHs4DuJe8'
@@ -150,6 +154,26 @@ export function expectRegistered(run: ActionRun, attempts: number): void {
     'platform-type': 'CLOUD_API',
     'phone-number-status': 'CONNECTED'
   })
+}
+
+/**
+ * A run that ended with the outcome of its last register call unknown (result `uncertain`): exit 1,
+ * `success=false`, the summary says so, and the one failure message tells a person to check the
+ * number before running again. Returns that message.
+ */
+export function expectUncertain(run: ActionRun, attempts: number): string {
+  expect(run.exitCode).toBe(1)
+  expect(run.outputs).toMatchObject({
+    success: 'false',
+    result: 'uncertain',
+    attempts: String(attempts)
+  })
+  expect(summaryRow(run, 'Result')).toMatch(/^⚠️ uncertain/)
+  const message = theFailure(run)
+  expect(message).toMatch(/^The outcome of the register call is uncertain: /)
+  expect(message).toMatch(/check the number's platform and status/i)
+  expect(message).toContain(`(${attempts} register call${attempts === 1 ? '' : 's'} made)`)
+  return message
 }
 
 /** The one failure message of a failed run, with the error-message output saying the same. */

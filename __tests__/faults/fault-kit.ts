@@ -17,7 +17,13 @@ import { expectMasked, expectNoLeaks } from '../e2e/leaks.js'
 import { commandMessages } from '../e2e/action-scenario.js'
 
 // Shared with the e2e scenarios.
-export { commandMessages, expectRegistered, infoLines } from '../e2e/action-scenario.js'
+export {
+  API_VERSION,
+  commandMessages,
+  expectRegistered,
+  expectUncertain,
+  infoLines
+} from '../e2e/action-scenario.js'
 
 // Random-looking values that share no 6-character run with ids, numbers or log text.
 export const TOKEN = 'EAAKx4TgQ9wZbVn2Rm7PsLc8YhDf3Ju'

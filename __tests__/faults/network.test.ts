@@ -8,6 +8,7 @@ import {
   closedPort,
   expectFailure,
   expectRegistered,
+  expectUncertain,
   infoLines,
   migration,
   NUMBER_ID,
@@ -24,13 +25,20 @@ afterEach(stopAll)
  * connection) runFault's default of 30 s applies. With every request hanging, README "Longest
  * run" says a run ends within (3r + 4) × T seconds plus at most 2r backoff pauses (the k-th at
  * most min(30, 2^(k-1)) s); the kill comes 15 s after that (start-up of the bundle included), so
- * being killed means the action hung.
+ * being killed means the action hung. That bound counts one read after each register call: the
+ * runs below that can hang keep the settle window within T (SETTLE_WITHIN_T).
  */
 function killAfterMs(timeoutSeconds: number, retries: number): number {
   let pauses = 0
   for (let k = 1; k <= retries; k++) pauses += 2 * Math.min(30, 2 ** (k - 1))
   return ((3 * retries + 4) * timeoutSeconds + pauses + 15) * 1000
 }
+
+/**
+ * timeout-seconds 1 and a settle window of 1 s: a call that timed out was sent 1 s before its
+ * first read, so that one read settles it.
+ */
+const SETTLE_WITHIN_T = { 'timeout-seconds': '1', 'settle-seconds': '1' }
 
 describe('connection refused (nothing listening)', () => {
   it('retries the register call, which was never sent, then fails counting every call', async () => {
@@ -64,20 +72,35 @@ describe('connection refused (nothing listening)', () => {
 describe('connection reset', () => {
   it('before the request was read, on every connection: uncertain, never registers blind', async () => {
     const server = await resettingServer()
-    const run = await runFault(migration(server.url, { preflight: 'false', retries: '2' }))
-    const message = expectFailure(run, 1)
-    expect(message).toMatch(/^The outcome of the register call is uncertain: /)
-    expect(message).toContain('Reading the number to settle it failed too')
-    expect(message).toContain("Check the number's platform and status in WhatsApp Manager")
-    expect(message).toContain('1 register call made')
+    // Settle window 0 s: one read, and no second chance for it.
+    const run = await runFault(
+      migration(server.url, { preflight: 'false', retries: '2', 'settle-seconds': '0' })
+    )
+    const message = expectUncertain(run, 1)
+    expect(message).toContain('The connection failed after the request may have been sent')
+    expect(message).toContain('could not be read')
+    expect(run.outputs).not.toHaveProperty('platform-type')
     // One register call, one read to settle it, and nothing after the read failed.
     expect(server.connections()).toBe(2)
+  }, 60_000)
+
+  it('before the request was read, on every connection: reads until the settle window has passed, never registers again', async () => {
+    const server = await resettingServer()
+    const run = await runFault(
+      migration(server.url, { preflight: 'false', retries: '2', 'settle-seconds': '2' })
+    )
+    expectUncertain(run, 1)
+    // One register call, then reads (every 0.5 s) until the window has passed: a failed read
+    // proves nothing, so the action reads again, and no second register call ever goes out.
+    expect(server.connections()).toBeGreaterThanOrEqual(3)
+    expect(infoLines(run).filter(line => line.startsWith('Register attempt'))).toEqual([])
   }, 60_000)
 
   it('after the request arrived but before it was processed: read, not registered, retried', async () => {
     const { sim, url } = await startSimulator()
     sim.script('register', [{ kind: 'reset-before' }])
-    const run = await runFault(migration(url, { retries: '2' }))
+    // Settle window 0 s: the one read that shows the number unregistered permits the retry.
+    const run = await runFault(migration(url, { retries: '2', 'settle-seconds': '0' }))
     expectRegistered(run, 2)
     expect(sim.requests.map(r => r.route)).toEqual(['read', 'register', 'read', 'register', 'read'])
     expect(sim.number(NUMBER_ID).platformType).toBe('CLOUD_API')
@@ -96,12 +119,13 @@ describe('connection reset', () => {
 })
 
 describe('a response that never comes', () => {
-  it('ends the register call at timeout-seconds, reads the number and fails as uncertain', async () => {
+  it('ends the register call at timeout-seconds, reads the number, and fails: not registered, no retry left', async () => {
     const { sim, url } = await startSimulator()
     sim.script('register', [{ kind: 'hang' }])
-    const run = await runFault(migration(url, { 'timeout-seconds': '1', retries: '0' }), {
+    const run = await runFault(migration(url, { ...SETTLE_WITHIN_T, retries: '0' }), {
       killAfterMs: killAfterMs(1, 0)
     })
+    // The read proved the call did not happen: failed, not uncertain.
     const message = expectFailure(run, 1)
     expect(message).toMatch(
       /^Register failed with an uncertain outcome: No complete response within 1 s\./
@@ -123,14 +147,12 @@ describe('a response that never comes', () => {
       Array.from({ length: 10 }, () => ({ kind: 'hang' as const }))
     )
     const run = await runFault(
-      migration(url, { 'timeout-seconds': '1', retries: '1', preflight: 'false' }),
+      migration(url, { ...SETTLE_WITHIN_T, retries: '1', preflight: 'false' }),
       { killAfterMs: killAfterMs(1, 1) }
     )
-    const message = expectFailure(run, 1)
-    expect(message).toMatch(
-      /^The outcome of the register call is uncertain: No complete response within 1 s\./
-    )
-    expect(message).toContain('Reading the number to settle it failed too: No complete response')
+    const message = expectUncertain(run, 1)
+    expect(message).toMatch(/uncertain: No complete response within 1 s\./)
+    expect(message).toContain('could not be read: No complete response')
     expect(sim.requests.map(r => r.route)).toEqual(['register', 'read'])
   }, 60_000)
 
@@ -159,7 +181,7 @@ describe('a body slower than the deadline', () => {
     sim.script('register', [
       { kind: 'trickle', status: 200, body, bytesPerChunk: 1, intervalMs: 250 }
     ])
-    const run = await runFault(migration(url, { 'timeout-seconds': '1', retries: '0' }), {
+    const run = await runFault(migration(url, { ...SETTLE_WITHIN_T, retries: '0' }), {
       killAfterMs: killAfterMs(1, 0)
     })
     const message = expectFailure(run, 1)

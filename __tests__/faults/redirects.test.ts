@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import {
+  API_VERSION,
   expectFailure,
   migration,
   NUMBER_ID,
@@ -21,7 +22,7 @@ describe('a redirect of the register call', () => {
     async status => {
       const elsewhere = await recordingServer()
       const { sim, url } = await startSimulator()
-      const location = `${elsewhere.url}/v26.0/${NUMBER_ID}/register`
+      const location = `${elsewhere.url}/${API_VERSION}/${NUMBER_ID}/register`
       sim.script('register', [
         { kind: 'respond', status, body: '', headers: { location, 'content-type': 'text/plain' } }
       ])
@@ -61,7 +62,10 @@ describe('a redirect of the pre-flight read', () => {
         kind: 'respond',
         status: 302,
         body: '<a href="elsewhere">Found</a>',
-        headers: { location: `${elsewhere.url}/v26.0/${NUMBER_ID}`, 'content-type': 'text/html' }
+        headers: {
+          location: `${elsewhere.url}/${API_VERSION}/${NUMBER_ID}`,
+          'content-type': 'text/html'
+        }
       }
     ])
     const run = await runFault(migration(url, { retries: '2' }))

@@ -67,7 +67,9 @@ describe('a Retry-After the action honours', () => {
     const { run, calls } = await unavailableOnce('1')
     expectRegistered(run, 2)
     expect(retryLines(run)).toEqual([
-      'Register attempt 2 of 3 in 1.0 s: code 133004 (transient error; waiting as Retry-After asks).'
+      expect.stringMatching(
+        /^Register attempt 2 of 3 in 1\.0 s: code 133004 \(.*waiting as Retry-After asks\)/
+      )
     ])
     expect(calls).toBe(2)
   }, 60_000)
@@ -81,10 +83,9 @@ describe('a negative or garbage Retry-After', () => {
       expectRegistered(run, 2)
       const lines = retryLines(run)
       expect(lines).toHaveLength(1)
-      const match =
-        /^Register attempt 2 of 3 in ([0-9.]+) s: code 133004 \(transient error; backing off\)\.$/.exec(
-          lines[0]
-        )
+      const match = /^Register attempt 2 of 3 in ([0-9.]+) s: code 133004 \(.*backing off/.exec(
+        lines[0]
+      )
       expect(match).not.toBeNull()
       // The first backoff lies between half and all of the 1 s base.
       const seconds = Number(match?.[1])
