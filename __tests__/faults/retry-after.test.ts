@@ -2,6 +2,10 @@
  * `Retry-After` on a transient Graph error (133004, retried with backoff): honoured up to 60 s; a
  * longer one ends the retries at once (the action does not wait); a negative or garbage value is
  * ignored and the normal backoff (0.5–1 s before the first retry) applies.
+ *
+ * One or two representatives of each kind run the bundle here; every form of the header (delta
+ * seconds of any length, HTTP dates, negatives, garbage that Date.parse would take) is in the unit
+ * table "what each form of Retry-After decides" (__tests__/errors.test.ts).
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { ActionRun } from '../../sim/action-runner.js'
@@ -43,9 +47,6 @@ describe('a huge Retry-After', () => {
   const inTwoDays = new Date(Date.now() + 2 * 24 * 3600 * 1000).toUTCString()
   it.each([
     ['86400 seconds', '86400', /asks to wait 86400 s \(Retry-After\)/],
-    ['9999999999 seconds', '9999999999', /asks to wait 9999999999 s \(Retry-After\)/],
-    // RFC 9110: delay-seconds is 1*DIGIT, any length.
-    ['99999999999 seconds', '99999999999', /asks to wait 99999999999 s \(Retry-After\)/],
     ['an HTTP date two days ahead', inTwoDays, /asks to wait 17[0-9]{4} s \(Retry-After\)/]
   ])(
     '(%s) ends the retries at once and says why',
@@ -76,7 +77,7 @@ describe('a Retry-After the action honours', () => {
 })
 
 describe('a negative or garbage Retry-After', () => {
-  it.each([['-30'], ['-1'], ['soon'], ['1.5'], ['0x10'], ['in 5'], ['Friday, someday']])(
+  it.each([['-30'], ['in 5']])(
     '(%j) is ignored: normal backoff, then the retry registers',
     async value => {
       const { run, calls } = await unavailableOnce(value)
