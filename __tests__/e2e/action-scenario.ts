@@ -1,7 +1,12 @@
 /**
  * Shared pieces of the e2e scenario suites (`*.e2e.test.ts`): secrets that share no 6-character run
- * with ids, display numbers or log text, numbers in the states the scenarios need, a simulator that
- * the suite stops after each test, and readers for what a person sees in the log.
+ * with ids, display numbers or log text, numbers in the states the scenarios need, simulators that
+ * the suite stops after all its scenarios, and readers for what a person sees in the log.
+ *
+ * Scenarios run side by side (`it.concurrent`): each starts its own simulator on a port of its
+ * own, runAction gives each run its own temporary folders, and no scenario changes process.env.
+ * jest runs no `afterEach` for concurrent tests, so servers are stopped in
+ * `afterAll(stopSimulators)`.
  */
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -72,7 +77,10 @@ export function cloudNumber(): SimNumber {
   }
 }
 
-/** Simulators started by a test, stopped by `stopSimulators` in afterEach. */
+/**
+ * Servers started by the scenarios of a file, stopped by `stopSimulators` in afterAll: a scenario
+ * running beside others must not stop theirs.
+ */
 const running: { stop(): Promise<void> }[] = []
 
 export async function startSimulator(

@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
 import type { ActionRun } from '../../sim/action-runner.js'
 import { REGISTER_LIMIT } from '../../sim/graph-simulator.js'
 import { USER_AGENT } from '../../src/constants.js'
@@ -39,8 +39,12 @@ import {
   expectRegistered
 } from './action-scenario.js'
 
-jest.setTimeout(30_000)
-afterEach(stopSimulators)
+// Every scenario starts its own simulator: they run side by side (see action-scenario.ts).
+const it = jestIt.concurrent
+
+// A run that hangs is killed by the harness after 60 s at most.
+jest.setTimeout(70_000)
+afterAll(stopSimulators)
 
 const SECRETS = [TOKEN, PIN, BACKUP_DATA, BACKUP_PASSWORD]
 const MIGRATION = { 'backup-data': BACKUP_DATA, 'backup-password': BACKUP_PASSWORD }

@@ -5,7 +5,7 @@
  * window is no longer than the timeout unless a scenario is about it: the call has then been sent
  * at least that long before the first read, so one read settles it, as the README's bound counts.
  */
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
 import type { Fault } from '../../sim/graph-simulator.js'
 import type { ActionRun } from '../../sim/action-runner.js'
 import {
@@ -30,8 +30,12 @@ import {
   expectRegistered
 } from './action-scenario.js'
 
+// Every scenario starts its own simulator: they run side by side (see action-scenario.ts).
+const it = jestIt.concurrent
+
+// Each scenario kills its action well before this.
 jest.setTimeout(40_000)
-afterEach(stopSimulators)
+afterAll(stopSimulators)
 
 const SECRETS = [TOKEN, PIN, BACKUP_DATA, BACKUP_PASSWORD]
 const MIGRATION = { 'backup-data': BACKUP_DATA, 'backup-password': BACKUP_PASSWORD }

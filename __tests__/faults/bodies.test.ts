@@ -6,7 +6,7 @@
  * The server answers at once and the settle window here is 0 s: one read settles each uncertain
  * answer (the window itself is the e2e suite's business).
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt } from '@jest/globals'
 import type { ActionRun } from '../../sim/action-runner.js'
 import {
   commandMessages,
@@ -19,7 +19,10 @@ import {
   stopAll
 } from './fault-kit.js'
 
-afterEach(stopAll)
+// Every fault starts its own servers: they run side by side (see fault-kit.ts).
+const it = jestIt.concurrent
+
+afterAll(stopAll)
 
 /** One register call and a settle window of 0 s: the first answer and one read decide. */
 const NO_RETRY = { retries: '0', 'settle-seconds': '0' }

@@ -5,7 +5,7 @@
  * the summary); each test also shows that the text around the secret did arrive, so the sweep is
  * not passing only because the text was dropped.
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt } from '@jest/globals'
 import {
   BACKUP_DATA,
   BACKUP_PASSWORD,
@@ -21,7 +21,10 @@ import {
   TOKEN
 } from './fault-kit.js'
 
-afterEach(stopAll)
+// Every fault starts its own servers: they run side by side (see fault-kit.ts).
+const it = jestIt.concurrent
+
+afterAll(stopAll)
 
 describe('secrets echoed by the server', () => {
   it('in a Graph error (message, user message, details) and the response body', async () => {

@@ -2,6 +2,10 @@
  * Shared pieces of the fault-injection suites: secrets, a number awaiting migration, a run of the
  * bundled action held to the rules every fault must keep (ended by itself, no stack trace, secrets
  * masked and shown nowhere), and small loopback servers that misbehave where the simulator cannot.
+ *
+ * Faults run side by side (`it.concurrent`): each starts its own servers on ports of their own and
+ * passes its environment to the action instead of changing process.env. jest runs no `afterEach`
+ * for concurrent tests, so servers are stopped in `afterAll(stopAll)`.
  */
 import {
   createServer as createHttpServer,
@@ -62,7 +66,7 @@ export function migration(url: string, extra: Record<string, string> = {}): Reco
   }
 }
 
-/** Servers a test started, stopped by `stopAll` in afterEach. */
+/** Servers the faults of a file started, stopped by `stopAll` in afterAll. */
 const running: { stop(): Promise<void> }[] = []
 
 export async function stopAll(): Promise<void> {

@@ -2,7 +2,7 @@
  * Redirects are never followed: the token goes to graph-api-url only, so a server elsewhere (here a
  * second loopback server on another port) must receive nothing, not even a connection.
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt } from '@jest/globals'
 import {
   API_VERSION,
   expectFailure,
@@ -14,7 +14,10 @@ import {
   stopAll
 } from './fault-kit.js'
 
-afterEach(stopAll)
+// Every fault starts its own servers: they run side by side (see fault-kit.ts).
+const it = jestIt.concurrent
+
+afterAll(stopAll)
 
 describe('a redirect of the register call', () => {
   it.each([301, 302, 303, 307, 308])(

@@ -7,7 +7,7 @@
  * seconds of any length, HTTP dates, negatives, garbage that Date.parse would take) is in the unit
  * table "what each form of Retry-After decides" (__tests__/errors.test.ts).
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt } from '@jest/globals'
 import type { ActionRun } from '../../sim/action-runner.js'
 import {
   expectFailure,
@@ -19,7 +19,10 @@ import {
   stopAll
 } from './fault-kit.js'
 
-afterEach(stopAll)
+// Every fault starts its own servers: they run side by side (see fault-kit.ts).
+const it = jestIt.concurrent
+
+afterAll(stopAll)
 
 /** One 503 with code 133004 and `Retry-After: value`, then normal answers; retries '2'. */
 async function unavailableOnce(retryAfter: string): Promise<{ run: ActionRun; calls: number }> {
