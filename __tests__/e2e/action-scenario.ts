@@ -19,6 +19,7 @@ import {
 } from '../../sim/graph-simulator.js'
 import { runAction, type ActionRun, type RunOptions } from '../../sim/action-runner.js'
 import { DEFAULT_API_VERSION } from '../../src/constants.js'
+import { lookupKnownError } from '../../src/error-codes.js'
 import { expectMasked, expectNoLeaks } from './leaks.js'
 
 /** The Graph version the action calls when `api-version` is not given: paths and logs name it. */
@@ -182,6 +183,16 @@ export function expectUncertain(run: ActionRun, attempts: number): string {
   expect(message).toMatch(/check the number's platform and status/i)
   expect(message).toContain(`(${attempts} register call${attempts === 1 ? '' : 's'} made)`)
   return message
+}
+
+/**
+ * The line of a failure message that says what to do about a Graph error, from the action's own
+ * table (src/error-codes.ts): a test checks that the hint is given, not what it says.
+ */
+export function hintLine(code: number, subcode?: number): string {
+  const known = lookupKnownError(code, subcode)
+  if (!known) throw new Error(`The action has no hint for code ${code}`)
+  return `What to do: ${known.action}`
 }
 
 /** The one failure message of a failed run, with the error-message output saying the same. */
