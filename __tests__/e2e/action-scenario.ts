@@ -133,10 +133,6 @@ export function warnings(run: ActionRun): string[] {
   return commandMessages(run, 'warning')
 }
 
-export function debugLines(run: ActionRun): string[] {
-  return commandMessages(run, 'debug')
-}
-
 /** Plain log lines (core.info), without workflow commands. */
 export function infoLines(run: ActionRun): string[] {
   return run.stdout.split('\n').filter(line => line !== '' && !line.startsWith('::'))
