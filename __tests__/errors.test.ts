@@ -509,6 +509,58 @@ describe('parseRetryAfter', () => {
   })
 })
 
+/**
+ * Every form of the header on a transient Graph error (133004 on a 503), from the response to the
+ * first retry decision: honoured within the cap, ending the retries above it, ignored (ordinary
+ * backoff) when it is not a delta-seconds or an HTTP date. The fault suite runs a few of these
+ * through the bundle (__tests__/faults/retry-after.test.ts).
+ */
+describe('what each form of Retry-After decides', () => {
+  const TIMING = { ...DEFAULT_TIMING, random: () => 0 }
+  /** The first backoff with random 0: half of the 1 s base. */
+  const BACKOFF = { retry: true, delayMs: 500, reason: 'backing off' }
+  const waits = (ms: number): object => ({
+    retry: true,
+    delayMs: ms,
+    reason: 'waiting as Retry-After asks'
+  })
+  const endsAsking = (seconds: string): object => ({
+    retry: false,
+    reason: expect.stringMatching(
+      new RegExp(`asks to wait ${seconds} s \\(Retry-After\\), longer than`)
+    )
+  })
+  const at = (ms: number): string => new Date(NOW + ms).toUTCString()
+
+  it.each<[string, string, object]>([
+    ['1 second', '1', waits(1000)],
+    ['the 60 s cap', '60', waits(60_000)],
+    ['zero', '0', waits(0)],
+    ['an HTTP date 20 s ahead', at(20_000), waits(20_000)],
+    ['an HTTP date in the past', at(-20_000), waits(0)],
+    ['61 seconds', '61', endsAsking('61')],
+    ['a day', '86400', endsAsking('86400')],
+    ['ten digits', '9999999999', endsAsking('9999999999')],
+    ['eleven digits', '99999999999', endsAsking('99999999999')],
+    ['an HTTP date two days ahead', at(2 * 86_400_000), endsAsking('172800')],
+    ['negative', '-30', BACKOFF],
+    ['minus one', '-1', BACKOFF],
+    ['a word', 'soon', BACKOFF],
+    ['fractional', '1.5', BACKOFF],
+    ['hexadecimal', '0x10', BACKOFF],
+    ['words around a number', 'in 5', BACKOFF],
+    ['a day name without a date', 'Friday, someday', BACKOFF],
+    ['an ISO date', new Date(NOW + 5000).toISOString(), BACKOFF]
+  ])('%s (%j)', (_, value, expected) => {
+    const failure = classifyResponse(
+      exchange(503, graphBody({ code: 133004, is_transient: true }), { 'retry-after': value }),
+      NOW
+    )
+    expect(failure.next).toBe('retry')
+    expect(decideRetry(failure, 1, 3, TIMING)).toEqual(expected)
+  })
+})
+
 describe('classifyNetworkFailure', () => {
   it('does not retry a TLS failure', () => {
     const failure = classifyNetworkFailure(

@@ -1,7 +1,12 @@
 /**
  * Shared pieces of the e2e scenario suites (`*.e2e.test.ts`): secrets that share no 6-character run
- * with ids, display numbers or log text, numbers in the states the scenarios need, a simulator that
- * the suite stops after each test, and readers for what a person sees in the log.
+ * with ids, display numbers or log text, numbers in the states the scenarios need, simulators that
+ * the suite stops after all its scenarios, and readers for what a person sees in the log.
+ *
+ * Scenarios run side by side (`it.concurrent`): each starts its own simulator on a port of its
+ * own, runAction gives each run its own temporary folders, and no scenario changes process.env.
+ * jest runs no `afterEach` for concurrent tests, so servers are stopped in
+ * `afterAll(stopSimulators)`.
  */
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -13,7 +18,12 @@ import {
   type SimNumber
 } from '../../sim/graph-simulator.js'
 import { runAction, type ActionRun, type RunOptions } from '../../sim/action-runner.js'
+import { DEFAULT_API_VERSION } from '../../src/constants.js'
+import { lookupKnownError } from '../../src/error-codes.js'
 import { expectMasked, expectNoLeaks } from './leaks.js'
+
+/** The Graph version the action calls when `api-version` is not given: paths and logs name it. */
+export const API_VERSION = DEFAULT_API_VERSION
 
 // Random-looking values: no digit run of the PINs occurs in an id or display number below.
 export const TOKEN = 'EAAGq7vWzR3kTb9XnYpL2cQfHs4DuJe8'
@@ -68,7 +78,10 @@ export function cloudNumber(): SimNumber {
   }
 }
 
-/** Simulators started by a test, stopped by `stopSimulators` in afterEach. */
+/**
+ * Servers started by the scenarios of a file, stopped by `stopSimulators` in afterAll: a scenario
+ * running beside others must not stop theirs.
+ */
 const running: { stop(): Promise<void> }[] = []
 
 export async function startSimulator(
@@ -120,10 +133,6 @@ export function warnings(run: ActionRun): string[] {
   return commandMessages(run, 'warning')
 }
 
-export function debugLines(run: ActionRun): string[] {
-  return commandMessages(run, 'debug')
-}
-
 /** Plain log lines (core.info), without workflow commands. */
 export function infoLines(run: ActionRun): string[] {
   return run.stdout.split('\n').filter(line => line !== '' && !line.startsWith('::'))
@@ -150,6 +159,36 @@ export function expectRegistered(run: ActionRun, attempts: number): void {
     'platform-type': 'CLOUD_API',
     'phone-number-status': 'CONNECTED'
   })
+}
+
+/**
+ * A run that ended with the outcome of its last register call unknown (result `uncertain`): exit 1,
+ * `success=false`, the summary says so, and the one failure message tells a person to check the
+ * number before running again. Returns that message.
+ */
+export function expectUncertain(run: ActionRun, attempts: number): string {
+  expect(run.exitCode).toBe(1)
+  expect(run.outputs).toMatchObject({
+    success: 'false',
+    result: 'uncertain',
+    attempts: String(attempts)
+  })
+  expect(summaryRow(run, 'Result')).toMatch(/^⚠️ uncertain/)
+  const message = theFailure(run)
+  expect(message).toMatch(/^The outcome of the register call is uncertain: /)
+  expect(message).toMatch(/check the number's platform and status/i)
+  expect(message).toContain(`(${attempts} register call${attempts === 1 ? '' : 's'} made)`)
+  return message
+}
+
+/**
+ * The line of a failure message that says what to do about a Graph error, from the action's own
+ * table (src/error-codes.ts): a test checks that the hint is given, not what it says.
+ */
+export function hintLine(code: number, subcode?: number): string {
+  const known = lookupKnownError(code, subcode)
+  if (!known) throw new Error(`The action has no hint for code ${code}`)
+  return `What to do: ${known.action}`
 }
 
 /** The one failure message of a failed run, with the error-message output saying the same. */

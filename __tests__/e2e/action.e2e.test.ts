@@ -7,14 +7,16 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
+import type { ActionRun } from '../../sim/action-runner.js'
 import { REGISTER_LIMIT } from '../../sim/graph-simulator.js'
+import { USER_AGENT } from '../../src/constants.js'
 import {
+  API_VERSION,
   BACKUP_DATA,
   BACKUP_PASSWORD,
   CLOUD_ID,
   cloudNumber,
-  debugLines,
   infoLines,
   inputs,
   LEADING_ZERO_PIN,
@@ -34,15 +36,21 @@ import {
   traceRecorder,
   UNKNOWN_ID,
   WRONG_PIN,
-  expectRegistered
+  expectRegistered,
+  hintLine
 } from './action-scenario.js'
 
-jest.setTimeout(30_000)
-afterEach(stopSimulators)
+// Every scenario starts its own simulator: they run side by side (see action-scenario.ts).
+const it = jestIt.concurrent
+
+// A run that hangs is killed by the harness after 60 s at most.
+jest.setTimeout(70_000)
+afterAll(stopSimulators)
 
 const SECRETS = [TOKEN, PIN, BACKUP_DATA, BACKUP_PASSWORD]
 const MIGRATION = { 'backup-data': BACKUP_DATA, 'backup-password': BACKUP_PASSWORD }
-const USER_AGENT = 'whatsapp-cloud-api-register/1.0.0'
+/** A settle window short enough for a test, long enough to be read more than once. */
+const SETTLE_SECONDS = 2
 
 describe('migration from the On-Premises API', () => {
   it('registers with the backup in one call and reports the platform before and after', async () => {
@@ -66,7 +74,7 @@ describe('migration from the On-Premises API', () => {
     expect(run.outputs).not.toHaveProperty('error-message')
     expect(routes(sim.requests)).toEqual(['read', 'register', 'read'])
     const [register] = sim.registerCalls()
-    expect(register.path).toBe(`/v26.0/${ON_PREMISE_ID}/register`)
+    expect(register.path).toBe(`/${API_VERSION}/${ON_PREMISE_ID}/register`)
     expect(register.json).toEqual({
       messaging_product: 'whatsapp',
       pin: PIN,
@@ -81,7 +89,7 @@ describe('migration from the On-Premises API', () => {
 
     expect(infoLines(run)).toEqual(
       expect.arrayContaining([
-        `Phone number ${ON_PREMISE_ID}: migration with the backup from backup-data, Graph API v26.0.`,
+        `Phone number ${ON_PREMISE_ID}: migration with the backup from backup-data, Graph API ${API_VERSION}.`,
         expect.stringMatching(
           /^Before: \+1 555-0142 \(Harbour Lights Bakery\), platform ON_PREMISE/
         ),
@@ -182,7 +190,7 @@ describe('migration from the On-Premises API', () => {
         { messaging_product: 'whatsapp', pin: PIN, backup: { data, password: BACKUP_PASSWORD } }
       ])
       expect(infoLines(run)).toContain(
-        `Phone number ${ON_PREMISE_ID}: migration with the backup from backup-file, Graph API v26.0.`
+        `Phone number ${ON_PREMISE_ID}: migration with the backup from backup-file, Graph API ${API_VERSION}.`
       )
     } finally {
       await rm(workspace, { recursive: true, force: true })
@@ -203,7 +211,7 @@ describe('registration without a backup', () => {
     expect(register.body).not.toContain('backup')
     expect(sim.number(NEW_NUMBER_ID)).toMatchObject({ platformType: 'CLOUD_API', pin: PIN })
     expect(infoLines(run)).toContain(
-      `Phone number ${NEW_NUMBER_ID}: registration without backup, Graph API v26.0.`
+      `Phone number ${NEW_NUMBER_ID}: registration without backup, Graph API ${API_VERSION}.`
     )
     expect(summaryRow(run, 'Platform before')).toBe('NOT_APPLICABLE (PENDING)')
     expect(summaryRow(run, 'Platform after')).toBe('CLOUD_API (CONNECTED)')
@@ -241,8 +249,8 @@ describe('a number already on the Cloud API', () => {
     })
     expect(run.outputs).not.toHaveProperty('response')
     expect(routes(sim.requests)).toEqual(['read'])
-    expect(infoLines(run)).toContain(
-      'The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).'
+    expect(infoLines(run)).toContainEqual(
+      expect.stringMatching(/already on CLOUD_API and CONNECTED: nothing to do/)
     )
     expect(summaryRow(run, 'Result')).toBe('✅ already registered (no register call)')
     expect(summaryRow(run, 'Register calls')).toBe('0')
@@ -282,7 +290,7 @@ describe('dry run', () => {
     })
     expect(routes(sim.requests)).toEqual(['read'])
     expect(sim.number(ON_PREMISE_ID).platformType).toBe('ON_PREMISE')
-    const planned = `POST ${url}/v26.0/${ON_PREMISE_ID}/register with messaging_product, pin, backup.data, backup.password`
+    const planned = `POST ${url}/${API_VERSION}/${ON_PREMISE_ID}/register with messaging_product, pin, backup.data, backup.password`
     expect(run.summary).toContain('<h3>What a real run would send</h3>')
     expect(run.summary).toContain(`<pre><code>${planned}</code></pre>`)
     expect(summaryRow(run, 'Result')).toBe('🧪 dry run (no register call)')
@@ -305,7 +313,7 @@ describe('dry run', () => {
     })
     expect(routes(sim.requests)).toEqual(['read'])
     expect(run.summary).toContain(
-      `POST ${url}/v26.0/${NEW_NUMBER_ID}/register with messaging_product, pin</code>`
+      `POST ${url}/${API_VERSION}/${NEW_NUMBER_ID}/register with messaging_product, pin</code>`
     )
   })
 })
@@ -338,19 +346,13 @@ describe('errors that are never retried', () => {
     expect(failure).toMatch(
       /^Register failed: HTTP 400, Graph error \(code 133005\): Two step verification PIN Mismatch\n/
     )
-    expect(failure).toContain('Not retried: this error is never retried')
-    expect(failure).toContain('(1 register call made)')
-    expect(failure).toContain(
-      'What to do: Use the PIN set on the number, or reset two-step verification in WhatsApp Manager. During a migration the On-Premises deployment is now down: act quickly.'
-    )
+    expectNotRetried(run, failure)
+    expect(failure).toContain(hintLine(133005))
     expect(failure).toContain(`fbtrace_id: ${registerTrace} (give it to Meta support)`)
-    expect(debugLines(run)).toContain(
-      'Retry decision after attempt 1: this error is never retried: a retry cannot help and spends a register call.'
-    )
     expect(summaryRow(run, 'Result')).toBe('❌ failed')
     expect(summaryRow(run, 'fbtrace_id')).toBe(registerTrace)
     expect(run.summary).toContain('<h3>What went wrong</h3>')
-    expect(run.summary).toContain('What to do: Use the PIN set on the number')
+    expect(run.summary).toContain(hintLine(133005))
     expect(sim.number(ON_PREMISE_ID)).toMatchObject({ platformType: 'ON_PREMISE', pin: PIN })
   })
 
@@ -358,7 +360,7 @@ describe('errors that are never retried', () => {
     const { sim, url } = await startSimulator([onPremiseNumber()])
     // Spend the number's budget the way earlier runs would have.
     for (let i = 0; i < REGISTER_LIMIT; i++) {
-      const response = await fetch(`${url}/v26.0/${ON_PREMISE_ID}/register`, {
+      const response = await fetch(`${url}/${API_VERSION}/${ON_PREMISE_ID}/register`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
         body: '{}'
@@ -381,10 +383,8 @@ describe('errors that are never retried', () => {
     })
     const failure = theFailure(run)
     expect(failure).toContain('Graph error (code 133016): Rate limit exceeded')
-    expect(failure).toContain('Not retried: this error is never retried')
-    expect(failure).toContain(
-      'What to do: Wait until the 72-hour window allows another call; every further call extends the wait.'
-    )
+    expectNotRetried(run, failure)
+    expect(failure).toContain(hintLine(133016))
   })
 
   it('does not retry a rate limit (code 4) that Meta marks transient', async () => {
@@ -406,18 +406,14 @@ describe('errors that are never retried', () => {
     expect(run.outputs).toMatchObject({ result: 'failed', attempts: '1', 'error-code': '4' })
     const failure = theFailure(run)
     expect(failure).toContain('Graph error (code 4): (#4) Application request limit reached')
-    expect(failure).toContain('Not retried: this error is never retried')
-    expect(failure).toContain(
-      'What to do: Wait before running again; do not call register in a loop.'
-    )
-    expect(debugLines(run)).toContain(
-      'Register attempt 1 failed: transient=false, uncertain=false, never-retry=true.'
-    )
+    // Two attempts were left (retries 2): is_transient does not override the never-retry list.
+    expectNotRetried(run, failure)
+    expect(failure).toContain(hintLine(4))
   })
 })
 
 describe('transient failures', () => {
-  it('reads the number after a 503 without a Graph body, then retries once and succeeds', async () => {
+  it('reads the number after a 503 without a Graph body until the settle window has passed, then retries once and succeeds', async () => {
     const { sim, url } = await startSimulator([onPremiseNumber()])
     sim.script('register', [
       {
@@ -428,7 +424,10 @@ describe('transient failures', () => {
       }
     ])
 
-    const run = await runChecked(inputs(url, ON_PREMISE_ID, MIGRATION), SECRETS)
+    const run = await runChecked(
+      inputs(url, ON_PREMISE_ID, { ...MIGRATION, 'settle-seconds': String(SETTLE_SECONDS) }),
+      SECRETS
+    )
 
     expect(run.exitCode).toBe(0)
     expect(run.outputs).toMatchObject({
@@ -438,12 +437,21 @@ describe('transient failures', () => {
       'http-status': '200',
       'platform-type': 'CLOUD_API'
     })
-    // The 503 leaves the outcome uncertain: a read settles it before the one retry.
-    expect(routes(sim.requests)).toEqual(['read', 'register', 'read', 'register', 'read'])
+    // The 503 leaves the outcome uncertain. The number answers "not registered" at once, yet the
+    // action keeps reading until the settle window has passed (a retry right after the first read
+    // would leave one read here), and only then sends the one retry.
+    const shape = routes(sim.requests)
+    expect(shape.slice(0, 2)).toEqual(['read', 'register'])
+    expect(shape.slice(-2)).toEqual(['register', 'read'])
+    const settleReads = shape.slice(2, -2)
+    expect(settleReads.length).toBeGreaterThanOrEqual(2)
+    expect(new Set(settleReads)).toEqual(new Set(['read']))
     const [first, second] = sim.registerCalls()
     expect(second.body).toBe(first.body)
-    expect(infoLines(run)).toContain(
-      'The outcome of the register call is uncertain: reading the number before deciding.'
+    expect(infoLines(run)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`register call is uncertain: reading the number .* ${SETTLE_SECONDS} s`)
+      )
     )
     expectRetryLine(infoLines(run), 'HTTP 503')
     expect(infoLines(run)).toContain('Registered after 2 register calls.')
@@ -471,10 +479,8 @@ describe('transient failures', () => {
       { messaging_product: 'whatsapp', pin: PIN },
       { messaging_product: 'whatsapp', pin: PIN }
     ])
+    // Meta's error says the call was not carried out: no read before the retry.
     expectRetryLine(infoLines(run), 'code 133004')
-    expect(debugLines(run)).toContain(
-      'Retry decision after attempt 1: transient error; backing off.'
-    )
   })
 })
 
@@ -501,9 +507,7 @@ describe('pre-flight problems stop before any register call', () => {
     expect(failure).toMatch(
       /^Pre-flight read of the number failed \(no register call was made\): HTTP 401, Graph error \(code 190\): Invalid OAuth access token/
     )
-    expect(failure).toContain(
-      'What to do: Create a new system-user token with whatsapp_business_management and update the secret.'
-    )
+    expect(failure).toContain(hintLine(190))
     expect(failure).toContain(`fbtrace_id: ${run.outputs['fbtrace-id']}`)
   })
 
@@ -525,18 +529,29 @@ describe('pre-flight problems stop before any register call', () => {
     const failure = theFailure(run)
     expect(failure).toContain('Pre-flight read of the number failed (no register call was made)')
     expect(failure).toContain(`Object with ID '${UNKNOWN_ID}' does not exist`)
-    expect(failure).toContain(
-      "What to do: Check phone-number-id (the number's ID from WhatsApp Manager, not the number or the account ID)"
-    )
+    expect(failure).toContain(hintLine(100, 33))
   })
 })
+
+/** The log lines that announce a register retry. */
+function retryLines(lines: string[]): string[] {
+  return lines.filter(line => line.startsWith('Register attempt'))
+}
+
+/** Failed with one register call and no retry, though attempts were left, and says so. */
+function expectNotRetried(run: ActionRun, failure: string): void {
+  expect(failure).toContain('Not retried: ')
+  expect(failure).not.toContain('no attempts left')
+  expect(failure).toContain('(1 register call made)')
+  expect(retryLines(infoLines(run))).toEqual([])
+}
 
 /** The log line of the one retry: attempt 2 of 3 (default retries 2), after the first backoff. */
 function expectRetryLine(lines: string[], cause: string): void {
   const pattern = new RegExp(
-    `^Register attempt 2 of 3 in ([0-9]+\\.[0-9]) s: ${cause} \\(transient error; backing off\\)\\.$`
+    `^Register attempt 2 of 3 in ([0-9]+\\.[0-9]) s: ${cause} .*backing off`
   )
-  const retries = lines.filter(line => line.startsWith('Register attempt'))
+  const retries = retryLines(lines)
   expect(retries).toEqual([expect.stringMatching(pattern)])
   // The first backoff is 0.5–1 s (README, "How it decides"), as logged: not a measured time.
   const seconds = Number(pattern.exec(retries[0])?.[1])

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
 import { runAction, type ActionRun } from '../../sim/action-runner.js'
 import { expectMasked, expectNoLeaks, findLeaks } from './leaks.js'
 import {
@@ -22,9 +22,13 @@ import {
   theFailure
 } from './action-scenario.js'
 
-jest.setTimeout(30_000)
+// Every scenario starts its own simulator: they run side by side (see action-scenario.ts).
+const it = jestIt.concurrent
+
+// A run that hangs is killed by the harness after 60 s at most.
+jest.setTimeout(70_000)
 const workspaces: string[] = []
-afterEach(async () => {
+afterAll(async () => {
   await stopSimulators()
   await Promise.all(workspaces.splice(0).map(dir => rm(dir, { recursive: true, force: true })))
 })
@@ -231,7 +235,7 @@ describe('the problem with a backup envelope', () => {
   })
 })
 
-/** A workspace holding one file, removed after the test. */
+/** A workspace holding one file, removed after the file's tests. */
 async function workspaceWith(name: string, contents: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'action-e2e-workspace-'))
   workspaces.push(dir)

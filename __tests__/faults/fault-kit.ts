@@ -2,6 +2,10 @@
  * Shared pieces of the fault-injection suites: secrets, a number awaiting migration, a run of the
  * bundled action held to the rules every fault must keep (ended by itself, no stack trace, secrets
  * masked and shown nowhere), and small loopback servers that misbehave where the simulator cannot.
+ *
+ * Faults run side by side (`it.concurrent`): each starts its own servers on ports of their own and
+ * passes its environment to the action instead of changing process.env. jest runs no `afterEach`
+ * for concurrent tests, so servers are stopped in `afterAll(stopAll)`.
  */
 import {
   createServer as createHttpServer,
@@ -17,7 +21,13 @@ import { expectMasked, expectNoLeaks } from '../e2e/leaks.js'
 import { commandMessages } from '../e2e/action-scenario.js'
 
 // Shared with the e2e scenarios.
-export { commandMessages, expectRegistered, infoLines } from '../e2e/action-scenario.js'
+export {
+  API_VERSION,
+  commandMessages,
+  expectRegistered,
+  expectUncertain,
+  infoLines
+} from '../e2e/action-scenario.js'
 
 // Random-looking values that share no 6-character run with ids, numbers or log text.
 export const TOKEN = 'EAAKx4TgQ9wZbVn2Rm7PsLc8YhDf3Ju'
@@ -56,7 +66,7 @@ export function migration(url: string, extra: Record<string, string> = {}): Reco
   }
 }
 
-/** Servers a test started, stopped by `stopAll` in afterEach. */
+/** Servers the faults of a file started, stopped by `stopAll` in afterAll. */
 const running: { stop(): Promise<void> }[] = []
 
 export async function stopAll(): Promise<void> {

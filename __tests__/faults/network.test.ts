@@ -1,13 +1,14 @@
 /**
- * Faults below HTTP: nothing listening, connections reset before or after the request was read, a
- * response that never comes and one that trickles in slower than the deadline. The action must end
- * by itself with a clear message, count its register calls and never register blind.
+ * Faults below HTTP that end a connection: nothing listening, and connections reset before or
+ * after the request was read. The action must end by itself with a clear message, count its
+ * register calls and never register blind. Requests that hang are in hangs.test.ts.
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt } from '@jest/globals'
 import {
   closedPort,
   expectFailure,
   expectRegistered,
+  expectUncertain,
   infoLines,
   migration,
   NUMBER_ID,
@@ -17,20 +18,11 @@ import {
   stopAll
 } from './fault-kit.js'
 
-afterEach(stopAll)
+// Every fault starts its own servers: they run side by side (see fault-kit.ts).
+const it = jestIt.concurrent
 
-/**
- * The harness's kill, as a bound on the run. Where nothing can hang (a refused or reset
- * connection) runFault's default of 30 s applies. With every request hanging, README "Longest
- * run" says a run ends within (3r + 4) × T seconds plus at most 2r backoff pauses (the k-th at
- * most min(30, 2^(k-1)) s); the kill comes 15 s after that (start-up of the bundle included), so
- * being killed means the action hung.
- */
-function killAfterMs(timeoutSeconds: number, retries: number): number {
-  let pauses = 0
-  for (let k = 1; k <= retries; k++) pauses += 2 * Math.min(30, 2 ** (k - 1))
-  return ((3 * retries + 4) * timeoutSeconds + pauses + 15) * 1000
-}
+// Nothing here can hang: runFault's default kill (30 s) bounds each run.
+afterAll(stopAll)
 
 describe('connection refused (nothing listening)', () => {
   it('retries the register call, which was never sent, then fails counting every call', async () => {
@@ -64,20 +56,35 @@ describe('connection refused (nothing listening)', () => {
 describe('connection reset', () => {
   it('before the request was read, on every connection: uncertain, never registers blind', async () => {
     const server = await resettingServer()
-    const run = await runFault(migration(server.url, { preflight: 'false', retries: '2' }))
-    const message = expectFailure(run, 1)
-    expect(message).toMatch(/^The outcome of the register call is uncertain: /)
-    expect(message).toContain('Reading the number to settle it failed too')
-    expect(message).toContain("Check the number's platform and status in WhatsApp Manager")
-    expect(message).toContain('1 register call made')
+    // Settle window 0 s: one read, and no second chance for it.
+    const run = await runFault(
+      migration(server.url, { preflight: 'false', retries: '2', 'settle-seconds': '0' })
+    )
+    const message = expectUncertain(run, 1)
+    expect(message).toContain('The connection failed after the request may have been sent')
+    expect(message).toContain('could not be read')
+    expect(run.outputs).not.toHaveProperty('platform-type')
     // One register call, one read to settle it, and nothing after the read failed.
     expect(server.connections()).toBe(2)
+  }, 60_000)
+
+  it('before the request was read, on every connection: reads until the settle window has passed, never registers again', async () => {
+    const server = await resettingServer()
+    const run = await runFault(
+      migration(server.url, { preflight: 'false', retries: '2', 'settle-seconds': '2' })
+    )
+    expectUncertain(run, 1)
+    // One register call, then reads (every 0.5 s) until the window has passed: a failed read
+    // proves nothing, so the action reads again, and no second register call ever goes out.
+    expect(server.connections()).toBeGreaterThanOrEqual(3)
+    expect(infoLines(run).filter(line => line.startsWith('Register attempt'))).toEqual([])
   }, 60_000)
 
   it('after the request arrived but before it was processed: read, not registered, retried', async () => {
     const { sim, url } = await startSimulator()
     sim.script('register', [{ kind: 'reset-before' }])
-    const run = await runFault(migration(url, { retries: '2' }))
+    // Settle window 0 s: the one read that shows the number unregistered permits the retry.
+    const run = await runFault(migration(url, { retries: '2', 'settle-seconds': '0' }))
     expectRegistered(run, 2)
     expect(sim.requests.map(r => r.route)).toEqual(['read', 'register', 'read', 'register', 'read'])
     expect(sim.number(NUMBER_ID).platformType).toBe('CLOUD_API')
@@ -92,81 +99,5 @@ describe('connection reset', () => {
     expect(infoLines(run)).toContain(
       'The number is now on CLOUD_API and CONNECTED: the register call went through.'
     )
-  }, 60_000)
-})
-
-describe('a response that never comes', () => {
-  it('ends the register call at timeout-seconds, reads the number and fails as uncertain', async () => {
-    const { sim, url } = await startSimulator()
-    sim.script('register', [{ kind: 'hang' }])
-    const run = await runFault(migration(url, { 'timeout-seconds': '1', retries: '0' }), {
-      killAfterMs: killAfterMs(1, 0)
-    })
-    const message = expectFailure(run, 1)
-    expect(message).toMatch(
-      /^Register failed with an uncertain outcome: No complete response within 1 s\./
-    )
-    expect(message).toContain('The number then showed platform ON_PREMISE, status CONNECTED')
-    expect(message).toContain('keep timeout-seconds at 30 or more')
-    expect(run.outputs['http-status']).toBeUndefined()
-    expect(sim.registerCalls()).toHaveLength(1)
-  }, 60_000)
-
-  it('ends even when every request hangs, without registering blind', async () => {
-    const { sim, url } = await startSimulator()
-    sim.script(
-      'register',
-      Array.from({ length: 5 }, () => ({ kind: 'hang' as const }))
-    )
-    sim.script(
-      'read',
-      Array.from({ length: 10 }, () => ({ kind: 'hang' as const }))
-    )
-    const run = await runFault(
-      migration(url, { 'timeout-seconds': '1', retries: '1', preflight: 'false' }),
-      { killAfterMs: killAfterMs(1, 1) }
-    )
-    const message = expectFailure(run, 1)
-    expect(message).toMatch(
-      /^The outcome of the register call is uncertain: No complete response within 1 s\./
-    )
-    expect(message).toContain('Reading the number to settle it failed too: No complete response')
-    expect(sim.requests.map(r => r.route)).toEqual(['register', 'read'])
-  }, 60_000)
-
-  it('ends a pre-flight read that never answers, with no register call', async () => {
-    const { sim, url } = await startSimulator()
-    sim.script(
-      'read',
-      Array.from({ length: 5 }, () => ({ kind: 'hang' as const }))
-    )
-    const run = await runFault(migration(url, { 'timeout-seconds': '1', retries: '2' }), {
-      killAfterMs: killAfterMs(1, 2)
-    })
-    const message = expectFailure(run, 0)
-    expect(message).toMatch(
-      /^Pre-flight read of the number failed \(no register call was made\): No complete response within 1 s\./
-    )
-    expect(sim.requests.map(r => r.route)).toEqual(['read', 'read', 'read'])
-  }, 60_000)
-})
-
-describe('a body slower than the deadline', () => {
-  it('counts the body against timeout-seconds, though the socket is never idle that long', async () => {
-    const { sim, url } = await startSimulator()
-    // 16 bytes, one every 250 ms: headers at once, the body complete only after 4 s.
-    const body = '{"success":true}'
-    sim.script('register', [
-      { kind: 'trickle', status: 200, body, bytesPerChunk: 1, intervalMs: 250 }
-    ])
-    const run = await runFault(migration(url, { 'timeout-seconds': '1', retries: '0' }), {
-      killAfterMs: killAfterMs(1, 0)
-    })
-    const message = expectFailure(run, 1)
-    expect(message).toMatch(
-      /^Register failed with an uncertain outcome: No complete response within 1 s\./
-    )
-    expect(run.outputs.response).toBeUndefined()
-    expect(sim.number(NUMBER_ID).platformType).toBe('ON_PREMISE')
   }, 60_000)
 })

@@ -2,8 +2,9 @@
  * Redirects are never followed: the token goes to graph-api-url only, so a server elsewhere (here a
  * second loopback server on another port) must receive nothing, not even a connection.
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt } from '@jest/globals'
 import {
+  API_VERSION,
   expectFailure,
   migration,
   NUMBER_ID,
@@ -13,7 +14,10 @@ import {
   stopAll
 } from './fault-kit.js'
 
-afterEach(stopAll)
+// Every fault starts its own servers: they run side by side (see fault-kit.ts).
+const it = jestIt.concurrent
+
+afterAll(stopAll)
 
 describe('a redirect of the register call', () => {
   it.each([301, 302, 303, 307, 308])(
@@ -21,7 +25,7 @@ describe('a redirect of the register call', () => {
     async status => {
       const elsewhere = await recordingServer()
       const { sim, url } = await startSimulator()
-      const location = `${elsewhere.url}/v26.0/${NUMBER_ID}/register`
+      const location = `${elsewhere.url}/${API_VERSION}/${NUMBER_ID}/register`
       sim.script('register', [
         { kind: 'respond', status, body: '', headers: { location, 'content-type': 'text/plain' } }
       ])
@@ -61,7 +65,10 @@ describe('a redirect of the pre-flight read', () => {
         kind: 'respond',
         status: 302,
         body: '<a href="elsewhere">Found</a>',
-        headers: { location: `${elsewhere.url}/v26.0/${NUMBER_ID}`, 'content-type': 'text/html' }
+        headers: {
+          location: `${elsewhere.url}/${API_VERSION}/${NUMBER_ID}`,
+          'content-type': 'text/html'
+        }
       }
     ])
     const run = await runFault(migration(url, { retries: '2' }))

@@ -2,8 +2,12 @@
  * `Retry-After` on a transient Graph error (133004, retried with backoff): honoured up to 60 s; a
  * longer one ends the retries at once (the action does not wait); a negative or garbage value is
  * ignored and the normal backoff (0.5–1 s before the first retry) applies.
+ *
+ * One or two representatives of each kind run the bundle here; every form of the header (delta
+ * seconds of any length, HTTP dates, negatives, garbage that Date.parse would take) is in the unit
+ * table "what each form of Retry-After decides" (__tests__/errors.test.ts).
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt } from '@jest/globals'
 import type { ActionRun } from '../../sim/action-runner.js'
 import {
   expectFailure,
@@ -15,7 +19,10 @@ import {
   stopAll
 } from './fault-kit.js'
 
-afterEach(stopAll)
+// Every fault starts its own servers: they run side by side (see fault-kit.ts).
+const it = jestIt.concurrent
+
+afterAll(stopAll)
 
 /** One 503 with code 133004 and `Retry-After: value`, then normal answers; retries '2'. */
 async function unavailableOnce(retryAfter: string): Promise<{ run: ActionRun; calls: number }> {
@@ -43,9 +50,6 @@ describe('a huge Retry-After', () => {
   const inTwoDays = new Date(Date.now() + 2 * 24 * 3600 * 1000).toUTCString()
   it.each([
     ['86400 seconds', '86400', /asks to wait 86400 s \(Retry-After\)/],
-    ['9999999999 seconds', '9999999999', /asks to wait 9999999999 s \(Retry-After\)/],
-    // RFC 9110: delay-seconds is 1*DIGIT, any length.
-    ['99999999999 seconds', '99999999999', /asks to wait 99999999999 s \(Retry-After\)/],
     ['an HTTP date two days ahead', inTwoDays, /asks to wait 17[0-9]{4} s \(Retry-After\)/]
   ])(
     '(%s) ends the retries at once and says why',
@@ -67,24 +71,25 @@ describe('a Retry-After the action honours', () => {
     const { run, calls } = await unavailableOnce('1')
     expectRegistered(run, 2)
     expect(retryLines(run)).toEqual([
-      'Register attempt 2 of 3 in 1.0 s: code 133004 (transient error; waiting as Retry-After asks).'
+      expect.stringMatching(
+        /^Register attempt 2 of 3 in 1\.0 s: code 133004 \(.*waiting as Retry-After asks\)/
+      )
     ])
     expect(calls).toBe(2)
   }, 60_000)
 })
 
 describe('a negative or garbage Retry-After', () => {
-  it.each([['-30'], ['-1'], ['soon'], ['1.5'], ['0x10'], ['in 5'], ['Friday, someday']])(
+  it.each([['-30'], ['in 5']])(
     '(%j) is ignored: normal backoff, then the retry registers',
     async value => {
       const { run, calls } = await unavailableOnce(value)
       expectRegistered(run, 2)
       const lines = retryLines(run)
       expect(lines).toHaveLength(1)
-      const match =
-        /^Register attempt 2 of 3 in ([0-9.]+) s: code 133004 \(transient error; backing off\)\.$/.exec(
-          lines[0]
-        )
+      const match = /^Register attempt 2 of 3 in ([0-9.]+) s: code 133004 \(.*backing off/.exec(
+        lines[0]
+      )
       expect(match).not.toBeNull()
       // The first backoff lies between half and all of the 1 s base.
       const seconds = Number(match?.[1])
