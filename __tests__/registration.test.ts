@@ -375,6 +375,17 @@ describe('registerWithRetries: uncertain outcomes', () => {
     expect(fake.order).toEqual(['register', 'read'])
   })
 
+  it('stops settling at once when the number, registered before, still is: no read can tell', async () => {
+    const fake = fakeGraph([TIMEOUT], [REGISTERED, REGISTERED, REGISTERED])
+    const { outcome, sleeps } = await register(fake, {
+      registeredBefore: true,
+      settings: { settleMs: 30_000 }
+    })
+    expect(outcome).toMatchObject({ ok: false, attempts: 1, uncertain: true })
+    expect(fake.order).toEqual(['register', 'read'])
+    expect(sleeps).toEqual([])
+  })
+
   it('reads before each retry and fails with what it saw when attempts run out', async () => {
     const fake = fakeGraph([PROXY_502, PROXY_502], [NOT_REGISTERED, node('CLOUD_API', 'PENDING')])
     const { outcome } = await register(fake, { settings: { retries: 1 } })

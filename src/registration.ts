@@ -81,7 +81,9 @@ export function proveRegistered(
   if (registeredBefore) {
     return {
       proved: 'nothing',
-      why: 'the number was registered before the call, so its state cannot confirm this call'
+      why: 'the number was registered before the call, so its state cannot confirm this call',
+      // Still registered: every later read would say the same.
+      ...(isRegistered(state) && { final: true })
     }
   }
   return isRegistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' }

@@ -71,7 +71,10 @@ export type AttemptResult<T> = { ok: true; value: T } | { ok: false; failure: Fa
 
 /** What reading the state after an uncertain attempt proved. */
 export type Settled<T> =
-  { proved: 'happened'; value: T } | { proved: 'not-happened' } | { proved: 'nothing'; why: string }
+  | { proved: 'happened'; value: T }
+  | { proved: 'not-happened' }
+  /** `final`: no later read can prove more (the state was already the one a success gives). */
+  | { proved: 'nothing'; why: string; final?: boolean }
 
 export interface RetryLoop<T> {
   /** What one attempt is, for the log: `Register`, `Read`. */

@@ -25,6 +25,8 @@ export async function settleByReading<T>(
   for (;;) {
     const read = await probe()
     if (read.proved === 'happened') return read
+    // Waiting out the window would only repeat a read that cannot tell.
+    if (read.proved === 'nothing' && read.final === true) return read
     const remaining = sentAt + windowMs - env.now()
     if (remaining <= 0) return read
     await env.sleep(Math.min(interval, remaining))

@@ -30951,6 +30951,9 @@ async function settleByReading(probe, sentAt, windowMs, env) {
         const read = await probe();
         if (read.proved === 'happened')
             return read;
+        // Waiting out the window would only repeat a read that cannot tell.
+        if (read.proved === 'nothing' && read.final === true)
+            return read;
         const remaining = sentAt + windowMs - env.now();
         if (remaining <= 0)
             return read;
@@ -31095,7 +31098,9 @@ function proveRegistered(state, phoneNumberId, registeredBefore) {
     if (registeredBefore) {
         return {
             proved: 'nothing',
-            why: 'the number was registered before the call, so its state cannot confirm this call'
+            why: 'the number was registered before the call, so its state cannot confirm this call',
+            // Still registered: every later read would say the same.
+            ...(isRegistered(state) && { final: true })
         };
     }
     return isRegistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' };

@@ -29964,6 +29964,9 @@ async function settleByReading(probe, sentAt, windowMs, env) {
         const read = await probe();
         if (read.proved === 'happened')
             return read;
+        // Waiting out the window would only repeat a read that cannot tell.
+        if (read.proved === 'nothing' && read.final === true)
+            return read;
         const remaining = sentAt + windowMs - env.now();
         if (remaining <= 0)
             return read;
