@@ -29677,6 +29677,18 @@ function input_rules_boolean(value, name, fallback, problems) {
     problems.push(`${name}: expected true or false.`);
     return fallback;
 }
+/**
+ * The Graph endpoint and the request limits, which every action reads alike: `api-version`,
+ * `graph-api-url`, `timeout-seconds` (`whyTimeoutMatters` ends its warning) and `retries`.
+ */
+function readConnection(input, problems, warnings, whyTimeoutMatters) {
+    return {
+        apiVersion: readApiVersion(input, problems),
+        graphApiUrl: readGraphApiUrl(input, problems),
+        timeoutMs: readTimeoutMs(input, problems, warnings, whyTimeoutMatters),
+        retries: readRetries(input, problems)
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
@@ -29713,10 +29725,7 @@ function readSettings(source, { readOnly = false } = {}) {
     if (region !== '' && dataLocalizationRegion === undefined) {
         problems.push(`data-localization-region: expected one of ${DATA_LOCALIZATION_REGIONS.join(' ')}.`);
     }
-    const apiVersion = readApiVersion(input, problems);
-    const graphApiUrl = readGraphApiUrl(input, problems);
-    const timeoutMs = readTimeoutMs(input, problems, warnings, 'register can take 15 s, and a request cut short leaves its outcome uncertain.');
-    const retries = readRetries(input, problems);
+    const connection = readConnection(input, problems, warnings, 'register can take 15 s, and a request cut short leaves its outcome uncertain.');
     const settleMs = readSettleMs(input, problems);
     const preflight = input_rules_boolean(input('preflight'), 'preflight', true, problems);
     const skipIfRegistered = input_rules_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
@@ -29734,10 +29743,7 @@ function readSettings(source, { readOnly = false } = {}) {
             pin,
             ...(backup && { backup }),
             ...(dataLocalizationRegion && { dataLocalizationRegion }),
-            apiVersion,
-            graphApiUrl,
-            timeoutMs,
-            retries,
+            ...connection,
             settleMs,
             preflight,
             skipIfRegistered,

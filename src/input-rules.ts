@@ -227,3 +227,21 @@ export function boolean(
   problems.push(`${name}: expected true or false.`)
   return fallback
 }
+
+/**
+ * The Graph endpoint and the request limits, which every action reads alike: `api-version`,
+ * `graph-api-url`, `timeout-seconds` (`whyTimeoutMatters` ends its warning) and `retries`.
+ */
+export function readConnection(
+  input: (name: string) => string,
+  problems: string[],
+  warnings: string[],
+  whyTimeoutMatters: string
+): Pick<GraphSettings, 'apiVersion' | 'graphApiUrl' | 'timeoutMs' | 'retries'> {
+  return {
+    apiVersion: readApiVersion(input, problems),
+    graphApiUrl: readGraphApiUrl(input, problems),
+    timeoutMs: readTimeoutMs(input, problems, warnings, whyTimeoutMatters),
+    retries: readRetries(input, problems)
+  }
+}

@@ -3,14 +3,11 @@ import {
   boolean,
   InputError,
   readAccessToken,
-  readApiVersion,
+  readConnection,
   readDryRun,
-  readGraphApiUrl,
   readPhoneNumberId,
   readPin,
-  readRetries,
   readSettleMs,
-  readTimeoutMs,
   registerSecrets,
   trimmedInputs,
   type GraphSettings,
@@ -119,15 +116,12 @@ export function readSettings(
     )
   }
 
-  const apiVersion = readApiVersion(input, problems)
-  const graphApiUrl = readGraphApiUrl(input, problems)
-  const timeoutMs = readTimeoutMs(
+  const connection = readConnection(
     input,
     problems,
     warnings,
     'register can take 15 s, and a request cut short leaves its outcome uncertain.'
   )
-  const retries = readRetries(input, problems)
   const settleMs = readSettleMs(input, problems)
   const preflight = boolean(input('preflight'), 'preflight', true, problems)
   const skipIfRegistered = boolean(
@@ -153,10 +147,7 @@ export function readSettings(
       pin,
       ...(backup && { backup }),
       ...(dataLocalizationRegion && { dataLocalizationRegion }),
-      apiVersion,
-      graphApiUrl,
-      timeoutMs,
-      retries,
+      ...connection,
       settleMs,
       preflight,
       skipIfRegistered,

@@ -29746,6 +29746,18 @@ function input_rules_boolean(value, name, fallback, problems) {
     problems.push(`${name}: expected true or false.`);
     return fallback;
 }
+/**
+ * The Graph endpoint and the request limits, which every action reads alike: `api-version`,
+ * `graph-api-url`, `timeout-seconds` (`whyTimeoutMatters` ends its warning) and `retries`.
+ */
+function readConnection(input, problems, warnings, whyTimeoutMatters) {
+    return {
+        apiVersion: readApiVersion(input, problems),
+        graphApiUrl: readGraphApiUrl(input, problems),
+        timeoutMs: readTimeoutMs(input, problems, warnings, whyTimeoutMatters),
+        retries: readRetries(input, problems)
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
@@ -29782,10 +29794,7 @@ function readSettings(source, { readOnly = false } = {}) {
     if (region !== '' && dataLocalizationRegion === undefined) {
         problems.push(`data-localization-region: expected one of ${DATA_LOCALIZATION_REGIONS.join(' ')}.`);
     }
-    const apiVersion = readApiVersion(input, problems);
-    const graphApiUrl = readGraphApiUrl(input, problems);
-    const timeoutMs = readTimeoutMs(input, problems, warnings, 'register can take 15 s, and a request cut short leaves its outcome uncertain.');
-    const retries = readRetries(input, problems);
+    const connection = readConnection(input, problems, warnings, 'register can take 15 s, and a request cut short leaves its outcome uncertain.');
     const settleMs = readSettleMs(input, problems);
     const preflight = input_rules_boolean(input('preflight'), 'preflight', true, problems);
     const skipIfRegistered = input_rules_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
@@ -29803,10 +29812,7 @@ function readSettings(source, { readOnly = false } = {}) {
             pin,
             ...(backup && { backup }),
             ...(dataLocalizationRegion && { dataLocalizationRegion }),
-            apiVersion,
-            graphApiUrl,
-            timeoutMs,
-            retries,
+            ...connection,
             settleMs,
             preflight,
             skipIfRegistered,
@@ -34713,10 +34719,7 @@ function readDeregisterSettings(source) {
     const accessToken = readAccessToken(input, problems);
     const phoneNumberId = readPhoneNumberId(input, problems);
     const confirmDisplayPhoneNumber = readConfirmation(input, phoneNumberId, problems);
-    const apiVersion = readApiVersion(input, problems);
-    const graphApiUrl = readGraphApiUrl(input, problems);
-    const timeoutMs = readTimeoutMs(input, problems, warnings, 'a deregister call cut short leaves its outcome uncertain.');
-    const retries = readRetries(input, problems);
+    const connection = readConnection(input, problems, warnings, 'a deregister call cut short leaves its outcome uncertain.');
     const settleMs = readSettleMs(input, problems);
     const dryRun = readDryRun(input, problems);
     if (problems.length > 0)
@@ -34726,10 +34729,7 @@ function readDeregisterSettings(source) {
             accessToken,
             phoneNumberId,
             confirmDisplayPhoneNumber,
-            apiVersion,
-            graphApiUrl,
-            timeoutMs,
-            retries,
+            ...connection,
             settleMs,
             dryRun
         },
@@ -34987,10 +34987,7 @@ function readSetPinSettings(source) {
     const accessToken = readAccessToken(input, problems);
     const phoneNumberId = readPhoneNumberId(input, problems);
     const newPin = readPin(source, 'new-pin', problems);
-    const apiVersion = readApiVersion(input, problems);
-    const graphApiUrl = readGraphApiUrl(input, problems);
-    const timeoutMs = readTimeoutMs(input, problems, warnings, 'a PIN change cut short leaves the PIN unknown until it is sent again.');
-    const retries = readRetries(input, problems);
+    const connection = readConnection(input, problems, warnings, 'a PIN change cut short leaves the PIN unknown until it is sent again.');
     const dryRun = readDryRun(input, problems);
     if (problems.length > 0)
         throw new InputError(problems);
@@ -34999,10 +34996,7 @@ function readSetPinSettings(source) {
             accessToken,
             phoneNumberId,
             newPin,
-            apiVersion,
-            graphApiUrl,
-            timeoutMs,
-            retries,
+            ...connection,
             dryRun
         },
         warnings

@@ -32932,6 +32932,18 @@ function input_rules_boolean(value, name, fallback, problems) {
     problems.push(`${name}: expected true or false.`);
     return fallback;
 }
+/**
+ * The Graph endpoint and the request limits, which every action reads alike: `api-version`,
+ * `graph-api-url`, `timeout-seconds` (`whyTimeoutMatters` ends its warning) and `retries`.
+ */
+function readConnection(input, problems, warnings, whyTimeoutMatters) {
+    return {
+        apiVersion: readApiVersion(input, problems),
+        graphApiUrl: readGraphApiUrl(input, problems),
+        timeoutMs: readTimeoutMs(input, problems, warnings, whyTimeoutMatters),
+        retries: readRetries(input, problems)
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/longest-run.ts
 /**
@@ -33578,10 +33590,7 @@ function readDeregisterSettings(source) {
     const accessToken = readAccessToken(input, problems);
     const phoneNumberId = readPhoneNumberId(input, problems);
     const confirmDisplayPhoneNumber = readConfirmation(input, phoneNumberId, problems);
-    const apiVersion = readApiVersion(input, problems);
-    const graphApiUrl = readGraphApiUrl(input, problems);
-    const timeoutMs = readTimeoutMs(input, problems, warnings, 'a deregister call cut short leaves its outcome uncertain.');
-    const retries = readRetries(input, problems);
+    const connection = readConnection(input, problems, warnings, 'a deregister call cut short leaves its outcome uncertain.');
     const settleMs = readSettleMs(input, problems);
     const dryRun = readDryRun(input, problems);
     if (problems.length > 0)
@@ -33591,10 +33600,7 @@ function readDeregisterSettings(source) {
             accessToken,
             phoneNumberId,
             confirmDisplayPhoneNumber,
-            apiVersion,
-            graphApiUrl,
-            timeoutMs,
-            retries,
+            ...connection,
             settleMs,
             dryRun
         },

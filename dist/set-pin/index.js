@@ -32779,6 +32779,18 @@ function input_rules_boolean(value, name, fallback, problems) {
     problems.push(`${name}: expected true or false.`);
     return fallback;
 }
+/**
+ * The Graph endpoint and the request limits, which every action reads alike: `api-version`,
+ * `graph-api-url`, `timeout-seconds` (`whyTimeoutMatters` ends its warning) and `retries`.
+ */
+function readConnection(input, problems, warnings, whyTimeoutMatters) {
+    return {
+        apiVersion: readApiVersion(input, problems),
+        graphApiUrl: readGraphApiUrl(input, problems),
+        timeoutMs: readTimeoutMs(input, problems, warnings, whyTimeoutMatters),
+        retries: readRetries(input, problems)
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/longest-run.ts
 /**
@@ -33354,10 +33366,7 @@ function readSetPinSettings(source) {
     const accessToken = readAccessToken(input, problems);
     const phoneNumberId = readPhoneNumberId(input, problems);
     const newPin = readPin(source, 'new-pin', problems);
-    const apiVersion = readApiVersion(input, problems);
-    const graphApiUrl = readGraphApiUrl(input, problems);
-    const timeoutMs = readTimeoutMs(input, problems, warnings, 'a PIN change cut short leaves the PIN unknown until it is sent again.');
-    const retries = readRetries(input, problems);
+    const connection = readConnection(input, problems, warnings, 'a PIN change cut short leaves the PIN unknown until it is sent again.');
     const dryRun = readDryRun(input, problems);
     if (problems.length > 0)
         throw new InputError(problems);
@@ -33366,10 +33375,7 @@ function readSetPinSettings(source) {
             accessToken,
             phoneNumberId,
             newPin,
-            apiVersion,
-            graphApiUrl,
-            timeoutMs,
-            retries,
+            ...connection,
             dryRun
         },
         warnings

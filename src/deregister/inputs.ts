@@ -1,13 +1,10 @@
 import {
   InputError,
   readAccessToken,
-  readApiVersion,
+  readConnection,
   readDryRun,
-  readGraphApiUrl,
   readPhoneNumberId,
-  readRetries,
   readSettleMs,
-  readTimeoutMs,
   registerSecrets,
   required,
   trimmedInputs,
@@ -41,15 +38,12 @@ export function readDeregisterSettings(source: InputSource): Parsed<DeregisterSe
   const accessToken = readAccessToken(input, problems)
   const phoneNumberId = readPhoneNumberId(input, problems)
   const confirmDisplayPhoneNumber = readConfirmation(input, phoneNumberId, problems)
-  const apiVersion = readApiVersion(input, problems)
-  const graphApiUrl = readGraphApiUrl(input, problems)
-  const timeoutMs = readTimeoutMs(
+  const connection = readConnection(
     input,
     problems,
     warnings,
     'a deregister call cut short leaves its outcome uncertain.'
   )
-  const retries = readRetries(input, problems)
   const settleMs = readSettleMs(input, problems)
   const dryRun = readDryRun(input, problems)
   if (problems.length > 0) throw new InputError(problems)
@@ -58,10 +52,7 @@ export function readDeregisterSettings(source: InputSource): Parsed<DeregisterSe
       accessToken,
       phoneNumberId,
       confirmDisplayPhoneNumber,
-      apiVersion,
-      graphApiUrl,
-      timeoutMs,
-      retries,
+      ...connection,
       settleMs,
       dryRun
     },

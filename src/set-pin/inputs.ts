@@ -1,13 +1,10 @@
 import {
   InputError,
   readAccessToken,
-  readApiVersion,
+  readConnection,
   readDryRun,
-  readGraphApiUrl,
   readPhoneNumberId,
   readPin,
-  readRetries,
-  readTimeoutMs,
   registerSecrets,
   trimmedInputs,
   type GraphSettings,
@@ -33,15 +30,12 @@ export function readSetPinSettings(source: InputSource): Parsed<SetPinSettings> 
   const accessToken = readAccessToken(input, problems)
   const phoneNumberId = readPhoneNumberId(input, problems)
   const newPin = readPin(source, 'new-pin', problems)
-  const apiVersion = readApiVersion(input, problems)
-  const graphApiUrl = readGraphApiUrl(input, problems)
-  const timeoutMs = readTimeoutMs(
+  const connection = readConnection(
     input,
     problems,
     warnings,
     'a PIN change cut short leaves the PIN unknown until it is sent again.'
   )
-  const retries = readRetries(input, problems)
   const dryRun = readDryRun(input, problems)
   if (problems.length > 0) throw new InputError(problems)
   return {
@@ -49,10 +43,7 @@ export function readSetPinSettings(source: InputSource): Parsed<SetPinSettings> 
       accessToken,
       phoneNumberId,
       newPin,
-      apiVersion,
-      graphApiUrl,
-      timeoutMs,
-      retries,
+      ...connection,
       dryRun
     },
     warnings
