@@ -1,9 +1,12 @@
-// The bundled action against Meta's own OpenAPI description of the Business Messaging API, served
-// by Stoplight Prism. Prism validates every request against the contract (a violation comes back
-// with an `sl-violations` header) and answers with the contract's examples; a loopback proxy
-// between the action and Prism adds `Prefer: code=NNN` to pick an error example and records every
+// The bundled actions (the root action with its webhook wiring, deregister and set-pin) against
+// Meta's own OpenAPI description of the Business Messaging API, served by Stoplight Prism. Prism
+// validates every request against the contract (a violation comes back with an `sl-violations`
+// header) and answers with the contract's examples; a loopback proxy between the action and Prism
+// adds `Prefer: code=NNN` / `example=name` to pick one of the contract's examples and records every
 // exchange with Prism's verdict. One request is off the contract on purpose, and only that one:
-// see KNOWN_DIFFERENCE.
+// see KNOWN_DIFFERENCE. Two answers are stand-ins, each explicit and recorded: the known
+// difference's (RecordingProxy), and the registered state added to reads for the deregister and
+// set-pin writes (REGISTERED); the requests themselves are always checked as the action sent them.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -21,7 +24,12 @@ import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
 import { parse } from 'yaml'
-import { runAction, type ActionRun } from '../../sim/action-runner.js'
+import {
+  DEREGISTER_ENTRY,
+  SET_PIN_ENTRY,
+  runAction,
+  type ActionRun
+} from '../../sim/action-runner.js'
 import { expectMasked, expectNoLeaks } from '../e2e/leaks.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -41,23 +49,48 @@ const API_VERSION = 'v23.0'
  */
 const OLD_API_VERSION = 'v20.0'
 const PHONE_NUMBER_ID = '1234567890123456'
+/** Any WhatsApp Business Account id but the number's (the action refuses the same id). */
+const WABA_ID = '2233445566778899'
 const TOKEN = 'EAAContractTestToken7Qx2Lm9Vb4Np'
 const PIN = '004217'
+/** set-pin's new PIN; a string of 6 digits, as the contract's `pin` example. */
+const NEW_PIN = '093164'
+const CALLBACK_URL = 'https://bot.example.com/whatsapp/webhook'
+const VERIFY_TOKEN = 'vt-Contract-9fK2qLx7'
 const BACKUP_DATA = 'c2V0dGluZ3MtYmFja3Vw-line-one\nc2Vjb25kLWxpbmUtb2YtYmFja3Vw'
 const BACKUP_PASSWORD = 'Qx7wPz-4kRv9-Tn2m'
-const SECRETS = [TOKEN, PIN, BACKUP_DATA, BACKUP_PASSWORD]
+const SECRETS = [TOKEN, PIN, NEW_PIN, BACKUP_DATA, BACKUP_PASSWORD, VERIFY_TOKEN]
 const REGION = 'DE'
 const RETRIES = 1
 /** Short, so that the 500 example settles in a second; long enough for more than one read. */
 const SETTLE_SECONDS = 1
 
-/** The requests the action makes, by the contract's path they belong to. */
-type Call = 'read' | 'register' | 'read settings' | 'write settings'
+/**
+ * The requests the actions make (the root action, deregister and set-pin), by the contract's path
+ * they belong to. Two calls share an operation and are told apart by what they send: `read webhook`
+ * is the number read with `fields=webhook_configuration` alone, and `write number` is any POST to
+ * the number itself (the webhook override, or set-pin's PIN).
+ */
+type Call =
+  | 'read'
+  | 'register'
+  | 'read settings'
+  | 'write settings'
+  | 'deregister'
+  | 'read webhook'
+  | 'write number'
+  | 'read subscribed apps'
+  | 'subscribe'
 const CALLS: Record<Call, { method: string; operation: string }> = {
   read: { method: 'GET', operation: '/{Version}/{Phone-Number-ID}' },
   register: { method: 'POST', operation: '/{Version}/{Phone-Number-ID}/register' },
   'read settings': { method: 'GET', operation: '/{Version}/{Phone-Number-ID}/settings' },
-  'write settings': { method: 'POST', operation: '/{Version}/{Phone-Number-ID}/settings' }
+  'write settings': { method: 'POST', operation: '/{Version}/{Phone-Number-ID}/settings' },
+  deregister: { method: 'POST', operation: '/{Version}/{Phone-Number-ID}/deregister' },
+  'read webhook': { method: 'GET', operation: '/{Version}/{Phone-Number-ID}' },
+  'write number': { method: 'POST', operation: '/{Version}/{Phone-Number-ID}' },
+  'read subscribed apps': { method: 'GET', operation: '/{Version}/{WABA-ID}/subscribed_apps' },
+  subscribe: { method: 'POST', operation: '/{Version}/{WABA-ID}/subscribed_apps' }
 }
 /** The paths the served contract keeps; Prism routes every other `/{Version}/{X}` path wrongly. */
 const OPERATIONS = [...new Set(Object.values(CALLS).map(call => call.operation))]
@@ -129,6 +162,41 @@ const REGISTER_ERRORS: Record<
   500: { attempts: 1, result: 'uncertain', example: { code: 2, is_transient: true } }
 }
 
+/**
+ * Each error example the contract gives for /deregister (by status, and by name where a status has
+ * several), and what deregister makes of it with retries: 1. None but 500 is retried: code 4 (the
+ * 429 example, marked transient) is on the never-retry list, as is 133016, the 10-calls-per-72-hours
+ * limit, which the contract gives no example of (the unit tests send it). 500 (code 2) leaves the
+ * outcome uncertain: settled by reading, as for /register.
+ */
+const DEREGISTER_ERRORS: Record<
+  string,
+  { result: 'failed' | 'uncertain'; example: Record<string, unknown> }
+> = {
+  '400 phone_not_linked': { result: 'failed', example: { code: 100 } },
+  '400 smb_account_error': { result: 'failed', example: { code: 100 } },
+  '400 phone_not_registered': { result: 'failed', example: { code: 100, error_subcode: 2207051 } },
+  '401': { result: 'failed', example: { code: 190, error_subcode: 463 } },
+  '403': { result: 'failed', example: { code: 200, error_subcode: 1349174 } },
+  '404': { result: 'failed', example: { code: 803 } },
+  '422': { result: 'failed', example: { code: 100 } },
+  '429': { result: 'failed', example: { code: 4, error_subcode: 2446079, is_transient: true } },
+  '500': { result: 'uncertain', example: { code: 2, is_transient: true } }
+}
+
+/**
+ * The stand-in state for reads of the number (Preferences.readAdds) in the deregister and set-pin
+ * tests: registered. The contract's read examples say no platform or status, and both actions
+ * rightly refuse to write on such a read (tested first, with Prism's answer as it is); only with
+ * these two fields added does the write the contract describes go out at all.
+ */
+const REGISTERED = { platform_type: 'CLOUD_API', status: 'CONNECTED' }
+
+/** An app the contract's subscribed-apps example lists (it also lists 1234567890123456). */
+const LISTED_APP_ID = '2345678901234567'
+/** An app the example does not list. */
+const UNLISTED_APP_ID = '3456789012345678'
+
 /** One request the action made, as Prism saw it, with Prism's answer. */
 interface Exchange {
   method: string
@@ -147,6 +215,11 @@ interface Exchange {
    * the action got in place of Prism's answer to its own request (see RecordingProxy).
    */
   standIn: boolean
+  /**
+   * Fields the proxy added to Prism's answer before handing it to the action (Preferences.readAdds);
+   * `responseBody` is Prism's answer as it came.
+   */
+  added?: Record<string, string>
 }
 
 interface GraphErrorBody {
@@ -157,13 +230,23 @@ interface GraphErrorBody {
   is_transient?: boolean
 }
 
-/** The call a request is, from its method and `/{version}/{id}[/edge]` path. */
-function callOf(method: string, path: string): Call | undefined {
-  const match = /^\/v[0-9]+\.[0-9]+\/([0-9]+)(\/register|\/settings)?$/.exec(path)
-  if (!match || match[1] !== PHONE_NUMBER_ID) return undefined
-  const operation = `/{Version}/{Phone-Number-ID}${match[2] ?? ''}`
+/** The call a request is, from its method and `/{version}/{id}[/edge]` path (and query). */
+function callOf(method: string, path: string, query: URLSearchParams): Call | undefined {
+  const match =
+    /^\/v[0-9]+\.[0-9]+\/([0-9]+)(\/register|\/settings|\/deregister|\/subscribed_apps)?$/.exec(
+      path
+    )
+  if (!match) return undefined
+  const [, id, edge = ''] = match
+  const node = edge === '/subscribed_apps' ? '{WABA-ID}' : '{Phone-Number-ID}'
+  if (id !== (edge === '/subscribed_apps' ? WABA_ID : PHONE_NUMBER_ID)) return undefined
+  if (method === 'GET' && edge === '' && query.get('fields') === 'webhook_configuration') {
+    return 'read webhook'
+  }
+  const operation = `/{Version}/${node}${edge}`
   const found = Object.entries(CALLS).find(
-    ([, call]) => call.method === method && call.operation === operation
+    ([name, call]) =>
+      name !== 'read webhook' && call.method === method && call.operation === operation
   )
   return found?.[0] as Call | undefined
 }
@@ -228,11 +311,50 @@ interface ObjectSchema {
   required?: string[]
 }
 
+interface MediaExamples {
+  example?: unknown
+  examples?: Record<string, { value: unknown }>
+}
+
+/** The parts of the served contract the tests read. */
+interface ContractDocument {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, MediaExamples> }> }>
+  >
+  components: { schemas: Record<string, ObjectSchema & { properties: Record<string, unknown> }> }
+}
+
+/** One example answer the contract gives for an operation: its status, name and value. */
+interface ContractExample {
+  status: number
+  /** The example's name, for `Prefer: example=…`; undefined for a lone `example`. */
+  name: string | undefined
+  value: unknown
+}
+
+/** The JSON examples the contract gives for `method operation`, each status in file order. */
+function contractExamples(
+  document: ContractDocument,
+  operation: string,
+  method: string
+): ContractExample[] {
+  const responses = document.paths[operation][method].responses
+  return Object.entries(responses).flatMap(([status, response]): ContractExample[] => {
+    const media = response.content?.['application/json']
+    if (media === undefined) return []
+    if (media.examples === undefined)
+      return [{ status: Number(status), name: undefined, value: media.example }]
+    return Object.entries(media.examples).map(([name, example]) => ({
+      status: Number(status),
+      name,
+      value: example.value
+    }))
+  })
+}
+
 /** The contract's schema of `storage_configuration` in a settings write. */
-function storageWriteSchema(filtered: string): ObjectSchema {
-  const document = parse(filtered) as {
-    components: { schemas: Record<string, ObjectSchema & { properties: Record<string, unknown> }> }
-  }
+function storageWriteSchema(document: ContractDocument): ObjectSchema {
   const { schemas } = document.components
   const reference = (
     schemas.StorageConfigurationSettingsRequest.properties.storage_configuration as {
@@ -326,10 +448,21 @@ function parseViolations(header: string | string[] | undefined): unknown[] {
 
 /** What the proxy asks of Prism for the next run. */
 interface Preferences {
-  /** The example to answer the register call with, by status. */
-  registerCode?: number
-  /** The example to answer reads of the number with, by status. */
-  readCode?: number
+  /** The example to answer a call with, by status (`Prefer: code=…`). */
+  codes?: Partial<Record<Call, number>>
+  /**
+   * The example to answer a call with, by name (`Prefer: example=…`): one of the contract's own
+   * examples for that call, never a body of ours. With `codes`, both go in the one header.
+   */
+  examples?: Partial<Record<Call, string>>
+  /**
+   * A stand-in for the number's state: every `read` (the state read, not `read webhook`) is
+   * answered with Prism's answer plus exactly these fields, which the contract's read examples do
+   * not show (its PhoneNumberInfo schema has no platform_type or status at all). The request and
+   * Prism's verdict on it are recorded and checked as they are; only the answer handed on differs,
+   * and the exchange says so (`added`).
+   */
+  readAdds?: Record<string, string>
   /**
    * Answer the known difference as Meta's guide says Graph does, `{"success": true}`, rather than
    * with Prism's 400: the action then gets Prism's answer to the same request in the contract's
@@ -405,17 +538,19 @@ class RecordingProxy {
     const body = await readAll(req)
     const url = new URL(req.url ?? '/', 'http://proxy.invalid')
     const method = req.method ?? 'GET'
-    const call = callOf(method, url.pathname)
-    const code =
-      call === 'register'
-        ? this.preferences.registerCode
-        : call === 'read'
-          ? this.preferences.readCode
-          : undefined
+    const call = callOf(method, url.pathname, url.searchParams)
+    const code = call && this.preferences.codes?.[call]
+    const example = call && this.preferences.examples?.[call]
     const headers: IncomingHttpHeaders = { ...req.headers, host: `127.0.0.1:${this.prismPort}` }
-    if (code !== undefined) headers.prefer = `code=${code}`
+    const prefer = [
+      code !== undefined && `code=${code}`,
+      example !== undefined && `example=${example}`
+    ].filter(Boolean)
+    if (prefer.length > 0) headers.prefer = prefer.join(', ')
     const answer = await this.ask(method, req.url ?? '/', headers, body)
-    const exchange = this.record({ method, url, call, headers: req.headers, body, answer })
+    const adds = call === 'read' && answer.status === 200 ? this.preferences.readAdds : undefined
+    const exchange = this.record({ method, url, call, headers: req.headers, body, answer, adds })
+    if (adds !== undefined) return withFields(answer, adds)
     if (!this.preferences.answerKnownDifference || !isKnownDifference(exchange)) return answer
     const inContract = Buffer.from(JSON.stringify(KNOWN_DIFFERENCE.inContract))
     headers['content-length'] = String(inContract.length)
@@ -452,6 +587,7 @@ class RecordingProxy {
     body: Buffer
     answer: Answer
     standIn?: boolean
+    adds?: Record<string, string>
   }): Exchange {
     const exchange: Exchange = {
       method: what.method,
@@ -464,11 +600,21 @@ class RecordingProxy {
       contentType: String(what.answer.headers['content-type'] ?? ''),
       violations: parseViolations(what.answer.headers['sl-violations']),
       responseBody: what.answer.body.toString('utf8'),
-      standIn: what.standIn ?? false
+      standIn: what.standIn ?? false,
+      ...(what.adds && { added: what.adds })
     }
     this.exchanges.push(exchange)
     return exchange
   }
+}
+
+/** Prism's JSON answer with `fields` added (Preferences.readAdds), its length set to match. */
+function withFields(answer: Answer, fields: Record<string, string>): Answer {
+  const node = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>
+  const body = Buffer.from(JSON.stringify({ ...node, ...fields }))
+  const headers = { ...answer.headers, 'content-length': String(body.length) }
+  delete headers['transfer-encoding']
+  return { ...answer, headers, body }
 }
 
 function parseJson(text: string): unknown {
@@ -563,6 +709,7 @@ describeContract("the bundled action against Meta's OpenAPI contract (Prism)", (
   let proxy: RecordingProxy | undefined
   let errorStatuses: number[] = []
   let storageSchema: ObjectSchema = {}
+  let contract: ContractDocument | undefined
 
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'contract-'))
@@ -573,7 +720,8 @@ describeContract("the bundled action against Meta's OpenAPI contract (Prism)", (
     const starting = startPrism(specFile)
     // Parsing the document takes about a second: while Prism starts.
     try {
-      storageSchema = storageWriteSchema(filtered)
+      contract = parse(filtered) as ContractDocument
+      storageSchema = storageWriteSchema(contract)
     } finally {
       prism = await starting
     }
@@ -689,7 +837,7 @@ describeContract("the bundled action against Meta's OpenAPI contract (Prism)", (
   it.each(Object.entries(REGISTER_ERRORS).map(([status, rule]) => [Number(status), rule] as const))(
     'the %i example fails with its code and fbtrace_id and the right retry decision',
     async (status, rule) => {
-      proxy!.reset({ registerCode: status })
+      proxy!.reset({ codes: { register: status } })
       const inputs = baseInputs(proxy!.url)
       const run = await runAction(inputs)
 
@@ -739,7 +887,7 @@ describeContract("the bundled action against Meta's OpenAPI contract (Prism)", (
   )
 
   it('a pre-flight read answered with the 401 example stops before any other call', async () => {
-    proxy!.reset({ readCode: 401 })
+    proxy!.reset({ codes: { read: 401 } })
     const inputs = baseInputs(proxy!.url)
     const run = await runAction(inputs)
 
@@ -838,6 +986,297 @@ describeContract("the bundled action against Meta's OpenAPI contract (Prism)", (
         'error-code': String(example.code)
       })
       expect(run.outputs['error-message']).toContain(`Setting local storage in ${REGION} failed`)
+    }, 60_000)
+  })
+
+  describe('wiring: waba-id, app-id, callback-url and verify-token on the root action', () => {
+    // app-id is given because `GET /app` (the token's own app) is not in the contract.
+    const wiringInputs = (appId: string): Record<string, string> => ({
+      ...baseInputs(proxy!.url),
+      'waba-id': WABA_ID,
+      'app-id': appId,
+      'callback-url': CALLBACK_URL,
+      'verify-token': VERIFY_TOKEN
+    })
+    const REGISTRATION: Call[] = ['read', 'read settings', 'register', 'read']
+
+    /** The app ids Prism's subscribed-apps answer lists. */
+    function appsListed(exchange: Exchange): string[] {
+      const { data } = JSON.parse(exchange.responseBody) as {
+        data: { whatsapp_business_api_data: { id: string } }[]
+      }
+      return data.map(entry => entry.whatsapp_business_api_data.id)
+    }
+
+    it('checks the subscription of a listed app, then sets the override the contract describes', async () => {
+      // POST /{Phone-Number-ID}'s first 200 example is a message send; the override asks for the
+      // contract's own settings example, `{"success": true}` (see the next test for the first).
+      proxy!.reset({ examples: { 'write number': 'settings_updated' } })
+      const inputs = wiringInputs(LISTED_APP_ID)
+      const run = await runAction(inputs)
+
+      expectContractKept(proxy!.exchanges)
+      expectSecretsKept(run, inputs)
+      expect(proxy!.calls()).toEqual([
+        ...REGISTRATION,
+        'read subscribed apps',
+        'read webhook',
+        'write number',
+        'read webhook'
+      ])
+      const [apps] = proxy!.only('read subscribed apps')
+      expect(apps.status).toBe(200)
+      expect(appsListed(apps)).toContain(LISTED_APP_ID)
+      const [override] = proxy!.only('write number')
+      expect(JSON.parse(override.body)).toEqual({
+        webhook_configuration: { override_callback_uri: CALLBACK_URL, verify_token: VERIFY_TOKEN }
+      })
+      expect(override.status).toBe(200)
+      expect(JSON.parse(override.responseBody)).toEqual({ success: true })
+      // The contract does not describe webhook_configuration on the number: Prism's answer, the
+      // read example, has none, which the action reads as no override at any level.
+      for (const read of proxy!.only('read webhook')) {
+        expect(read.status).toBe(200)
+        expect(JSON.parse(read.responseBody)).not.toHaveProperty('webhook_configuration')
+      }
+
+      // So the override, answered success, does not read back: registered, but the job fails.
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs).toMatchObject({
+        success: 'false',
+        result: 'registered',
+        'app-subscribed': 'true'
+      })
+      expect(run.outputs['webhook-url']).toBeUndefined()
+      expect(run.outputs['error-message']).toContain(
+        `the override call answered success, but the number's override reads back as none, not ${CALLBACK_URL}`
+      )
+    }, 60_000)
+
+    it("does not take the override call's first 200 example, a message send, for a success", async () => {
+      proxy!.reset()
+      // No retries: an HTTP 200 that is not a success leaves the outcome uncertain, which the
+      // wiring (harmless to repeat) retries after a wait; one attempt shows the same verdict.
+      const inputs = { ...wiringInputs(LISTED_APP_ID), retries: '0' }
+      const run = await runAction(inputs)
+
+      expectContractKept(proxy!.exchanges)
+      expectSecretsKept(run, inputs)
+      expect(proxy!.calls().slice(REGISTRATION.length)).toEqual([
+        'read subscribed apps',
+        'read webhook',
+        'write number'
+      ])
+      const [override] = proxy!.only('write number')
+      expect(override.status).toBe(200)
+      expect(JSON.parse(override.responseBody)).toHaveProperty('messages')
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs).toMatchObject({ success: 'false', result: 'registered' })
+      expect(run.outputs['error-message']).toContain(
+        `setting the number's webhook override to ${CALLBACK_URL} failed`
+      )
+      expect(run.outputs['error-message']).toContain('HTTP 200 but not a success')
+    }, 60_000)
+
+    it('subscribes an app the list lacks, with the call the contract describes', async () => {
+      proxy!.reset()
+      const inputs = wiringInputs(UNLISTED_APP_ID)
+      const run = await runAction(inputs)
+
+      expectContractKept(proxy!.exchanges)
+      expectSecretsKept(run, inputs)
+      expect(proxy!.calls()).toEqual([
+        ...REGISTRATION,
+        'read subscribed apps',
+        'subscribe',
+        'read subscribed apps'
+      ])
+      for (const apps of proxy!.only('read subscribed apps')) {
+        expect(appsListed(apps)).not.toContain(UNLISTED_APP_ID)
+      }
+      const [subscribe] = proxy!.only('subscribe')
+      expect(subscribe.body).toBe('')
+      expect(subscribe.status).toBe(200)
+      expect(JSON.parse(subscribe.responseBody)).toEqual({ success: true })
+
+      // Prism keeps no state: the list read again still lacks the app, so the action does not
+      // call it subscribed, and does not go on to the override, which needs the subscription.
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs).toMatchObject({
+        success: 'false',
+        result: 'registered',
+        'app-subscribed': 'false'
+      })
+      expect(run.outputs['error-message']).toContain(
+        `the subscribe call answered success, but app ${UNLISTED_APP_ID} is still not among the apps subscribed`
+      )
+    }, 60_000)
+  })
+
+  describe('the deregister action (dist/deregister/index.js)', () => {
+    /** The display number of the contract's read example, which Prism answers every read with. */
+    function displayNumber(): string {
+      const [example] = contractExamples(contract!, CALLS.read.operation, 'get')
+      return (example.value as { display_phone_number: string }).display_phone_number
+    }
+
+    const deregisterInputs = (): Record<string, string> => ({
+      'access-token': TOKEN,
+      'phone-number-id': PHONE_NUMBER_ID,
+      'confirm-display-phone-number': displayNumber(),
+      'api-version': API_VERSION,
+      'graph-api-url': proxy!.url,
+      'timeout-seconds': '30',
+      retries: String(RETRIES),
+      'settle-seconds': String(SETTLE_SECONDS)
+    })
+    const deregister = (inputs: Record<string, string>): Promise<ActionRun> =>
+      runAction(inputs, { script: DEREGISTER_ENTRY })
+
+    it('covers every error example the contract gives for /deregister', () => {
+      const examples = contractExamples(contract!, CALLS.deregister.operation, 'post')
+      const errors = examples.filter(e => e.status >= 400)
+      const keys = errors.map(e =>
+        errors.filter(other => other.status === e.status).length > 1
+          ? `${e.status} ${e.name}`
+          : String(e.status)
+      )
+      expect(keys.sort()).toEqual(Object.keys(DEREGISTER_ERRORS).sort())
+      expect(JSON.stringify(examples)).not.toContain('133016')
+    })
+
+    it("refuses before any deregister call on the contract's read example, which says no platform", async () => {
+      proxy!.reset()
+      const inputs = deregisterInputs()
+      const run = await deregister(inputs)
+
+      expectContractKept(proxy!.exchanges)
+      expectSecretsKept(run, inputs)
+      expect(proxy!.calls()).toEqual(['read'])
+      expect(JSON.parse(proxy!.only('read')[0].responseBody)).not.toHaveProperty('platform_type')
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs).toMatchObject({ success: 'false', result: 'failed' })
+      expect(run.outputs['error-message']).toContain('did not say its platform')
+    }, 60_000)
+
+    it('on a read standing in for a registered number: deregisters on the success example', async () => {
+      proxy!.reset({ readAdds: REGISTERED })
+      const inputs = deregisterInputs()
+      const run = await deregister(inputs)
+
+      expectContractKept(proxy!.exchanges)
+      expectSecretsKept(run, inputs)
+      expect(proxy!.calls()).toEqual(['read', 'deregister', 'read'])
+      for (const read of proxy!.only('read')) expect(read.added).toEqual(REGISTERED)
+      const [call] = proxy!.only('deregister')
+      expect(call.body).toBe('')
+      expect(call.status).toBe(200)
+      expect(JSON.parse(call.responseBody)).toEqual({ success: true })
+
+      // The read afterwards stands in the same way (still CLOUD_API): deregistered, with a warning.
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs).toMatchObject({
+        success: 'true',
+        result: 'deregistered',
+        attempts: '1',
+        'platform-type': 'CLOUD_API'
+      })
+      expect(run.stdout).toContain('Deregistered, but the number still reports platform CLOUD_API')
+    }, 60_000)
+
+    it.each(Object.entries(DEREGISTER_ERRORS))(
+      'the %s example fails with its code and the right retry decision',
+      async (key, rule) => {
+        const [status, name] = key.split(' ')
+        proxy!.reset({
+          readAdds: REGISTERED,
+          codes: { deregister: Number(status) },
+          ...(name !== undefined && { examples: { deregister: name } })
+        })
+        const inputs = deregisterInputs()
+        const run = await deregister(inputs)
+
+        expectContractKept(proxy!.exchanges)
+        expectSecretsKept(run, inputs)
+        const calls = proxy!.only('deregister')
+        expect(calls.map(c => c.status)).toEqual([Number(status)])
+        const example = graphError(calls[0])
+        expect(example).toMatchObject(rule.example)
+        expect(example.error_subcode).toBe(rule.example.error_subcode)
+
+        expect(run.exitCode).toBe(1)
+        expect(run.outputs).toMatchObject({
+          success: 'false',
+          result: rule.result,
+          attempts: '1',
+          'error-code': String(example.code),
+          'fbtrace-id': example.fbtrace_id
+        })
+        expect(run.outputs['error-subcode'] ?? '').toBe(
+          example.error_subcode === undefined ? '' : String(example.error_subcode)
+        )
+        expect(run.outputs['error-message']).toContain(example.message)
+        const settleReads = proxy!.calls().slice(2)
+        expect(proxy!.calls()).toEqual(['read', 'deregister', ...settleReads])
+        if (rule.result === 'failed') {
+          expect(settleReads).toEqual([])
+          return
+        }
+        // As for /register: every read answers another id, so none proves either way, and the
+        // one right end is no second deregister call and `uncertain`.
+        expect(settleReads.length).toBeGreaterThanOrEqual(2)
+        expect(new Set(settleReads)).toEqual(new Set(['read']))
+        expect(run.outputs['error-message']).toContain('another id')
+      },
+      60_000
+    )
+  })
+
+  describe('the set-pin action (dist/set-pin/index.js)', () => {
+    const setPinInputs = (): Record<string, string> => ({
+      'access-token': TOKEN,
+      'phone-number-id': PHONE_NUMBER_ID,
+      'new-pin': NEW_PIN,
+      'api-version': API_VERSION,
+      'graph-api-url': proxy!.url,
+      'timeout-seconds': '30',
+      retries: String(RETRIES)
+    })
+    const setPin = (inputs: Record<string, string>): Promise<ActionRun> =>
+      runAction(inputs, { script: SET_PIN_ENTRY })
+
+    it("refuses before any PIN call on the contract's read example, which says no platform or status", async () => {
+      proxy!.reset()
+      const inputs = setPinInputs()
+      const run = await setPin(inputs)
+
+      expectContractKept(proxy!.exchanges)
+      expectSecretsKept(run, inputs)
+      expect(proxy!.calls()).toEqual(['read'])
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs).toMatchObject({ success: 'false', result: 'failed' })
+      expect(run.outputs['error-message']).toContain('The number is not registered (platform ?')
+    }, 60_000)
+
+    it('on a read standing in for a registered number: sets the PIN with the body the contract describes', async () => {
+      // The contract's own example for this answer; its first 200 example is a message send.
+      proxy!.reset({
+        readAdds: REGISTERED,
+        examples: { 'write number': 'two_step_verification_set' }
+      })
+      const inputs = setPinInputs()
+      const run = await setPin(inputs)
+
+      expectContractKept(proxy!.exchanges)
+      expectSecretsKept(run, inputs)
+      expect(proxy!.calls()).toEqual(['read', 'write number'])
+      expect(proxy!.only('read')[0].added).toEqual(REGISTERED)
+      const [write] = proxy!.only('write number')
+      expect(JSON.parse(write.body)).toEqual({ pin: NEW_PIN })
+      expect(write.status).toBe(200)
+      expect(JSON.parse(write.responseBody)).toEqual({ success: true })
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs).toMatchObject({ success: 'true', result: 'pin-set' })
     }, 60_000)
   })
 })
