@@ -292,9 +292,13 @@ describe('big inputs stay cheap, and the log is never cut off', () => {
 })
 
 describe('cancellation and broken runner files', () => {
-  it('says at once that a register call in flight has an unknown outcome, and writes the outputs', async () => {
-    const { sim, url } = await startSimulator([newNumber()])
-    sim.script('register', [{ kind: 'hang' }])
+  /** Runs the action until `ready` holds, sends `signal`, and returns what it printed and wrote. */
+  async function cancelWhen(
+    sim: GraphSimulator,
+    url: string,
+    ready: () => boolean,
+    signal: NodeJS.Signals
+  ): Promise<{ exitCode: number | null; stdout: string; outputs: Record<string, string> }> {
     const dir = await mkdtemp(join(tmpdir(), 'promises-'))
     try {
       const outputFile = join(dir, 'output')
@@ -313,20 +317,34 @@ describe('cancellation and broken runner files', () => {
       let stdout = ''
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
       const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
-      while (sim.registerCalls().length === 0) await new Promise(resolve => setTimeout(resolve, 20))
-      child.kill('SIGINT')
-      expect(await exited).toBe(1)
-      expect(stdout).toMatch(
-        /^::error::Cancelled \(SIGINT\) while a register call was in flight: its outcome is unknown/m
-      )
-      expect(parseOutputFile(await readFile(outputFile, 'utf8'))).toMatchObject({
-        result: 'uncertain',
-        success: 'false',
-        attempts: '1'
-      })
+      while (!ready()) await new Promise(resolve => setTimeout(resolve, 20))
+      child.kill(signal)
+      const exitCode = await exited
+      return { exitCode, stdout, outputs: parseOutputFile(await readFile(outputFile, 'utf8')) }
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  }
+
+  it('says at once that a register call in flight has an unknown outcome, and writes the outputs', async () => {
+    const { sim, url } = await startSimulator([newNumber()])
+    sim.script('register', [{ kind: 'hang' }])
+    const run = await cancelWhen(sim, url, () => sim.registerCalls().length > 0, 'SIGINT')
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(
+      /^::error::Cancelled \(SIGINT\) while a register call was in flight: its outcome is unknown/m
+    )
+    expect(run.outputs).toMatchObject({ result: 'uncertain', success: 'false', attempts: '1' })
+  })
+
+  it('stops cleanly when cancelled outside a register call, saying nothing was changed', async () => {
+    const { sim, url } = await startSimulator([newNumber()])
+    sim.script('read', [{ kind: 'hang' }])
+    const run = await cancelWhen(sim, url, () => sim.requests.length > 0, 'SIGTERM')
+    expect(run.exitCode).toBe(1)
+    expect(sim.registerCalls()).toHaveLength(0)
+    expect(run.stdout).toMatch(/^::error::Cancelled \(SIGTERM\) with no register call in flight/m)
+    expect(run.outputs).toMatchObject({ result: 'failed', success: 'false', attempts: '0' })
   })
 
   it('says what happened to the number when the outputs cannot be written', async () => {
