@@ -16,6 +16,7 @@ import {
   inputs,
   ON_PREMISE_ID,
   onPremiseNumber,
+  PIN,
   runChecked,
   startSimulator,
   stopSimulators,
@@ -87,6 +88,11 @@ const BAD_INPUTS: BadInput[] = [
     change: { pin: '12345' },
     problem:
       'pin: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.'
+  },
+  {
+    name: 'a PIN with a line break after it',
+    change: { pin: `${PIN}\n` },
+    problem: 'pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given'
   },
   {
     name: 'a PIN with a letter',
