@@ -111,3 +111,19 @@ describe('minutesAndSeconds', () => {
     expect(minutesAndSeconds(ms)).toBe(text)
   })
 })
+
+// Known gap in src/longest-run.ts (reported, not papered over): from Graph v21.0 (the default) the
+// pre-flight also reads the number's settings, with the retries of a read (src/storage.ts), and
+// with data-localization-region the settings are written and read again; the bound leaves these
+// requests out, so the printed "Longest possible run" is short by up to 5 min for the defaults.
+// `failing` keeps the suite green while the gap stands: remove it once the bound counts them.
+describe('longestRunMs on Graph v21.0 and newer', () => {
+  it.failing('counts the settings read, with its retries and pauses', () => {
+    const T = 60_000
+    const pause = 60_000
+    const withoutSettings = longestRunMs({ ...BASE, apiVersion: 'v20.0' }, DEFAULT_TIMING)
+    expect(longestRunMs({ ...BASE, apiVersion: 'v26.0' }, DEFAULT_TIMING)).toBeGreaterThanOrEqual(
+      withoutSettings + 3 * T + 2 * pause
+    )
+  })
+})

@@ -25,6 +25,13 @@ import { expectMasked, expectNoLeaks } from './leaks.js'
 /** The Graph version the action calls when `api-version` is not given: paths and logs name it. */
 export const API_VERSION = DEFAULT_API_VERSION
 
+/**
+ * What every run with a pre-flight (and every dry run) reads first on the default Graph version
+ * (v21.0 and newer): the number, then its storage settings (docs/how-it-decides.md, "Local
+ * storage"). Request shapes start with these routes.
+ */
+export const PREFLIGHT = ['read', 'settings'] as const
+
 // Random-looking values: no digit run of the PINs occurs in an id or display number below.
 export const TOKEN = 'EAAGq7vWzR3kTb9XnYpL2cQfHs4DuJe8'
 export const OTHER_TOKEN = 'EAAJm5NcTy8xWq2ZrKb7PdLo3VgAs6Fh'

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
-import type { ActionRun } from '../../sim/action-runner.js'
+import { maskedValues, type ActionRun } from '../../sim/action-runner.js'
 import { REGISTER_LIMIT } from '../../sim/graph-simulator.js'
 import { USER_AGENT } from '../../src/constants.js'
 import {
@@ -26,6 +26,7 @@ import {
   onPremiseNumber,
   OTHER_TOKEN,
   PIN,
+  PREFLIGHT,
   routes,
   runChecked,
   startSimulator,
@@ -72,7 +73,7 @@ describe('migration from the On-Premises API', () => {
       response: '{"success":true}'
     })
     expect(run.outputs).not.toHaveProperty('error-message')
-    expect(routes(sim.requests)).toEqual(['read', 'register', 'read'])
+    expect(routes(sim.requests)).toEqual([...PREFLIGHT, 'register', 'read'])
     const [register] = sim.registerCalls()
     expect(register.path).toBe(`/${API_VERSION}/${ON_PREMISE_ID}/register`)
     expect(register.json).toEqual({
@@ -122,7 +123,7 @@ describe('migration from the On-Premises API', () => {
     const [register] = sim.registerCalls()
     expect(register.body).toContain(`"data":${JSON.stringify(backup)}`)
     expect((register.json as { backup: { data: string } }).backup.data).toBe(backup)
-    expect(sim.requests).toHaveLength(3)
+    expect(routes(sim.requests)).toEqual([...PREFLIGHT, 'register', 'read'])
   })
 
   it('redacts each line of a multi-line backup that Meta quotes back in an error', async () => {
@@ -163,7 +164,8 @@ describe('migration from the On-Premises API', () => {
     const workspace = await mkdtemp(join(tmpdir(), 'action-e2e-workspace-'))
     try {
       const data = 'T25QcmVtQmFja3VwRW52ZWxvcGVEYXRhX3E5WnQ0'
-      const contents = `${JSON.stringify({ settings: { data } })}\n`
+      const envelope = JSON.stringify({ settings: { data } })
+      const contents = `${envelope}\n`
       await mkdir(join(workspace, 'backups'))
       await writeFile(join(workspace, 'backups', 'onprem-backup.json'), contents)
       const { sim, url } = await startSimulator([
@@ -176,9 +178,11 @@ describe('migration from the On-Premises API', () => {
           'backup-file': 'backups/onprem-backup.json',
           'backup-password': BACKUP_PASSWORD
         }),
-        [TOKEN, PIN, contents, data, BACKUP_PASSWORD],
+        [TOKEN, PIN, data, BACKUP_PASSWORD],
         { env: { GITHUB_WORKSPACE: workspace } }
       )
+      // The secret is the data sent; the JSON around it is public shape and is not masked.
+      expect(maskedValues(run.stdout)).not.toContain(envelope)
 
       expect(run.exitCode).toBe(0)
       expect(run.outputs).toMatchObject({
@@ -205,7 +209,7 @@ describe('registration without a backup', () => {
     const run = await runChecked(inputs(url, NEW_NUMBER_ID), [TOKEN, PIN])
 
     expectRegistered(run, 1)
-    expect(routes(sim.requests)).toEqual(['read', 'register', 'read'])
+    expect(routes(sim.requests)).toEqual([...PREFLIGHT, 'register', 'read'])
     const [register] = sim.registerCalls()
     expect(register.json).toEqual({ messaging_product: 'whatsapp', pin: PIN })
     expect(register.body).not.toContain('backup')
@@ -248,7 +252,7 @@ describe('a number already on the Cloud API', () => {
       'phone-number-status': 'CONNECTED'
     })
     expect(run.outputs).not.toHaveProperty('response')
-    expect(routes(sim.requests)).toEqual(['read'])
+    expect(routes(sim.requests)).toEqual([...PREFLIGHT])
     expect(infoLines(run)).toContainEqual(
       expect.stringMatching(/already on CLOUD_API and CONNECTED: nothing to do/)
     )
@@ -267,7 +271,7 @@ describe('a number already on the Cloud API', () => {
 
     expect(run.exitCode).toBe(0)
     expect(run.outputs).toMatchObject({ result: 'registered', attempts: '1' })
-    expect(routes(sim.requests)).toEqual(['read', 'register', 'read'])
+    expect(routes(sim.requests)).toEqual([...PREFLIGHT, 'register', 'read'])
     expect(sim.registerCalls()[0].json).toEqual({ messaging_product: 'whatsapp', pin: PIN })
   })
 })
@@ -288,7 +292,7 @@ describe('dry run', () => {
       attempts: '0',
       'platform-type': 'ON_PREMISE'
     })
-    expect(routes(sim.requests)).toEqual(['read'])
+    expect(routes(sim.requests)).toEqual([...PREFLIGHT])
     expect(sim.number(ON_PREMISE_ID).platformType).toBe('ON_PREMISE')
     const planned = `POST ${url}/${API_VERSION}/${ON_PREMISE_ID}/register with messaging_product, pin, backup.data, backup.password`
     expect(run.summary).toContain('<h3>What a real run would send</h3>')
@@ -311,7 +315,7 @@ describe('dry run', () => {
       attempts: '0',
       'platform-type': 'NOT_APPLICABLE'
     })
-    expect(routes(sim.requests)).toEqual(['read'])
+    expect(routes(sim.requests)).toEqual([...PREFLIGHT])
     expect(run.summary).toContain(
       `POST ${url}/${API_VERSION}/${NEW_NUMBER_ID}/register with messaging_product, pin</code>`
     )
@@ -329,9 +333,10 @@ describe('errors that are never retried', () => {
     )
 
     expect(run.exitCode).toBe(1)
-    expect(routes(sim.requests)).toEqual(['read', 'register'])
-    expect(proxy.traceIds).toHaveLength(2)
-    const registerTrace = proxy.traceIds[1]
+    expect(routes(sim.requests)).toEqual([...PREFLIGHT, 'register'])
+    // One trace id per response, in the order of the requests: the last is the register call's.
+    expect(proxy.traceIds).toHaveLength(sim.requests.length)
+    const registerTrace = proxy.traceIds.at(-1)
     expect(run.outputs).toMatchObject({
       success: 'false',
       result: 'failed',
@@ -373,7 +378,7 @@ describe('errors that are never retried', () => {
     const run = await runChecked(inputs(url, ON_PREMISE_ID, MIGRATION), SECRETS)
 
     expect(run.exitCode).toBe(1)
-    expect(routes(sim.requests.slice(spent))).toEqual(['read', 'register'])
+    expect(routes(sim.requests.slice(spent))).toEqual([...PREFLIGHT, 'register'])
     expect(sim.registerCalls()).toHaveLength(REGISTER_LIMIT + 1)
     expect(run.outputs).toMatchObject({
       result: 'failed',
@@ -402,7 +407,7 @@ describe('errors that are never retried', () => {
     const run = await runChecked(inputs(url, ON_PREMISE_ID, MIGRATION), SECRETS)
 
     expect(run.exitCode).toBe(1)
-    expect(routes(sim.requests)).toEqual(['read', 'register'])
+    expect(routes(sim.requests)).toEqual([...PREFLIGHT, 'register'])
     expect(run.outputs).toMatchObject({ result: 'failed', attempts: '1', 'error-code': '4' })
     const failure = theFailure(run)
     expect(failure).toContain('Graph error (code 4): (#4) Application request limit reached')
@@ -441,9 +446,9 @@ describe('transient failures', () => {
     // action keeps reading until the settle window has passed (a retry right after the first read
     // would leave one read here), and only then sends the one retry.
     const shape = routes(sim.requests)
-    expect(shape.slice(0, 2)).toEqual(['read', 'register'])
+    expect(shape.slice(0, PREFLIGHT.length + 1)).toEqual([...PREFLIGHT, 'register'])
     expect(shape.slice(-2)).toEqual(['register', 'read'])
-    const settleReads = shape.slice(2, -2)
+    const settleReads = shape.slice(PREFLIGHT.length + 1, -2)
     expect(settleReads.length).toBeGreaterThanOrEqual(2)
     expect(new Set(settleReads)).toEqual(new Set(['read']))
     const [first, second] = sim.registerCalls()
@@ -474,7 +479,7 @@ describe('transient failures', () => {
 
     expect(run.exitCode).toBe(0)
     expect(run.outputs).toMatchObject({ result: 'registered', attempts: '2' })
-    expect(routes(sim.requests)).toEqual(['read', 'register', 'register', 'read'])
+    expect(routes(sim.requests)).toEqual([...PREFLIGHT, 'register', 'register', 'read'])
     expect(sim.registerCalls().map(call => call.json)).toEqual([
       { messaging_product: 'whatsapp', pin: PIN },
       { messaging_product: 'whatsapp', pin: PIN }

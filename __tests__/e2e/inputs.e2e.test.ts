@@ -16,6 +16,7 @@ import {
   inputs,
   ON_PREMISE_ID,
   onPremiseNumber,
+  PIN,
   runChecked,
   startSimulator,
   stopSimulators,
@@ -41,8 +42,10 @@ const BROKEN_ENVELOPE = `{"settings":{"data":${BACKUP_DATA}}}`
 
 /**
  * Runs with a backup envelope as an input. Its shape (`{"settings":{"data":`) is public and our
- * messages name it, so the envelope must be masked and must never show whole, while the data
- * inside it is the secret whose every 6-character fragment must stay hidden.
+ * messages name it, so the envelope is not a secret of its own (docs/security.md); the data inside
+ * it is the secret, whose every 6-character fragment must stay hidden, and the envelope must never
+ * show whole. A refused envelope yields no data to send, so only the token, PIN and password are
+ * masked.
  */
 async function runWithEnvelope(
   given: Record<string, string>,
@@ -51,7 +54,7 @@ async function runWithEnvelope(
 ): Promise<ActionRun> {
   const run = await runAction(given, { cwd })
   const secrets = [given['access-token'], given.pin, given['backup-password']]
-  expectMasked(run, [...secrets, envelope])
+  expectMasked(run, secrets)
   expectNoLeaks(run, [...secrets, BACKUP_DATA])
   expect(findLeaks(run, [envelope], { minFragment: envelope.length })).toEqual([])
   return run
@@ -67,6 +70,11 @@ interface BadInput {
   file?: string
   /** The backup envelope the case gives, inline or in the file. */
   envelope?: string
+  /**
+   * The backup inputs themselves are refused: no backup data is read, so none is masked (the
+   * values sent are the secrets); it must still show nowhere.
+   */
+  backupRefused?: true
 }
 
 const BAD_INPUTS: BadInput[] = [
@@ -80,6 +88,11 @@ const BAD_INPUTS: BadInput[] = [
     change: { pin: '12345' },
     problem:
       'pin: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.'
+  },
+  {
+    name: 'a PIN with a line break after it',
+    change: { pin: `${PIN}\n` },
+    problem: 'pin: has spaces or a line break around its 6 digits; the PIN is sent exactly as given'
   },
   {
     name: 'a PIN with a letter',
@@ -107,7 +120,8 @@ const BAD_INPUTS: BadInput[] = [
   {
     name: 'both backup-data and backup-file',
     change: { 'backup-file': 'backup.json' },
-    problem: 'backup-data and backup-file: give one of them, not both.'
+    problem: 'backup-data and backup-file: give one of them, not both.',
+    backupRefused: true
   },
   {
     name: 'a boolean written as yes',
@@ -157,7 +171,7 @@ const BAD_INPUTS: BadInput[] = [
 ]
 
 describe('bad inputs make no request at all', () => {
-  it.each(BAD_INPUTS)('$name', async ({ change, problem, file, envelope }) => {
+  it.each(BAD_INPUTS)('$name', async ({ change, problem, file, envelope, backupRefused }) => {
     const { sim, url } = await startSimulator([onPremiseNumber()])
     const given = inputs(url, ON_PREMISE_ID, {
       'backup-data': BACKUP_DATA,
@@ -173,10 +187,16 @@ describe('bad inputs make no request at all', () => {
     ]
     if (file !== undefined) secrets.push(file)
 
-    const run =
-      envelope === undefined
-        ? await runChecked(given, secrets, { cwd })
-        : await runWithEnvelope(given, envelope, cwd)
+    let run: ActionRun
+    if (envelope !== undefined) {
+      run = await runWithEnvelope(given, envelope, cwd)
+    } else if (backupRefused) {
+      run = await runAction(given, { cwd })
+      expectMasked(run, [given['access-token'], given.pin, given['backup-password']])
+      expectNoLeaks(run, secrets)
+    } else {
+      run = await runChecked(given, secrets, { cwd })
+    }
 
     expectStoppedOnInputs(run)
     expect(sim.requests).toHaveLength(0)
@@ -217,8 +237,8 @@ describe('bad inputs make no request at all', () => {
 })
 
 describe('the problem with a backup envelope', () => {
-  // The envelope is a secret that always holds `{"settings":{"data":"`; our own problem text must
-  // still show the expected shape as written, not cut into pieces by fragment redaction.
+  // The envelope's shape `{"settings":{"data":"` is public: our own problem text shows the expected
+  // shape as written, not cut into pieces by fragment redaction, and never the data.
   it('shows the expected shape as written', async () => {
     const { sim, url } = await startSimulator([onPremiseNumber()])
     const given = inputs(url, ON_PREMISE_ID, {

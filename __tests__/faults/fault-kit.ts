@@ -26,7 +26,8 @@ export {
   commandMessages,
   expectRegistered,
   expectUncertain,
-  infoLines
+  infoLines,
+  PREFLIGHT
 } from '../e2e/action-scenario.js'
 
 // Random-looking values that share no 6-character run with ids, numbers or log text.

@@ -12,6 +12,7 @@ import {
   infoLines,
   migration,
   NUMBER_ID,
+  PREFLIGHT,
   resettingServer,
   runFault,
   startSimulator,
@@ -86,7 +87,13 @@ describe('connection reset', () => {
     // Settle window 0 s: the one read that shows the number unregistered permits the retry.
     const run = await runFault(migration(url, { retries: '2', 'settle-seconds': '0' }))
     expectRegistered(run, 2)
-    expect(sim.requests.map(r => r.route)).toEqual(['read', 'register', 'read', 'register', 'read'])
+    expect(sim.requests.map(r => r.route)).toEqual([
+      ...PREFLIGHT,
+      'register',
+      'read',
+      'register',
+      'read'
+    ])
     expect(sim.number(NUMBER_ID).platformType).toBe('CLOUD_API')
   }, 60_000)
 
