@@ -1,24 +1,37 @@
 import type { Settings } from './inputs.js'
 import type { RetryTiming } from './retry.js'
+import { usesSettingsApi } from './storage.js'
 
 /**
  * The longest a run can take with these inputs, every request hanging until its deadline and every
  * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
  * until the settle window has passed (the last read may start at its end), one post-check read, one
  * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
- * `Retry-After`, whichever cap is larger); then the wiring calls, each like a read. A job killed
- * before this leaves an outcome unknown.
+ * `Retry-After`, whichever cap is larger); then the settings calls (v21.0+) and the wiring calls,
+ * each like a read. A job killed before this leaves an outcome unknown.
  */
 export function longestRunMs(settings: Settings, timing: RetryTiming): number {
   const T = settings.timeoutMs
   const r = settings.retries
   const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs)
   const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0
-  const wiring = wiringCalls(settings) * ((r + 1) * T + r * pause)
+  const likeRead = (r + 1) * T + r * pause
+  const wiring = (wiringCalls(settings) + settingsCalls(settings)) * likeRead
   if (settings.dryRun) return read + T + wiring
   const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause
   const postCheck = settings.preflight ? T : 0
   return read + register + postCheck + T + wiring
+}
+
+/**
+ * The settings calls a run can make from Graph v21.0, each with the retries of a read: the storage
+ * read before registering, and with a region the write and the read that checks it afterwards.
+ */
+export function settingsCalls(settings: Settings): number {
+  if (!usesSettingsApi(settings.apiVersion)) return 0
+  const before = settings.preflight || settings.dryRun ? 1 : 0
+  const region = settings.dataLocalizationRegion !== undefined && !settings.dryRun ? 2 : 0
+  return before + region
 }
 
 /**
