@@ -4,6 +4,7 @@ import {
   longestCallRunMs,
   longestRunMs,
   minutesAndSeconds,
+  regionChangeMs,
   wiringCalls
 } from '../src/longest-run.js'
 import { DEFAULT_TIMING } from '../src/retry.js'
@@ -109,5 +110,43 @@ describe('minutesAndSeconds', () => {
     [930_000, '15 min 30 s']
   ])('%d ms is %s', (ms, text) => {
     expect(minutesAndSeconds(ms)).toBe(text)
+  })
+})
+
+describe('a storage-region change (on-region-mismatch: re-register)', () => {
+  const moving: Settings = {
+    ...BASE,
+    dataLocalizationRegion: 'DE',
+    onRegionMismatch: 're-register'
+  }
+
+  it('adds the deregister calls with their settle windows, the confirming reads and pauses', () => {
+    const T = 60_000
+    const pause = 60_000
+    // 3 × (call + window or deadline + last read) + 2 pauses + the read that confirms it;
+    // the settings read that confirms the storage, with its retries.
+    const deregister = 3 * (T + T + T) + 2 * pause + T
+    const confirmStorage = 3 * T + 2 * pause
+    expect(longestRunMs(moving, DEFAULT_TIMING) - longestRunMs(BASE, DEFAULT_TIMING)).toBe(
+      deregister + confirmStorage
+    )
+    expect(regionChangeMs(moving, DEFAULT_TIMING)).toBe(deregister + confirmStorage)
+  })
+
+  it('counts a long settle window in full for the deregister call too', () => {
+    const settings = { ...moving, timeoutMs: 10_000, retries: 0, settleMs: 120_000 }
+    expect(regionChangeMs(settings, DEFAULT_TIMING)).toBe(
+      10_000 + 120_000 + 10_000 + 10_000 + 10_000
+    )
+  })
+
+  it('adds nothing when no change can happen', () => {
+    expect(regionChangeMs({ ...moving, onRegionMismatch: 'fail' }, DEFAULT_TIMING)).toBe(0)
+    expect(regionChangeMs({ ...BASE, onRegionMismatch: 're-register' }, DEFAULT_TIMING)).toBe(0)
+    expect(regionChangeMs({ ...moving, dryRun: true }, DEFAULT_TIMING)).toBe(0)
+    expect(regionChangeMs({ ...moving, preflight: false }, DEFAULT_TIMING)).toBe(0)
+    expect(longestRunMs({ ...moving, dryRun: true }, DEFAULT_TIMING)).toBe(
+      longestRunMs({ ...BASE, dryRun: true }, DEFAULT_TIMING)
+    )
   })
 })

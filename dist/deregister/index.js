@@ -30455,7 +30455,8 @@ function buildSummary(summary, report, redactor) {
         ...numberRows(report),
         ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
         ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
-        ['Result', RESULT_LABELS[report.result]],
+        ...deregistrationRows(report),
+        ['Result', resultLabel(report)],
         ['Register calls', String(report.attempts)],
         ['HTTP status', report.httpStatus?.toString()],
         ['fbtrace_id', report.fbtraceId],
@@ -30469,6 +30470,27 @@ function buildSummary(summary, report, redactor) {
         ...(wiring && { afterTable: show => addWiring(summary, wiring, show) })
     };
     return writeSummary(summary, 'WhatsApp Cloud API registration', rows, details, redactor);
+}
+/** The deregistration of a storage-region change, when one was started. */
+function deregistrationRows(report) {
+    const deregistration = report.deregistration;
+    if (!deregistration)
+        return [];
+    const done = {
+        yes: 'yes, to change the storage region (confirmed by a read)',
+        no: 'no: the number was left registered',
+        unknown: 'unknown: the deregister call may have gone through'
+    };
+    return [
+        ['Deregistered', done[deregistration.done]],
+        ['Deregister calls', String(deregistration.attempts)]
+    ];
+}
+function resultLabel(report) {
+    if (report.result === 'uncertain' && report.deregistration?.done === 'unknown') {
+        return '⚠️ uncertain: the deregister call may have gone through; check before running again';
+    }
+    return RESULT_LABELS[report.result];
 }
 /** The number, and its platform before and after: the first rows of every action's table. */
 function numberRows(report) {
@@ -32947,9 +32969,31 @@ function longestRunMs(settings, timing) {
     const wiring = wiringCalls(settings) * ((r + 1) * T + r * pause);
     if (settings.dryRun)
         return read + T + wiring;
-    const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause;
+    const perCall = T + Math.max(settings.settleMs, T) + T;
+    const register = (r + 1) * perCall + r * pause;
     const postCheck = settings.preflight ? T : 0;
-    return read + register + postCheck + T + wiring;
+    return read + register + postCheck + T + wiring + regionChangeMs(settings, timing);
+}
+/**
+ * What a storage-region change (`on-region-mismatch: re-register`) can add before the register
+ * call: r + 1 deregister calls, each followed by reading until the settle window has passed, 2r
+ * pauses, the read that confirms the deregistration, and the read of the settings that confirms the
+ * storage (with its retries). Zero when no change can happen: no region, no pre-flight, a dry run,
+ * or `fail`.
+ */
+function regionChangeMs(settings, timing) {
+    if (settings.onRegionMismatch !== 're-register' ||
+        settings.dataLocalizationRegion === undefined ||
+        !settings.preflight ||
+        settings.dryRun) {
+        return 0;
+    }
+    const T = settings.timeoutMs;
+    const r = settings.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const deregister = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause + T;
+    const confirmStorage = (r + 1) * T + r * pause;
+    return deregister + confirmStorage;
 }
 /**
  * The wiring calls a run can make, each with the retries of a read: the token's app (without
