@@ -130,6 +130,7 @@ describe('action.yml agrees with the code', () => {
         'api-version',
         'dry-run',
         'graph-api-url',
+        'on-region-mismatch',
         'preflight',
         'retries',
         'settle-seconds',

@@ -80,6 +80,7 @@ describe('readSettings: valid inputs', () => {
       timeoutMs: DEFAULT_TIMEOUT_SECONDS * 1000,
       retries: DEFAULT_RETRIES,
       settleMs: DEFAULT_SETTLE_SECONDS * 1000,
+      onRegionMismatch: 'fail',
       preflight: true,
       skipIfRegistered: true,
       dryRun: false
@@ -126,6 +127,7 @@ describe('readSettings: valid inputs', () => {
     const { settings } = parse({
       ...VALID,
       'data-localization-region': 'DE',
+      'on-region-mismatch': 're-register',
       'api-version': 'v23.0',
       'graph-api-url': 'https://graph.example.com/',
       'timeout-seconds': '45',
@@ -137,6 +139,7 @@ describe('readSettings: valid inputs', () => {
     })
     expect(settings).toMatchObject({
       dataLocalizationRegion: 'DE',
+      onRegionMismatch: 're-register',
       apiVersion: 'v23.0',
       graphApiUrl: 'https://graph.example.com',
       timeoutMs: 45_000,
@@ -153,6 +156,28 @@ describe('readSettings: valid inputs', () => {
       'dataLocalizationRegion',
       region
     )
+  })
+
+  it.each([
+    ['fail', 'fail'],
+    ['re-register', 're-register'],
+    [' re-register\n', 're-register']
+  ])('accepts on-region-mismatch %j', (text, value) => {
+    const { settings } = parse({
+      ...VALID,
+      'data-localization-region': 'DE',
+      'on-region-mismatch': text
+    })
+    expect(settings.onRegionMismatch).toBe(value)
+  })
+
+  it('accepts re-register on any version when no region is asked (nothing to change)', () => {
+    const { settings } = parse({
+      ...VALID,
+      'api-version': 'v20.0',
+      'on-region-mismatch': 're-register'
+    })
+    expect(settings.onRegionMismatch).toBe('re-register')
   })
 
   it('normalises a lower-case region to the enum value', () => {
@@ -225,6 +250,19 @@ describe('readSettings: warnings', () => {
     expect(warnings[0]).toMatch(/skip-if-registered has no effect with preflight: false/)
   })
 
+  it('warns that on-region-mismatch: re-register needs the pre-flight read', () => {
+    const warnings = parse({
+      ...VALID,
+      preflight: 'false',
+      'skip-if-registered': 'false',
+      'data-localization-region': 'DE',
+      'on-region-mismatch': 're-register'
+    }).warnings
+    expect(warnings).toEqual([
+      expect.stringMatching(/^on-region-mismatch: re-register has no effect with preflight: false/)
+    ])
+  })
+
   it('does not warn about skip-if-registered for a dry run (it reads) or when skipping is off', () => {
     expect(parse({ ...VALID, preflight: 'false', 'dry-run': 'true' }).warnings).toEqual([])
     expect(parse({ ...VALID, preflight: 'false', 'skip-if-registered': 'false' }).warnings).toEqual(
@@ -262,6 +300,25 @@ describe('readSettings: invalid inputs', () => {
       'unknown region',
       { 'data-localization-region': 'US' },
       /^data-localization-region: expected one of AE AU/
+    ],
+    [
+      'unknown on-region-mismatch',
+      { 'on-region-mismatch': 'move' },
+      /^on-region-mismatch: expected fail or re-register\.$/
+    ],
+    [
+      'on-region-mismatch in capitals',
+      { 'on-region-mismatch': 'RE-REGISTER' },
+      /^on-region-mismatch: expected fail or re-register\.$/
+    ],
+    [
+      're-register with a region before v21.0',
+      {
+        'on-region-mismatch': 're-register',
+        'data-localization-region': 'DE',
+        'api-version': 'v20.0'
+      },
+      /^on-region-mismatch: re-register needs Graph v21\.0 or newer \(api-version\)/
     ],
     ['version without v', { 'api-version': '26.0' }, /^api-version: expected/],
     ['version without minor', { 'api-version': 'v26' }, /^api-version: expected/],

@@ -4,6 +4,7 @@ import {
   longestCallRunMs,
   longestRunMs,
   minutesAndSeconds,
+  regionChangeMs,
   wiringCalls
 } from '../src/longest-run.js'
 import { DEFAULT_TIMING } from '../src/retry.js'
@@ -132,5 +133,47 @@ describe('longestRunMs on Graph v21.0 and newer', () => {
       longestRunMs({ ...v26, dataLocalizationRegion: 'DE' }, DEFAULT_TIMING) -
         longestRunMs(v26, DEFAULT_TIMING)
     ).toBe(2 * likeRead)
+  })
+})
+
+describe('a storage-region change (on-region-mismatch: re-register)', () => {
+  // The settings API, and so a region change, exists from v21.0.
+  const v26: Settings = { ...BASE, apiVersion: 'v26.0' }
+  const moving: Settings = {
+    ...v26,
+    dataLocalizationRegion: 'DE',
+    onRegionMismatch: 're-register'
+  }
+
+  it('adds the deregister calls with their settle windows, the confirming reads and pauses', () => {
+    const T = 60_000
+    const pause = 60_000
+    // 3 × (call + window or deadline + last read) + 2 pauses + the read that confirms it;
+    // the settings read that confirms the storage, with its retries.
+    const deregister = 3 * (T + T + T) + 2 * pause + T
+    const confirmStorage = 3 * T + 2 * pause
+    // … and the settings write and the check after registering, as for any region on v21.0+.
+    const likeRead = 3 * T + 2 * pause
+    expect(longestRunMs(moving, DEFAULT_TIMING) - longestRunMs(v26, DEFAULT_TIMING)).toBe(
+      deregister + confirmStorage + 2 * likeRead
+    )
+    expect(regionChangeMs(moving, DEFAULT_TIMING)).toBe(deregister + confirmStorage)
+  })
+
+  it('counts a long settle window in full for the deregister call too', () => {
+    const settings = { ...moving, timeoutMs: 10_000, retries: 0, settleMs: 120_000 }
+    expect(regionChangeMs(settings, DEFAULT_TIMING)).toBe(
+      10_000 + 120_000 + 10_000 + 10_000 + 10_000
+    )
+  })
+
+  it('adds nothing when no change can happen', () => {
+    expect(regionChangeMs({ ...moving, onRegionMismatch: 'fail' }, DEFAULT_TIMING)).toBe(0)
+    expect(regionChangeMs({ ...v26, onRegionMismatch: 're-register' }, DEFAULT_TIMING)).toBe(0)
+    expect(regionChangeMs({ ...moving, dryRun: true }, DEFAULT_TIMING)).toBe(0)
+    expect(regionChangeMs({ ...moving, preflight: false }, DEFAULT_TIMING)).toBe(0)
+    expect(longestRunMs({ ...moving, dryRun: true }, DEFAULT_TIMING)).toBe(
+      longestRunMs({ ...v26, dryRun: true }, DEFAULT_TIMING)
+    )
   })
 })

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7787);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9132);
 
 // run() reports its own failures; this only keeps a bug from printing a stack trace. The process
 // then ends by itself: every request is destroyed at its deadline, and exiting early would cut off
@@ -28389,7 +28389,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7787:
+/***/ 9132:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28402,7 +28402,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 /** Identifies the action in the User-Agent header; Meta's contract wants `name/x.y.z`. */
 const ACTION_NAME = 'whatsapp-cloud-api-register';
 const ACTION_VERSION = '1.0.0';
-const USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
+const constants_USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
 /** The newest Graph API version; the `api-version` input overrides it. */
 const DEFAULT_API_VERSION = 'v26.0';
 const DEFAULT_GRAPH_API_URL = 'https://graph.facebook.com';
@@ -29279,7 +29279,7 @@ class NetworkFailure extends Error {
  * for the whole exchange and is destroyed when it passes, so nothing outlives the run; nothing here
  * retries, and redirects are not followed so that the token only ever goes to the configured host.
  */
-class GraphClient {
+class graph_GraphClient {
     options;
     http;
     seenVersionWarnings = new Set();
@@ -29526,390 +29526,6 @@ function decodeText(bytes) {
     }
     // NUL never appears in a backup or its JSON: it marks binary data (or UTF-16 without a BOM).
     return text.includes('\u0000') ? undefined : text;
-}
-
-;// CONCATENATED MODULE: ./src/input-rules.ts
-/**
- * The input rules every entry shares (the register action and its sub-actions): where inputs come
- * from, how secrets are registered before anything is read, and one validator per common input.
- * Each validator pushes its problem, in our own words and never with the value, and returns a
- * usable fallback so that every problem is reported at once.
- */
-
-const MAX_RETRIES = 10;
-const MAX_SETTLE_SECONDS = 300;
-/** Keeps `timeout-seconds` within what a timer can hold; a day is far beyond any sane request. */
-const MAX_TIMEOUT_SECONDS = 86_400;
-/** Bad inputs, all of them at once; messages name inputs and expectations, never secret values. */
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(`Invalid inputs:\n${problems.map(problem => `- ${problem}`).join('\n')}`);
-        this.problems = problems;
-        this.name = 'InputError';
-    }
-}
-/**
- * Registers the token (as given and trimmed: a header value) and the exact secrets, before any
- * other input is read: anything printed later, even by a failing parser, is then already masked.
- */
-function registerSecrets(source, exactSecretInputs) {
-    const token = source.getInput('access-token');
-    const given = [token, token.trim(), ...exactSecretInputs.map(name => source.getInput(name))];
-    for (const value of new Set(given))
-        if (value.trim() !== '')
-            source.registerSecret(value);
-}
-/** An input with surrounding whitespace removed (every input but the exact secrets). */
-function trimmedInputs(source) {
-    return name => source.getInput(name).trim();
-}
-function required(value, name, problems) {
-    if (value === '')
-        problems.push(`${name}: required, but empty or not set.`);
-    return value;
-}
-function readAccessToken(input, problems) {
-    const accessToken = required(input('access-token'), 'access-token', problems);
-    if (accessToken !== '') {
-        if (/^bearer\s/i.test(accessToken)) {
-            problems.push('access-token: give the token alone, without the "Bearer " prefix.');
-        }
-        else if (!/^[\x21-\x7e]+$/.test(accessToken)) {
-            problems.push('access-token: expected one line of printable ASCII without spaces (a system-user access token).');
-        }
-    }
-    return accessToken;
-}
-function readPhoneNumberId(input, problems) {
-    const phoneNumberId = required(input('phone-number-id'), 'phone-number-id', problems);
-    if (phoneNumberId !== '' && !/^[0-9]{1,32}$/.test(phoneNumberId)) {
-        problems.push(`phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''}.`);
-    }
-    return phoneNumberId;
-}
-/**
- * A two-step verification PIN (`pin`, `new-pin`): exactly 6 digits, taken exactly as given, since
- * the PIN is sent as it is and a secret saved with a trailing newline is a different PIN.
- */
-function readPin(source, name, problems) {
-    const pin = source.getInput(name);
-    if (pin.trim() === '')
-        problems.push(`${name}: required, but empty or not set.`);
-    else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
-        problems.push(`${name}: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).`);
-    }
-    else if (!/^[0-9]{6}$/.test(pin)) {
-        problems.push(`${name}: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.`);
-    }
-    return pin;
-}
-function readApiVersion(input, problems) {
-    const apiVersion = input('api-version') || DEFAULT_API_VERSION;
-    if (!/^v[0-9]+\.[0-9]+$/.test(apiVersion)) {
-        problems.push(`api-version: expected a Graph API version such as ${DEFAULT_API_VERSION}.`);
-    }
-    return apiVersion;
-}
-function readGraphApiUrl(input, problems) {
-    const value = input('graph-api-url') || DEFAULT_GRAPH_API_URL;
-    const expected = 'graph-api-url: expected an https URL such as https://graph.facebook.com (plain http only for a loopback host), without credentials, query or fragment.';
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        problems.push(expected);
-        return value;
-    }
-    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
-    if (!secure ||
-        url.username !== '' ||
-        url.password !== '' ||
-        url.search !== '' ||
-        url.hash !== '') {
-        problems.push(expected);
-    }
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-}
-function isLoopback(hostname) {
-    return hostname === 'localhost' || /^127(\.[0-9]{1,3}){3}$/.test(hostname) || hostname === '[::1]';
-}
-/**
- * `timeout-seconds` in milliseconds; below the recommended minimum, a warning that names what a
- * request cut short risks (`risk`).
- */
-function readTimeoutMs(input, problems, warnings, risk) {
-    const seconds = wholeNumber(input('timeout-seconds'), 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS, problems); // prettier-ignore
-    if (seconds < RECOMMENDED_MIN_TIMEOUT_SECONDS) {
-        warnings.push(`timeout-seconds is ${seconds}: ${risk} ${RECOMMENDED_MIN_TIMEOUT_SECONDS} or more is safer.`);
-    }
-    return seconds * 1000;
-}
-function readRetries(input, problems) {
-    return wholeNumber(input('retries'), 'retries', DEFAULT_RETRIES, 0, MAX_RETRIES, problems);
-}
-function readSettleMs(input, problems) {
-    const seconds = wholeNumber(input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems); // prettier-ignore
-    return seconds * 1000;
-}
-function readDryRun(input, problems) {
-    return input_rules_boolean(input('dry-run'), 'dry-run', false, problems);
-}
-function wholeNumber(value, name, fallback, min, max, problems) {
-    if (value === '')
-        return fallback;
-    const parsed = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
-    if (Number.isNaN(parsed) || parsed < min || parsed > max) {
-        problems.push(`${name}: expected a whole number from ${min} to ${max}.`);
-        return fallback;
-    }
-    return parsed;
-}
-/** YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
-function input_rules_boolean(value, name, fallback, problems) {
-    if (value === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    problems.push(`${name}: expected true or false.`);
-    return fallback;
-}
-/**
- * The Graph endpoint and the request limits, which every action reads alike: `api-version`,
- * `graph-api-url`, `timeout-seconds` (`whyTimeoutMatters` ends its warning) and `retries`.
- */
-function readConnection(input, problems, warnings, whyTimeoutMatters) {
-    return {
-        apiVersion: readApiVersion(input, problems),
-        graphApiUrl: readGraphApiUrl(input, problems),
-        timeoutMs: readTimeoutMs(input, problems, warnings, whyTimeoutMatters),
-        retries: readRetries(input, problems)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-
-
-
-/** Regions of the contract's `WhatsAppDataLocalizationRegion` enum. */
-const DATA_LOCALIZATION_REGIONS = [
-    'AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP', 'KR', 'SG', 'ZA'
-]; // prettier-ignore
-/**
- * Secrets sent exactly as given: a password with a leading space is a different password. The
- * token alone is trimmed (a header value), and the backup data is registered once it is known
- * (the whole backup response around it is public shape, not a secret).
- */
-const EXACT_SECRET_INPUTS = ['pin', 'backup-password', 'verify-token'];
-/** Meta's override guide: a callback URL of at most this many characters. */
-const MAX_CALLBACK_URL_LENGTH = 200;
-/**
- * Reads, masks and validates every input; throws InputError listing every problem. `readOnly`: for
- * a check that writes nothing (no PIN needed, always a dry run).
- */
-function readSettings(source, { readOnly = false } = {}) {
-    registerSecrets(source, EXACT_SECRET_INPUTS);
-    const input = trimmedInputs(source);
-    const problems = [];
-    const warnings = [];
-    const accessToken = readAccessToken(input, problems);
-    const phoneNumberId = readPhoneNumberId(input, problems);
-    // A read-only check sends no PIN, so it needs none.
-    const pin = readOnly && source.getInput('pin').trim() === '' ? '' : readPin(source, 'pin', problems);
-    const backup = readBackup(source, problems);
-    const region = input('data-localization-region').toUpperCase();
-    const dataLocalizationRegion = DATA_LOCALIZATION_REGIONS.find(known => known === region);
-    if (region !== '' && dataLocalizationRegion === undefined) {
-        problems.push(`data-localization-region: expected one of ${DATA_LOCALIZATION_REGIONS.join(' ')}.`);
-    }
-    const connection = readConnection(input, problems, warnings, 'register can take 15 s, and a request cut short leaves its outcome uncertain.');
-    const settleMs = readSettleMs(input, problems);
-    const preflight = input_rules_boolean(input('preflight'), 'preflight', true, problems);
-    const skipIfRegistered = input_rules_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
-    const dryRun = readOnly || readDryRun(input, problems);
-    if (skipIfRegistered && !preflight && !dryRun) {
-        warnings.push('skip-if-registered has no effect with preflight: false: the number is not read before registering.');
-    }
-    const wiring = readWiring(source, phoneNumberId, problems);
-    if (problems.length > 0)
-        throw new InputError(problems);
-    return {
-        settings: {
-            accessToken,
-            phoneNumberId,
-            pin,
-            ...(backup && { backup }),
-            ...(dataLocalizationRegion && { dataLocalizationRegion }),
-            ...connection,
-            settleMs,
-            preflight,
-            skipIfRegistered,
-            dryRun,
-            ...(wiring && { wiring })
-        },
-        warnings
-    };
-}
-/** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */
-function readBackup(source, problems) {
-    const inline = source.getInput('backup-data');
-    const file = source.getInput('backup-file').trim();
-    const password = source.getInput('backup-password');
-    const hasInline = inline.trim() !== '';
-    if (hasInline && file !== '') {
-        problems.push('backup-data and backup-file: give one of them, not both.');
-        return undefined;
-    }
-    if (!hasInline && file === '') {
-        if (password !== '') {
-            problems.push('backup-password: given without a backup; add backup-data or backup-file, or remove it.');
-        }
-        return undefined;
-    }
-    const sourceName = hasInline ? 'backup-data' : 'backup-file';
-    let text = inline;
-    if (sourceName === 'backup-file') {
-        const read = readBackupFile(file, source.workspace);
-        if (!read.ok) {
-            problems.push(read.problem);
-            return undefined;
-        }
-        text = read.text;
-    }
-    const extracted = extractBackupData(text, sourceName);
-    if (!extracted.ok) {
-        problems.push(extracted.problem);
-        return undefined;
-    }
-    // What is sent is the secret: the data itself, not the backup response around it.
-    source.registerSecret(extracted.data);
-    if (password === '') {
-        problems.push('backup-password: required with a backup: the password given to the On-Premises backup call.');
-        return undefined;
-    }
-    return { data: extracted.data, password, source: sourceName };
-}
-/**
- * `waba-id` with the optional `app-id`, and `callback-url` with its `verify-token`: the override
- * only works once the app is subscribed, so a callback needs the WABA.
- */
-function readWiring(source, phoneNumberId, problems) {
-    const input = (name) => source.getInput(name).trim();
-    const wabaId = input('waba-id');
-    const appId = input('app-id');
-    const callbackUrl = input('callback-url');
-    const verifyToken = source.getInput('verify-token');
-    const hasToken = verifyToken.trim() !== '';
-    const before = problems.length;
-    if (wabaId !== '' && !/^[0-9]{1,32}$/.test(wabaId)) {
-        problems.push("waba-id: expected the WhatsApp Business Account's ID, digits only (WhatsApp Manager › Account tools, or Business settings › WhatsApp accounts).");
-    }
-    else if (wabaId !== '' && wabaId === phoneNumberId) {
-        problems.push("waba-id: is the same as phone-number-id; give the WhatsApp Business Account's ID, not the number's.");
-    }
-    if (appId !== '' && !/^[0-9]{1,32}$/.test(appId)) {
-        problems.push("app-id: expected the app's ID, digits only (App Dashboard › App settings).");
-    }
-    if (appId !== '' && wabaId === '') {
-        problems.push('app-id: given without waba-id; the subscription is checked on a WhatsApp Business Account, so add waba-id or remove app-id.');
-    }
-    if (callbackUrl !== '') {
-        if (!isCallbackUrl(callbackUrl)) {
-            problems.push(`callback-url: expected an https URL of at most ${MAX_CALLBACK_URL_LENGTH} characters, without credentials or fragment, such as https://bot.example.com/whatsapp/webhook.`);
-        }
-        if (wabaId === '') {
-            problems.push('callback-url: needs waba-id: the override only works once the app is subscribed to the WhatsApp Business Account.');
-        }
-        if (!hasToken) {
-            problems.push('verify-token: required with callback-url: Meta sends it to the callback URL, which must answer the verification challenge with the same token.');
-        }
-    }
-    else if (hasToken) {
-        problems.push('verify-token: given without callback-url; add callback-url or remove it.');
-    }
-    if (problems.length > before || wabaId === '')
-        return undefined;
-    return {
-        wabaId,
-        ...(appId !== '' && { appId }),
-        ...(callbackUrl !== '' && { webhook: { callbackUrl, verifyToken } })
-    };
-}
-function isCallbackUrl(value) {
-    if (value.length > MAX_CALLBACK_URL_LENGTH || !URL.canParse(value))
-        return false;
-    const url = new URL(value);
-    return (url.protocol === 'https:' &&
-        url.hostname !== '' &&
-        url.username === '' &&
-        url.password === '' &&
-        url.hash === '' &&
-        // URL drops tabs and line breaks silently, and encodes the rest: such a value is not one URL.
-        // eslint-disable-next-line no-control-regex
-        !/[\s\u0000-\u001f\u007f]/.test(value));
-}
-
-;// CONCATENATED MODULE: ./src/longest-run.ts
-/**
- * The longest a run can take with these inputs, every request hanging until its deadline and every
- * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
- * until the settle window has passed (the last read may start at its end), one post-check read, one
- * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
- * `Retry-After`, whichever cap is larger); then the wiring calls, each like a read. A job killed
- * before this leaves an outcome unknown.
- */
-function longestRunMs(settings, timing) {
-    const T = settings.timeoutMs;
-    const r = settings.retries;
-    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
-    const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0;
-    const wiring = wiringCalls(settings) * ((r + 1) * T + r * pause);
-    if (settings.dryRun)
-        return read + T + wiring;
-    const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause;
-    const postCheck = settings.preflight ? T : 0;
-    return read + register + postCheck + T + wiring;
-}
-/**
- * The wiring calls a run can make, each with the retries of a read: the token's app (without
- * app-id), the subscribed apps, subscribe and read them again, the number's webhook configuration,
- * and with callback-url the override and its read-back. A dry run only reads.
- */
-function wiringCalls(settings) {
-    const wiring = settings.wiring;
-    if (!wiring)
-        return 0;
-    const app = wiring.appId === undefined ? 1 : 0;
-    if (settings.dryRun)
-        return app + 2;
-    return app + 3 + (wiring.webhook ? 3 : 1);
-}
-/** `15 min 30 s`, `45 s`. */
-function minutesAndSeconds(ms) {
-    const seconds = Math.ceil(ms / 1000);
-    const minutes = Math.floor(seconds / 60);
-    if (minutes === 0)
-        return `${seconds} s`;
-    return `${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`;
-}
-/**
- * The same bound for a sub-action's one call (deregister, a PIN change): r + 1 reads before it, r + 1
- * calls (each followed by reading until the settle window has passed, when the call is settled by
- * reading), 2r pauses, an optional read after, and one extra read when an older Graph version
- * rejects an optional field.
- */
-function longestCallRunMs(call, timing) {
-    const T = call.timeoutMs;
-    const r = call.retries;
-    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
-    const read = (r + 1) * T + r * pause;
-    if (call.dryRun)
-        return read + T;
-    const perCall = call.settleMs === undefined ? T : T + Math.max(call.settleMs, T) + T;
-    return read + (r + 1) * perCall + r * pause + (call.readAfter ? T : 0) + T;
 }
 
 ;// CONCATENATED MODULE: ./src/error-codes.ts
@@ -30401,7 +30017,7 @@ function detailsOf(errorData) {
 }
 
 ;// CONCATENATED MODULE: ./src/retry.ts
-const DEFAULT_TIMING = {
+const retry_DEFAULT_TIMING = {
     baseDelayMs: 1000,
     maxDelayMs: 30_000,
     maxRetryAfterMs: 60_000,
@@ -30585,6 +30201,452 @@ class StorageSettings {
     }
 }
 
+;// CONCATENATED MODULE: ./src/input-rules.ts
+/**
+ * The input rules every entry shares (the register action and its sub-actions): where inputs come
+ * from, how secrets are registered before anything is read, and one validator per common input.
+ * Each validator pushes its problem, in our own words and never with the value, and returns a
+ * usable fallback so that every problem is reported at once.
+ */
+
+const MAX_RETRIES = 10;
+const MAX_SETTLE_SECONDS = 300;
+/** Keeps `timeout-seconds` within what a timer can hold; a day is far beyond any sane request. */
+const MAX_TIMEOUT_SECONDS = 86_400;
+/** Bad inputs, all of them at once; messages name inputs and expectations, never secret values. */
+class input_rules_InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(`Invalid inputs:\n${problems.map(problem => `- ${problem}`).join('\n')}`);
+        this.problems = problems;
+        this.name = 'InputError';
+    }
+}
+/**
+ * Registers the token (as given and trimmed: a header value) and the exact secrets, before any
+ * other input is read: anything printed later, even by a failing parser, is then already masked.
+ */
+function registerSecrets(source, exactSecretInputs) {
+    const token = source.getInput('access-token');
+    const given = [token, token.trim(), ...exactSecretInputs.map(name => source.getInput(name))];
+    for (const value of new Set(given))
+        if (value.trim() !== '')
+            source.registerSecret(value);
+}
+/** An input with surrounding whitespace removed (every input but the exact secrets). */
+function trimmedInputs(source) {
+    return name => source.getInput(name).trim();
+}
+function required(value, name, problems) {
+    if (value === '')
+        problems.push(`${name}: required, but empty or not set.`);
+    return value;
+}
+function readAccessToken(input, problems) {
+    const accessToken = required(input('access-token'), 'access-token', problems);
+    if (accessToken !== '') {
+        if (/^bearer\s/i.test(accessToken)) {
+            problems.push('access-token: give the token alone, without the "Bearer " prefix.');
+        }
+        else if (!/^[\x21-\x7e]+$/.test(accessToken)) {
+            problems.push('access-token: expected one line of printable ASCII without spaces (a system-user access token).');
+        }
+    }
+    return accessToken;
+}
+function readPhoneNumberId(input, problems) {
+    const phoneNumberId = required(input('phone-number-id'), 'phone-number-id', problems);
+    if (phoneNumberId !== '' && !/^[0-9]{1,32}$/.test(phoneNumberId)) {
+        problems.push(`phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''}.`);
+    }
+    return phoneNumberId;
+}
+/**
+ * A two-step verification PIN (`pin`, `new-pin`): exactly 6 digits, taken exactly as given, since
+ * the PIN is sent as it is and a secret saved with a trailing newline is a different PIN.
+ */
+function readPin(source, name, problems) {
+    const pin = source.getInput(name);
+    if (pin.trim() === '')
+        problems.push(`${name}: required, but empty or not set.`);
+    else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
+        problems.push(`${name}: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).`);
+    }
+    else if (!/^[0-9]{6}$/.test(pin)) {
+        problems.push(`${name}: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.`);
+    }
+    return pin;
+}
+function readApiVersion(input, problems) {
+    const apiVersion = input('api-version') || DEFAULT_API_VERSION;
+    if (!/^v[0-9]+\.[0-9]+$/.test(apiVersion)) {
+        problems.push(`api-version: expected a Graph API version such as ${DEFAULT_API_VERSION}.`);
+    }
+    return apiVersion;
+}
+function readGraphApiUrl(input, problems) {
+    const value = input('graph-api-url') || DEFAULT_GRAPH_API_URL;
+    const expected = 'graph-api-url: expected an https URL such as https://graph.facebook.com (plain http only for a loopback host), without credentials, query or fragment.';
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        problems.push(expected);
+        return value;
+    }
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+    if (!secure ||
+        url.username !== '' ||
+        url.password !== '' ||
+        url.search !== '' ||
+        url.hash !== '') {
+        problems.push(expected);
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+function isLoopback(hostname) {
+    return hostname === 'localhost' || /^127(\.[0-9]{1,3}){3}$/.test(hostname) || hostname === '[::1]';
+}
+/**
+ * `timeout-seconds` in milliseconds; below the recommended minimum, a warning that names what a
+ * request cut short risks (`risk`).
+ */
+function readTimeoutMs(input, problems, warnings, risk) {
+    const seconds = wholeNumber(input('timeout-seconds'), 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS, problems); // prettier-ignore
+    if (seconds < RECOMMENDED_MIN_TIMEOUT_SECONDS) {
+        warnings.push(`timeout-seconds is ${seconds}: ${risk} ${RECOMMENDED_MIN_TIMEOUT_SECONDS} or more is safer.`);
+    }
+    return seconds * 1000;
+}
+function readRetries(input, problems) {
+    return wholeNumber(input('retries'), 'retries', DEFAULT_RETRIES, 0, MAX_RETRIES, problems);
+}
+function readSettleMs(input, problems) {
+    const seconds = wholeNumber(input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems); // prettier-ignore
+    return seconds * 1000;
+}
+function readDryRun(input, problems) {
+    return input_rules_boolean(input('dry-run'), 'dry-run', false, problems);
+}
+function wholeNumber(value, name, fallback, min, max, problems) {
+    if (value === '')
+        return fallback;
+    const parsed = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
+    if (Number.isNaN(parsed) || parsed < min || parsed > max) {
+        problems.push(`${name}: expected a whole number from ${min} to ${max}.`);
+        return fallback;
+    }
+    return parsed;
+}
+/** YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
+function input_rules_boolean(value, name, fallback, problems) {
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    problems.push(`${name}: expected true or false.`);
+    return fallback;
+}
+/**
+ * The Graph endpoint and the request limits, which every action reads alike: `api-version`,
+ * `graph-api-url`, `timeout-seconds` (`whyTimeoutMatters` ends its warning) and `retries`.
+ */
+function readConnection(input, problems, warnings, whyTimeoutMatters) {
+    return {
+        apiVersion: readApiVersion(input, problems),
+        graphApiUrl: readGraphApiUrl(input, problems),
+        timeoutMs: readTimeoutMs(input, problems, warnings, whyTimeoutMatters),
+        retries: readRetries(input, problems)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+
+
+/** Regions of the contract's `WhatsAppDataLocalizationRegion` enum. */
+const DATA_LOCALIZATION_REGIONS = [
+    'AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP', 'KR', 'SG', 'ZA'
+]; // prettier-ignore
+/** What `on-region-mismatch` accepts. */
+const ON_REGION_MISMATCH = ['fail', 're-register'];
+/**
+ * Secrets sent exactly as given: a password with a leading space is a different password. The
+ * token alone is trimmed (a header value), and the backup data is registered once it is known
+ * (the whole backup response around it is public shape, not a secret).
+ */
+const EXACT_SECRET_INPUTS = ['pin', 'backup-password', 'verify-token'];
+/** Meta's override guide: a callback URL of at most this many characters. */
+const MAX_CALLBACK_URL_LENGTH = 200;
+/**
+ * Reads, masks and validates every input; throws InputError listing every problem. `readOnly`: for
+ * a check that writes nothing (no PIN needed, always a dry run).
+ */
+function readSettings(source, { readOnly = false } = {}) {
+    registerSecrets(source, EXACT_SECRET_INPUTS);
+    const input = trimmedInputs(source);
+    const problems = [];
+    const warnings = [];
+    const accessToken = readAccessToken(input, problems);
+    const phoneNumberId = readPhoneNumberId(input, problems);
+    // A read-only check sends no PIN, so it needs none.
+    const pin = readOnly && source.getInput('pin').trim() === '' ? '' : readPin(source, 'pin', problems);
+    const backup = readBackup(source, problems);
+    const region = input('data-localization-region').toUpperCase();
+    const dataLocalizationRegion = DATA_LOCALIZATION_REGIONS.find(known => known === region);
+    if (region !== '' && dataLocalizationRegion === undefined) {
+        problems.push(`data-localization-region: expected one of ${DATA_LOCALIZATION_REGIONS.join(' ')}.`);
+    }
+    const connection = readConnection(input, problems, warnings, 'register can take 15 s, and a request cut short leaves its outcome uncertain.');
+    const settleMs = readSettleMs(input, problems);
+    const preflight = input_rules_boolean(input('preflight'), 'preflight', true, problems);
+    const skipIfRegistered = input_rules_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
+    const dryRun = readOnly || readDryRun(input, problems);
+    if (skipIfRegistered && !preflight && !dryRun) {
+        warnings.push('skip-if-registered has no effect with preflight: false: the number is not read before registering.');
+    }
+    const onRegionMismatch = readOnRegionMismatch(input('on-region-mismatch'), dataLocalizationRegion !== undefined, connection.apiVersion, problems);
+    if (onRegionMismatch === 're-register' && !preflight && !dryRun) {
+        warnings.push('on-region-mismatch: re-register has no effect with preflight: false: the number and its storage are not read before registering, so no mismatch is found.');
+    }
+    const wiring = readWiring(source, phoneNumberId, problems);
+    if (problems.length > 0)
+        throw new input_rules_InputError(problems);
+    return {
+        settings: {
+            accessToken,
+            phoneNumberId,
+            pin,
+            ...(backup && { backup }),
+            ...(dataLocalizationRegion && { dataLocalizationRegion }),
+            onRegionMismatch,
+            ...connection,
+            settleMs,
+            preflight,
+            skipIfRegistered,
+            dryRun,
+            ...(wiring && { wiring })
+        },
+        warnings
+    };
+}
+/**
+ * `fail` or `re-register`; re-register with a region needs the settings edge (Graph v21.0 and
+ * newer), through which storage is set between the deregister and the register call.
+ */
+function readOnRegionMismatch(value, regionAsked, apiVersion, problems) {
+    if (value === '')
+        return 'fail';
+    const chosen = ON_REGION_MISMATCH.find(known => known === value);
+    if (chosen === undefined) {
+        problems.push('on-region-mismatch: expected fail or re-register.');
+        return 'fail';
+    }
+    // An api-version that is not a version at all has its own problem already.
+    const version = /^v[0-9]+\.[0-9]+$/.test(apiVersion);
+    if (chosen === 're-register' && regionAsked && version && !usesSettingsApi(apiVersion)) {
+        problems.push("on-region-mismatch: re-register needs Graph v21.0 or newer (api-version): it sets the storage through the number's settings between the deregister and the register call.");
+    }
+    return chosen;
+}
+/** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */
+function readBackup(source, problems) {
+    const inline = source.getInput('backup-data');
+    const file = source.getInput('backup-file').trim();
+    const password = source.getInput('backup-password');
+    const hasInline = inline.trim() !== '';
+    if (hasInline && file !== '') {
+        problems.push('backup-data and backup-file: give one of them, not both.');
+        return undefined;
+    }
+    if (!hasInline && file === '') {
+        if (password !== '') {
+            problems.push('backup-password: given without a backup; add backup-data or backup-file, or remove it.');
+        }
+        return undefined;
+    }
+    const sourceName = hasInline ? 'backup-data' : 'backup-file';
+    let text = inline;
+    if (sourceName === 'backup-file') {
+        const read = readBackupFile(file, source.workspace);
+        if (!read.ok) {
+            problems.push(read.problem);
+            return undefined;
+        }
+        text = read.text;
+    }
+    const extracted = extractBackupData(text, sourceName);
+    if (!extracted.ok) {
+        problems.push(extracted.problem);
+        return undefined;
+    }
+    // What is sent is the secret: the data itself, not the backup response around it.
+    source.registerSecret(extracted.data);
+    if (password === '') {
+        problems.push('backup-password: required with a backup: the password given to the On-Premises backup call.');
+        return undefined;
+    }
+    return { data: extracted.data, password, source: sourceName };
+}
+/**
+ * `waba-id` with the optional `app-id`, and `callback-url` with its `verify-token`: the override
+ * only works once the app is subscribed, so a callback needs the WABA.
+ */
+function readWiring(source, phoneNumberId, problems) {
+    const input = (name) => source.getInput(name).trim();
+    const wabaId = input('waba-id');
+    const appId = input('app-id');
+    const callbackUrl = input('callback-url');
+    const verifyToken = source.getInput('verify-token');
+    const hasToken = verifyToken.trim() !== '';
+    const before = problems.length;
+    if (wabaId !== '' && !/^[0-9]{1,32}$/.test(wabaId)) {
+        problems.push("waba-id: expected the WhatsApp Business Account's ID, digits only (WhatsApp Manager › Account tools, or Business settings › WhatsApp accounts).");
+    }
+    else if (wabaId !== '' && wabaId === phoneNumberId) {
+        problems.push("waba-id: is the same as phone-number-id; give the WhatsApp Business Account's ID, not the number's.");
+    }
+    if (appId !== '' && !/^[0-9]{1,32}$/.test(appId)) {
+        problems.push("app-id: expected the app's ID, digits only (App Dashboard › App settings).");
+    }
+    if (appId !== '' && wabaId === '') {
+        problems.push('app-id: given without waba-id; the subscription is checked on a WhatsApp Business Account, so add waba-id or remove app-id.');
+    }
+    if (callbackUrl !== '') {
+        if (!isCallbackUrl(callbackUrl)) {
+            problems.push(`callback-url: expected an https URL of at most ${MAX_CALLBACK_URL_LENGTH} characters, without credentials or fragment, such as https://bot.example.com/whatsapp/webhook.`);
+        }
+        if (wabaId === '') {
+            problems.push('callback-url: needs waba-id: the override only works once the app is subscribed to the WhatsApp Business Account.');
+        }
+        if (!hasToken) {
+            problems.push('verify-token: required with callback-url: Meta sends it to the callback URL, which must answer the verification challenge with the same token.');
+        }
+    }
+    else if (hasToken) {
+        problems.push('verify-token: given without callback-url; add callback-url or remove it.');
+    }
+    if (problems.length > before || wabaId === '')
+        return undefined;
+    return {
+        wabaId,
+        ...(appId !== '' && { appId }),
+        ...(callbackUrl !== '' && { webhook: { callbackUrl, verifyToken } })
+    };
+}
+function isCallbackUrl(value) {
+    if (value.length > MAX_CALLBACK_URL_LENGTH || !URL.canParse(value))
+        return false;
+    const url = new URL(value);
+    return (url.protocol === 'https:' &&
+        url.hostname !== '' &&
+        url.username === '' &&
+        url.password === '' &&
+        url.hash === '' &&
+        // URL drops tabs and line breaks silently, and encodes the rest: such a value is not one URL.
+        // eslint-disable-next-line no-control-regex
+        !/[\s\u0000-\u001f\u007f]/.test(value));
+}
+
+;// CONCATENATED MODULE: ./src/longest-run.ts
+
+/**
+ * The longest a run can take with these inputs, every request hanging until its deadline and every
+ * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
+ * until the settle window has passed (the last read may start at its end), one post-check read, one
+ * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
+ * `Retry-After`, whichever cap is larger); then the settings calls (v21.0+) and the wiring calls,
+ * each like a read. A job killed before this leaves an outcome unknown.
+ */
+function longestRunMs(settings, timing) {
+    const T = settings.timeoutMs;
+    const r = settings.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0;
+    const likeRead = (r + 1) * T + r * pause;
+    const wiring = (wiringCalls(settings) + settingsCalls(settings)) * likeRead;
+    if (settings.dryRun)
+        return read + T + wiring;
+    const perCall = T + Math.max(settings.settleMs, T) + T;
+    const register = (r + 1) * perCall + r * pause;
+    const postCheck = settings.preflight ? T : 0;
+    return read + register + postCheck + T + wiring + regionChangeMs(settings, timing);
+}
+/**
+ * What a storage-region change (`on-region-mismatch: re-register`) can add before the register
+ * call: r + 1 deregister calls, each followed by reading until the settle window has passed, 2r
+ * pauses, the read that confirms the deregistration, and the read of the settings that confirms the
+ * storage (with its retries). Zero when no change can happen: no region, no pre-flight, a dry run,
+ * or `fail`.
+ */
+function regionChangeMs(settings, timing) {
+    if (settings.onRegionMismatch !== 're-register' ||
+        settings.dataLocalizationRegion === undefined ||
+        !settings.preflight ||
+        settings.dryRun) {
+        return 0;
+    }
+    const T = settings.timeoutMs;
+    const r = settings.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const deregister = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause + T;
+    const confirmStorage = (r + 1) * T + r * pause;
+    return deregister + confirmStorage;
+}
+/**
+ * The settings calls a run can make from Graph v21.0, each with the retries of a read: the storage
+ * read before registering, and with a region the write and the read that checks it afterwards.
+ */
+function settingsCalls(settings) {
+    if (!usesSettingsApi(settings.apiVersion))
+        return 0;
+    const before = settings.preflight || settings.dryRun ? 1 : 0;
+    const region = settings.dataLocalizationRegion !== undefined && !settings.dryRun ? 2 : 0;
+    return before + region;
+}
+/**
+ * The wiring calls a run can make, each with the retries of a read: the token's app (without
+ * app-id), the subscribed apps, subscribe and read them again, the number's webhook configuration,
+ * and with callback-url the override and its read-back. A dry run only reads.
+ */
+function wiringCalls(settings) {
+    const wiring = settings.wiring;
+    if (!wiring)
+        return 0;
+    const app = wiring.appId === undefined ? 1 : 0;
+    if (settings.dryRun)
+        return app + 2;
+    return app + 3 + (wiring.webhook ? 3 : 1);
+}
+/** `15 min 30 s`, `45 s`. */
+function longest_run_minutesAndSeconds(ms) {
+    const seconds = Math.ceil(ms / 1000);
+    const minutes = Math.floor(seconds / 60);
+    if (minutes === 0)
+        return `${seconds} s`;
+    return `${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`;
+}
+/**
+ * The same bound for a sub-action's one call (deregister, a PIN change): r + 1 reads before it, r + 1
+ * calls (each followed by reading until the settle window has passed, when the call is settled by
+ * reading), 2r pauses, an optional read after, and one extra read when an older Graph version
+ * rejects an optional field.
+ */
+function longestCallRunMs(call, timing) {
+    const T = call.timeoutMs;
+    const r = call.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const read = (r + 1) * T + r * pause;
+    if (call.dryRun)
+        return read + T;
+    const perCall = call.settleMs === undefined ? T : T + Math.max(call.settleMs, T) + T;
+    return read + (r + 1) * perCall + r * pause + (call.readAfter ? T : 0) + T;
+}
+
 ;// CONCATENATED MODULE: ./src/phone-number.ts
 
 
@@ -30611,7 +30673,7 @@ function isRegistered(state) {
  * Reads one number's state for a run. When Graph rejects one of the extra fields as nonexisting,
  * it reads again with the core fields only, and keeps to those for the rest of the run.
  */
-class PhoneNumberReader {
+class phone_number_PhoneNumberReader {
     graph;
     phoneNumberId;
     fields = [...CORE_FIELDS, ...EXTRA_FIELDS];
@@ -30711,7 +30773,7 @@ const PIECE_LENGTH = 256;
  * printed, written to an output or to the summary. The runner masks registered secrets too, but local
  * runs and other runners do not, and the runner knows nothing of a secret's encodings or pieces.
  */
-class Redactor {
+class redact_Redactor {
     /** Forms of FRAGMENT_LENGTH characters or more, by their first FRAGMENT_LENGTH characters. */
     byPrefix = new Map();
     /** Forms shorter than a fragment (a short password), matched with indexOf. */
@@ -31055,7 +31117,7 @@ function newReport() {
     return { result: 'failed', attempts: 0, warnings: [] };
 }
 /** Lengths at which server text is cut when shown. */
-const MAX_MESSAGE_LENGTH = 4000;
+const report_MAX_MESSAGE_LENGTH = 4000;
 const MAX_RESPONSE_LENGTH = 4000;
 /** The failure as a person reads it: what failed, Meta's words, what to do, the trace id. */
 function describeFailure(what, failure, context) {
@@ -31137,7 +31199,7 @@ function shownOutputs(fields, report, redactor) {
             continue;
         }
         const fragments = !ownText(report, name);
-        outputs[name] = redactor.redact(String(value), MAX_MESSAGE_LENGTH, { fragments });
+        outputs[name] = redactor.redact(String(value), report_MAX_MESSAGE_LENGTH, { fragments });
     }
     return outputs;
 }
@@ -31208,7 +31270,7 @@ function numberJson(state, storage, redactor) {
             }
         })
     };
-    const redacted = mapStrings(fields, text => neutralize(redactor.redact(text, MAX_MESSAGE_LENGTH)));
+    const redacted = mapStrings(fields, text => neutralize(redactor.redact(text, report_MAX_MESSAGE_LENGTH)));
     return JSON.stringify(redacted);
 }
 /** The region under in-country storage, '' for default storage, unset when storage was not read. */
@@ -31235,7 +31297,8 @@ function buildSummary(summary, report, redactor) {
         ...numberRows(report),
         ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
         ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
-        ['Result', RESULT_LABELS[report.result]],
+        ...deregistrationRows(report),
+        ['Result', resultLabel(report)],
         ['Register calls', String(report.attempts)],
         ['HTTP status', report.httpStatus?.toString()],
         ['fbtrace_id', report.fbtraceId],
@@ -31249,6 +31312,27 @@ function buildSummary(summary, report, redactor) {
         ...(wiring && { afterTable: show => addWiring(summary, wiring, show) })
     };
     return writeSummary(summary, 'WhatsApp Cloud API registration', rows, details, redactor);
+}
+/** The deregistration of a storage-region change, when one was started. */
+function deregistrationRows(report) {
+    const deregistration = report.deregistration;
+    if (!deregistration)
+        return [];
+    const done = {
+        yes: 'yes, to change the storage region (confirmed by a read)',
+        no: 'no: the number was left registered',
+        unknown: 'unknown: the deregister call may have gone through'
+    };
+    return [
+        ['Deregistered', done[deregistration.done]],
+        ['Deregister calls', String(deregistration.attempts)]
+    ];
+}
+function resultLabel(report) {
+    if (report.result === 'uncertain' && report.deregistration?.done === 'unknown') {
+        return '⚠️ uncertain: the deregister call may have gone through; check before running again';
+    }
+    return RESULT_LABELS[report.result];
 }
 /** The number, and its platform before and after: the first rows of every action's table. */
 function numberRows(report) {
@@ -31272,8 +31356,8 @@ function durationRow(report) {
  * the inputs is redacted and HTML-escaped: core.summary inserts cell text as HTML.
  */
 function writeSummary(summary, title, rows, details, redactor) {
-    const show = (text) => escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH));
-    const own = (text) => escapeHtml(redactor.redact(text, MAX_MESSAGE_LENGTH, { fragments: false }));
+    const show = (text) => escapeHtml(redactor.redact(text, report_MAX_MESSAGE_LENGTH));
+    const own = (text) => escapeHtml(redactor.redact(text, report_MAX_MESSAGE_LENGTH, { fragments: false }));
     summary.addHeading(title, 2).addTable([
         [
             { data: 'Item', header: true },
@@ -31361,10 +31445,10 @@ const REGISTER_REPORTING = {
 };
 /** Outputs, the failure (if any) and the summary of the register action. */
 function finish(report, redactor, host, failurePrinted = false) {
-    return finishWith(REGISTER_REPORTING, report, redactor, host, failurePrinted);
+    return finish_finishWith(REGISTER_REPORTING, report, redactor, host, failurePrinted);
 }
 /** Outputs, the failure (if any) and the summary; a summary that cannot be written only warns. */
-async function finishWith(reporting, report, redactor, host, failurePrinted = false) {
+async function finish_finishWith(reporting, report, redactor, host, failurePrinted = false) {
     let outputsProblem;
     try {
         for (const [name, value] of Object.entries(reporting.outputs(report, redactor)))
@@ -31383,7 +31467,7 @@ async function finishWith(reporting, report, redactor, host, failurePrinted = fa
         ]
             .filter(Boolean)
             .join('\n');
-        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments }));
+        host.fail(redactor.redact(message, report_MAX_MESSAGE_LENGTH, { fragments }));
     }
     if (!host.summary)
         return;
@@ -33547,7 +33631,7 @@ function getIDToken(aud) {
 ;// CONCATENATED MODULE: ./src/host.ts
 
 /** The GitHub Actions runner, through @actions/core. */
-function actionsHost() {
+function host_actionsHost() {
     return {
         input: name => getInput(name, { trimWhitespace: false }),
         mask: value => core_setSecret(value),
@@ -33561,7 +33645,7 @@ function actionsHost() {
 }
 
 ;// CONCATENATED MODULE: ./src/cancellation.ts
-function newProgress() {
+function cancellation_newProgress() {
     return { outcomeUnknown: false, calls: 0, carriedOut: false };
 }
 /** Marks a call that changes the number as sent (`true`) or as settled (`false`). */
@@ -33580,7 +33664,7 @@ function markCarriedOut(progress) {
  * then ends the process once what it wrote has reached the runner; later signals are ignored
  * meanwhile. Returns a function that stops watching.
  */
-function watchCancellation(onCancel) {
+function cancellation_watchCancellation(onCancel) {
     let cancelled = false;
     const handler = (signal) => {
         if (cancelled)
@@ -33931,7 +34015,7 @@ class Step {
     }
     /** Server text (app names, URLs) passes the redactor before it reaches the log. */
     log(line) {
-        this.context.host.info(this.context.redactor.redact(line, MAX_MESSAGE_LENGTH));
+        this.context.host.info(this.context.redactor.redact(line, report_MAX_MESSAGE_LENGTH));
     }
 }
 /** The sentences that are there, joined; undefined when none is. */
@@ -33944,7 +34028,430 @@ function appName(app) {
     return `app ${app.id}${app.name ? ` (${app.name})` : ''}`;
 }
 
+;// CONCATENATED MODULE: ./src/deregistration.ts
+
+/**
+ * Calls deregister (no body) at most 1 + retries times, and again only after a failure that a
+ * retry can help: deregistering has its own budget of 10 calls per number per 72 hours (133016).
+ * An attempt whose outcome is uncertain is settled by reading the number: a number no longer on
+ * CLOUD_API has been deregistered; a retry goes out only once a read after the settle window shows
+ * it still on CLOUD_API.
+ */
+function deregisterWithRetries(context) {
+    const { graph, numbers, settings, env } = context;
+    return sendScarceCall({
+        what: 'Deregister',
+        send: () => graph.post(`${settings.phoneNumberId}/deregister`),
+        maxAttempts: 1 + settings.retries,
+        numbers,
+        env,
+        settleMs: settings.settleMs,
+        prove: state => proveDeregistered(state, settings.phoneNumberId),
+        settlingMessage: `The outcome of the deregister call is uncertain: reading the number until it is no longer on CLOUD_API, for up to ${settings.settleMs / 1000} s from the call.`,
+        happenedMessage: 'The number is no longer on CLOUD_API: the deregister call went through.',
+        ...(context.onOutcomeUnknown && { onOutcomeUnknown: context.onOutcomeUnknown })
+    });
+}
+/** What one read proves about a deregister call that may have gone through. */
+function proveDeregistered(state, phoneNumberId) {
+    const nothing = provesNothing(state, phoneNumberId);
+    if (nothing)
+        return nothing;
+    return isDeregistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' };
+}
+/** A number that reads as not on CLOUD_API has nothing to deregister. */
+function isDeregistered(state) {
+    return state.platformType !== undefined && state.platformType !== 'CLOUD_API';
+}
+
+;// CONCATENATED MODULE: ./src/flow.ts
+/**
+ * What every sub-action's run shares around its own steps (deregister, set-pin): the host, inputs
+ * read and masked first, one Graph client, redaction, cancellation, and the outputs, failure and
+ * summary written once at the end, whatever happened.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/** Runs a flow: settings → its steps → outputs, failure and summary. */
+async function runFlow(flow, options = {}) {
+    const host = options.host ?? actionsHost();
+    const now = options.now ?? Date.now;
+    const started = now();
+    const redactor = new Redactor();
+    const report = flow.newReport();
+    const warn = (message) => {
+        report.warnings.push(message);
+        host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
+    };
+    let graph;
+    const progress = newProgress();
+    let finished = false;
+    const finishOnce = async (failurePrinted = false) => {
+        if (finished)
+            return;
+        finished = true;
+        report.durationMs = now() - started;
+        await finishWith(flow.reporting, report, redactor, host, failurePrinted);
+    };
+    const stopWatching = watchCancellation(signal => {
+        const message = flow.cancelled(signal, progress, report);
+        // At once: the runner may kill the step soon after.
+        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
+        report.attempts = Math.max(report.attempts, progress.calls);
+        graph?.dispose();
+        return finishOnce(true);
+    });
+    try {
+        const { settings, warnings } = flow.readSettings(inputsFrom(host, redactor));
+        warnings.forEach(warn);
+        report.phoneNumberId = settings.phoneNumberId;
+        graph = new GraphClient({
+            baseUrl: settings.graphApiUrl,
+            apiVersion: settings.apiVersion,
+            accessToken: settings.accessToken,
+            timeoutMs: settings.timeoutMs,
+            userAgent: USER_AGENT,
+            onVersionWarning: text => warn(`Graph API version warning: ${text}`)
+        });
+        const env = {
+            timing: options.timing ?? DEFAULT_TIMING,
+            sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
+            now,
+            log: message => host.info(message)
+        };
+        await flow.execute({
+            settings,
+            graph,
+            numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
+            env,
+            redactor,
+            warn,
+            progress,
+            host
+        }, report);
+    }
+    catch (error) {
+        report.result = 'failed';
+        if (error instanceof InputError) {
+            report.inputProblems = error.problems;
+            report.errorMessage = error.message;
+        }
+        else {
+            report.errorMessage = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+        }
+    }
+    finally {
+        graph?.dispose();
+        stopWatching();
+        await finishOnce();
+        options.onReport?.(report);
+    }
+}
+/** Inputs from the host; a secret is masked in the host's log and in our own redaction. */
+function inputsFrom(host, redactor) {
+    return {
+        getInput: name => host.input(name),
+        registerSecret: value => {
+            host.mask(value);
+            redactor.add(value);
+        },
+        workspace: host.workspace
+    };
+}
+/** Prints the longest the run can take, so that the job's timeout-minutes can be set above it. */
+function logLongestRun(host, ms, counted) {
+    host.info(`Longest possible run with these inputs: ${minutesAndSeconds(ms)} (${counted}); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
+}
+/** One line of the number's state for the log; server text redacted (it is already inert). */
+function logState(context, when, state) {
+    const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}.`;
+    context.host.info(context.redactor.redact(line, report_MAX_MESSAGE_LENGTH));
+}
+/** `1 deregister call`, `2 deregister calls`. */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+;// CONCATENATED MODULE: ./src/deregister/step.ts
+/**
+ * The deregister step: read the number, check it is the one meant and can be deregistered, call
+ * deregister (a scarce call, settled by reading when its outcome is uncertain), and confirm by a
+ * read. The deregister action runs it alone; a flow that goes on afterwards (a storage-region
+ * change: deregister, settings, register) runs it with its own context and reads the typed outcome.
+ */
+
+
+
+
+/** Only the digits: `+1 (555) 010-0` and `15550100` are the same number. */
+function phoneDigits(text) {
+    return text.replace(/[^0-9]/g, '');
+}
+/** Why the number must not be deregistered, or undefined when it may be. */
+function refusal(before, phoneNumberId, confirmDisplayPhoneNumber) {
+    if (confirmDisplayPhoneNumber !== undefined) {
+        const shown = before.displayPhoneNumber;
+        if (shown === undefined || phoneDigits(shown) === '') {
+            return `Graph did not say the display phone number of phone-number-id ${phoneNumberId}, so confirm-display-phone-number cannot be checked. No deregister call was made.`;
+        }
+        if (phoneDigits(shown) !== phoneDigits(confirmDisplayPhoneNumber)) {
+            return `phone-number-id ${phoneNumberId} is ${shown} according to Graph, not the number confirm-display-phone-number gives (${confirmDisplayPhoneNumber}; digits compared). No deregister call was made: check that phone-number-id and confirm-display-phone-number name the same number.`;
+        }
+    }
+    if (before.isOnBizApp === true) {
+        return 'The number is also used in the WhatsApp Business app (coexistence): Meta does not allow deregistering it through the Cloud API. No deregister call was made.';
+    }
+    return undefined;
+}
+/** Reads (unless given the state), checks, deregisters, and confirms by reading. */
+async function deregisterStep(context, request) {
+    const { settings, host } = context;
+    let before = request.before;
+    if (before === undefined) {
+        const read = await context.numbers.readWithRetries(1 + settings.retries, context.env);
+        if (!read.ok) {
+            return {
+                kind: 'refused',
+                failure: read.failure,
+                message: describeFailure('Reading the number failed (no deregister call was made)', read.failure)
+            };
+        }
+        before = read.state;
+        logState(context, 'Before', before);
+    }
+    const refused = refusal(before, settings.phoneNumberId, request.confirmDisplayPhoneNumber);
+    if (refused !== undefined)
+        return { kind: 'refused', before, message: refused };
+    if (request.confirmDisplayPhoneNumber !== undefined) {
+        host.info('confirm-display-phone-number matches the number Graph reports.');
+    }
+    if (before.platformType === undefined) {
+        return {
+            kind: 'refused',
+            before,
+            message: 'The read of the number did not say its platform, so whether it is registered is unknown. No deregister call was made.'
+        };
+    }
+    const registered = !isDeregistered(before);
+    if (request.dryRun) {
+        const plannedRequest = registered
+            ? `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/deregister (no body)`
+            : `Nothing: the number is not on CLOUD_API (platform ${before.platformType}), so a real run would leave it alone.`;
+        host.info(`Dry run: no deregister call. A real run would send: ${plannedRequest}`);
+        return { kind: 'dry-run', before, plannedRequest };
+    }
+    if (!registered) {
+        host.info(`The number is not on CLOUD_API (platform ${before.platformType}, status ${before.status ?? '?'}): nothing to deregister, no deregister call made.`);
+        return { kind: 'already-deregistered', before };
+    }
+    const outcome = await deregisterWithRetries({
+        ...context,
+        onOutcomeUnknown: unknown => trackOutcome(context.progress, unknown)
+    });
+    const calls = `${plural(outcome.attempts, 'deregister call')} made`;
+    if (!outcome.ok) {
+        const { failure } = outcome;
+        const common = {
+            before,
+            attempts: outcome.attempts,
+            failure,
+            ...(outcome.observedState && { after: outcome.observedState }),
+            ...(outcome.exchange && { exchange: outcome.exchange })
+        };
+        if (outcome.uncertain) {
+            return {
+                kind: 'uncertain',
+                ...common,
+                message: describeFailure('The outcome of the deregister call is uncertain', failure, `The call may still have gone through, and nothing settled it: ${outcome.reason}.\nBefore running again, check the number's platform (WhatsApp Manager, or this action with dry-run: true): a number no longer on CLOUD_API has been deregistered, and each further call spends one of its 10 deregister calls per 72 hours (${calls}).`)
+            };
+        }
+        return {
+            kind: 'failed',
+            ...common,
+            message: describeFailure('Deregister failed', failure, `Not retried: ${outcome.reason} (${calls}).`)
+        };
+    }
+    markCarriedOut(context.progress);
+    host.info(`Deregistered after ${plural(outcome.attempts, 'deregister call')}.`);
+    // An uncertain call settled by a read has already shown the new state.
+    const after = outcome.confirmedState ?? (await readAfter(context));
+    return {
+        kind: 'deregistered',
+        before,
+        ...(after && { after }),
+        confirmed: after !== undefined && isDeregistered(after),
+        attempts: outcome.attempts,
+        ...(outcome.exchange && { exchange: outcome.exchange })
+    };
+}
+/** Reads the number once more to report its new state; a failure here only warns. */
+async function readAfter(context) {
+    const read = await context.numbers.read();
+    if (!read.ok) {
+        context.warn(describeFailure('Deregistered, but reading the number afterwards failed', read.failure));
+        return undefined;
+    }
+    logState(context, 'After', read.state);
+    if (!isDeregistered(read.state)) {
+        context.warn(`Deregistered, but the number still reports platform ${read.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager before registering again.`);
+    }
+    return read.state;
+}
+
+;// CONCATENATED MODULE: ./src/region-change.ts
+/**
+ * A storage-region change of a registered number (`on-region-mismatch: re-register`): storage can
+ * only change while a number is not registered, so it is deregistered, its storage set, and then
+ * registered again, in that order, each step confirmed by a read before the next. This module
+ * holds the first two steps and the words for where a stopped change left the number; the register
+ * flow registers afterwards.
+ */
+
+
+
+
+/** What to run after a stop once the number is deregistered. */
+const FINISH_BY_RUNNING_AGAIN = 'run this action again with the same inputs to finish: it sets the storage (when it is not yet in the region) and registers the number; it needs the PIN, and spends one register call, no deregister call';
+/** The plan a dry run prints: three steps, each confirmed by a read. */
+function plannedRegionChange(settings, region, registerRequest) {
+    const base = `${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}`;
+    return [
+        `three writes for a storage-region change (on-region-mismatch: re-register), each confirmed by a read before the next; one deregister and one register call, and the number is offline from step 1 until step 3 is done:`,
+        `1. POST ${base}/deregister (no body), then a read of the number: no longer on CLOUD_API;`,
+        `2. POST ${base}/settings with storage_configuration (IN_COUNTRY_STORAGE_ENABLED, ${region}), then a read of the settings: in-country storage in ${region};`,
+        `3. ${registerRequest}, then the usual read of the number and its storage.`
+    ].join('\n');
+}
+/**
+ * Deregisters the number (confirmed by a read: off CLOUD_API), then sets its storage in `region`
+ * (confirmed by a read of the settings). Stops at the first failure or uncertainty, saying where the
+ * number is. `progress` tracks the deregister call alone, for a cancellation to tell it apart from
+ * the register call.
+ */
+async function deregisterAndStore(context, request, progress = cancellation_newProgress()) {
+    const { host } = context;
+    const { before, region } = request;
+    const was = `registered with ${describeStorage(request.storage)} storage`;
+    host.info(`Changing the storage region (on-region-mismatch: re-register): the number is ${was}; deregister, set in-country storage in ${region}, register again. The number is offline until the register call succeeds.`);
+    // No display-number guard: the number was read just before. Coexistence is still refused.
+    const step = await deregisterStep({ ...context, progress }, { dryRun: false, before });
+    switch (step.kind) {
+        case 'refused':
+            return {
+                kind: 'stopped',
+                result: 'failed',
+                message: withWhere(step.message, `Where the number is: as it was, ${was}; no settings or register call was made.`),
+                ...(step.failure && { failure: step.failure }),
+                deregistration: { attempts: 0, done: 'no' }
+            };
+        case 'failed':
+            return {
+                kind: 'stopped',
+                result: 'failed',
+                message: withWhere(step.message, `Where the number is: as it was, ${was}; no settings or register call was made. Once the cause is fixed (for 133016: after the 72-hour window), run this action again with the same inputs to change the region.`),
+                failure: step.failure,
+                ...(step.exchange && { exchange: step.exchange }),
+                ...(step.after && { after: step.after }),
+                deregistration: { attempts: step.attempts, done: 'no' }
+            };
+        case 'uncertain':
+            return {
+                kind: 'stopped',
+                result: 'uncertain',
+                message: withWhere(step.message, `Where the number is: unknown: either still ${was}, or deregistered (offline, local storage off). No settings or register call was made. Check its platform (this action with dry-run: true), then run this action again with the same inputs: from either state it finishes the change (it needs the PIN).`),
+                failure: step.failure,
+                ...(step.exchange && { exchange: step.exchange }),
+                ...(step.after && { after: step.after }),
+                deregistration: { attempts: step.attempts, done: 'unknown' }
+            };
+        case 'deregistered':
+            if (!step.confirmed) {
+                const seen = step.after
+                    ? `still shows platform ${step.after.platformType ?? 'unknown'}`
+                    : 'failed';
+                return {
+                    kind: 'stopped',
+                    result: 'failed',
+                    message: `Deregister was answered with success, but the read afterwards ${seen}, so the deregistration is not confirmed; stopped before the settings call.\nWhere the number is: most likely deregistered (offline, local storage off) and not registered; the switch can take a few seconds. What to run next: check its platform (this action with dry-run: true), then ${FINISH_BY_RUNNING_AGAIN}.`,
+                    ...(step.exchange && { exchange: step.exchange }),
+                    ...(step.after && { after: step.after }),
+                    deregistration: { attempts: step.attempts, done: 'unknown' }
+                };
+            }
+            break;
+        case 'already-deregistered':
+        case 'dry-run':
+            // Neither happens for a registered number in a real run; nothing was called.
+            break;
+    }
+    const deregistration = step.kind === 'deregistered'
+        ? { attempts: step.attempts, done: 'yes' }
+        : { attempts: 0, done: 'no' };
+    const state = (step.kind === 'deregistered' ? step.after : undefined) ?? step.before;
+    const where = `Where the number is: deregistered (offline), not registered; no register call was made. What to run next: ${FINISH_BY_RUNNING_AGAIN}.`;
+    host.info(`Deregistered: the number is offline until it is registered again.`);
+    host.info(`Setting in-country storage in ${region} through the number's settings.`);
+    const written = await context.storage.storeIn(region);
+    if (!written.ok) {
+        return {
+            kind: 'stopped',
+            result: 'failed',
+            message: describeFailure(`Setting local storage in ${region} failed after the number was deregistered`, written.failure, where),
+            failure: written.failure,
+            after: state,
+            deregistration
+        };
+    }
+    const read = await context.storage.read();
+    if (!read.ok) {
+        return {
+            kind: 'stopped',
+            result: 'failed',
+            message: describeFailure(`The settings write was answered with success, but reading the settings to confirm in-country storage in ${region} failed`, read.failure, where),
+            failure: read.failure,
+            after: state,
+            deregistration
+        };
+    }
+    host.info(`Storage now: ${describeStorage(read.storage)}.`);
+    if (!storesIn(read.storage, region)) {
+        return {
+            kind: 'stopped',
+            result: 'failed',
+            message: `The settings write was answered with success, but the storage reads ${describeStorage(read.storage)}, not in-country storage in ${region}.\n${where}`,
+            after: state,
+            storage: read.storage,
+            deregistration
+        };
+    }
+    return { kind: 'ready', state, storage: read.storage, deregistration };
+}
+/** A failure message with where the number is put right after its first line. */
+function withWhere(message, where) {
+    const end = message.indexOf('\n');
+    return end < 0
+        ? `${message}\n${where}`
+        : `${message.slice(0, end)}\n${where}${message.slice(end)}`;
+}
+/** Where a register call that failed after the first two steps left the number. */
+function whereAfterRegisterFailure(region, uncertain) {
+    if (uncertain) {
+        return `Where the number is: in-country storage in ${region}; registered or not is unknown. Check its platform (this action with dry-run: true): when it is on CLOUD_API and CONNECTED the change is done, and a run with the same inputs leaves it alone; when it is not, run this action again with the same inputs to register it (it needs the PIN).`;
+    }
+    return `Where the number is: deregistered (offline), in-country storage in ${region}, not registered. What to run next: this action again with the same inputs (with the right PIN) to register it; it spends one register call, no deregister call.`;
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -33964,17 +34471,19 @@ function appName(app) {
  * webhook override) → outputs and summary.
  */
 async function run(options = {}) {
-    const host = options.host ?? actionsHost();
+    const host = options.host ?? host_actionsHost();
     const now = options.now ?? Date.now;
     const started = now();
-    const redactor = new Redactor();
+    const redactor = new redact_Redactor();
     const report = newReport();
     const warn = (message) => {
         report.warnings.push(message);
-        host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
+        host.warning(redactor.redact(message, report_MAX_MESSAGE_LENGTH));
     };
     let graph;
-    const progress = newProgress();
+    const progress = cancellation_newProgress();
+    /** The deregister call of a storage-region change, apart from the register calls. */
+    const deregisterProgress = cancellation_newProgress();
     let finished = false;
     const finishOnce = async (failurePrinted = false) => {
         if (finished)
@@ -33983,12 +34492,12 @@ async function run(options = {}) {
         report.durationMs = now() - started;
         await finish(report, redactor, host, failurePrinted);
     };
-    const stopWatching = watchCancellation(signal => {
-        const message = cancellationMessage(signal, progress, report.result);
+    const stopWatching = cancellation_watchCancellation(signal => {
+        const message = cancellationMessage(signal, progress, report.result, deregisterProgress);
         // At once: the runner may kill the step soon after.
-        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
+        host.fail(redactor.redact(message, report_MAX_MESSAGE_LENGTH, { fragments: false }));
         report.attempts = Math.max(report.attempts, progress.calls);
-        if (progress.outcomeUnknown)
+        if (progress.outcomeUnknown || deregisterProgress.outcomeUnknown)
             report.result = 'uncertain';
         else if (report.result !== 'registered')
             report.result = 'failed';
@@ -34000,21 +34509,21 @@ async function run(options = {}) {
         return finishOnce(true);
     });
     try {
-        const { settings, warnings } = readSettings(inputsFrom(host, redactor), {
+        const { settings, warnings } = readSettings(main_inputsFrom(host, redactor), {
             readOnly: options.readOnly
         });
         warnings.forEach(warn);
         report.phoneNumberId = settings.phoneNumberId;
-        graph = new GraphClient({
+        graph = new graph_GraphClient({
             baseUrl: settings.graphApiUrl,
             apiVersion: settings.apiVersion,
             accessToken: settings.accessToken,
             timeoutMs: settings.timeoutMs,
-            userAgent: USER_AGENT,
+            userAgent: constants_USER_AGENT,
             onVersionWarning: text => warn(`Graph API version warning: ${text}`)
         });
         const env = {
-            timing: options.timing ?? DEFAULT_TIMING,
+            timing: options.timing ?? retry_DEFAULT_TIMING,
             sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
             now,
             log: message => host.info(message)
@@ -34022,7 +34531,7 @@ async function run(options = {}) {
         const context = {
             settings,
             graph,
-            numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
+            numbers: new phone_number_PhoneNumberReader(graph, settings.phoneNumberId),
             storage: usesSettingsApi(settings.apiVersion)
                 ? new StorageSettings(graph, settings.phoneNumberId, env, 1 + settings.retries)
                 : undefined,
@@ -34033,10 +34542,13 @@ async function run(options = {}) {
             env
         };
         logPlan(host, settings);
-        const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing));
+        const longest = longest_run_minutesAndSeconds(longestRunMs(settings, context.env.timing));
         host.info(`Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
         // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
         let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined;
+        let registerFrom;
+        /** The region of a storage-region change under way, whose register step is still to come. */
+        let changingTo;
         if (settings.preflight || settings.dryRun) {
             const checked = await preflight(context);
             report.before = checked.before;
@@ -34063,7 +34575,32 @@ async function run(options = {}) {
                     return await wireNumber(context, report);
                 case 'register':
                     setStorage = checked.setStorage;
+                    registerFrom = checked.before;
                     break;
+                case 're-register': {
+                    if (!context.storage)
+                        throw new Error('a storage-region change needs the settings edge');
+                    const changed = await deregisterAndStore({ ...context, storage: context.storage }, { before: checked.before, storage: checked.storage, region: checked.region }, deregisterProgress);
+                    report.deregistration = changed.deregistration;
+                    if (changed.kind === 'stopped') {
+                        if (changed.after)
+                            report.after = changed.after;
+                        if (changed.storage)
+                            report.storageAfter = changed.storage;
+                        report.failure = changed.failure;
+                        report.httpStatus = changed.failure?.httpStatus ?? changed.exchange?.status;
+                        report.fbtraceId = changed.failure?.fbtraceId;
+                        fail(report, changed.message);
+                        report.result = changed.result;
+                        return;
+                    }
+                    report.after = changed.state;
+                    report.storageAfter = changed.storage;
+                    setStorage = false;
+                    registerFrom = changed.state;
+                    changingTo = checked.region;
+                    break;
+                }
             }
         }
         if (setStorage && context.storage && settings.dataLocalizationRegion) {
@@ -34077,15 +34614,23 @@ async function run(options = {}) {
                 return fail(report, describeFailure(`Setting local storage in ${region} failed (no register call was made)`, written.failure));
             }
         }
-        const registered = await register(context, report.before);
+        const registered = await register(context, registerFrom);
         applyRegistration(report, registered);
         if (!registered.ok) {
-            fail(report, registerFailureMessage(registered));
+            const where = changingTo && whereAfterRegisterFailure(changingTo, registered.uncertain);
+            const message = registerFailureMessage(registered);
+            fail(report, where ? withWhere(message, where) : message);
             if (registered.uncertain)
                 report.result = 'uncertain';
             return;
         }
-        host.info(`Registered after ${plural(registered.attempts, 'register call')}.`);
+        host.info(`Registered after ${main_plural(registered.attempts, 'register call')}.`);
+        if (changingTo) {
+            host.info(`The storage-region change is done: deregistered, storage set in ${changingTo}, registered again.`);
+            // The read after the deregistration no longer says how the number is now.
+            if (!registered.confirmedState)
+                report.after = undefined;
+        }
         // An uncertain call settled by a read has already shown the new state.
         if (settings.preflight && report.after === undefined) {
             const after = await postCheck(context);
@@ -34096,7 +34641,7 @@ async function run(options = {}) {
         await wireNumber(context, report);
     }
     catch (error) {
-        if (error instanceof InputError) {
+        if (error instanceof input_rules_InputError) {
             report.inputProblems = error.problems;
             fail(report, error.message);
         }
@@ -34111,7 +34656,13 @@ async function run(options = {}) {
         options.onReport?.(report);
     }
 }
-function cancellationMessage(signal, progress, result) {
+function cancellationMessage(signal, progress, result, deregisterProgress) {
+    if (deregisterProgress.outcomeUnknown) {
+        return `Cancelled (${signal}) while the deregister call of a storage-region change was in flight: its outcome is unknown, and no settings or register call was made. The number is either still registered or deregistered (offline): check its platform (WhatsApp Manager, or this action with dry-run: true), then run this action again with the same inputs, which finishes the change from either state (it needs the PIN).`;
+    }
+    if (deregisterProgress.carriedOut && result !== 'registered' && !progress.outcomeUnknown) {
+        return `Cancelled (${signal}) during a storage-region change, after the number was deregistered and before it was registered again: it is offline. Run this action again with the same inputs to finish (it sets the storage and registers the number; it needs the PIN).`;
+    }
     if (progress.outcomeUnknown) {
         return `Cancelled (${signal}) while a register call was in flight: its outcome is unknown. Before running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true); calling register on a number that is already registered only spends one of its 10 calls per 72 hours.`;
     }
@@ -34132,7 +34683,7 @@ async function preflight(context) {
         };
     }
     const before = read.state;
-    logState(context, 'Before', before);
+    main_logState(context, 'Before', before);
     if (before.isOnBizApp === true) {
         return {
             kind: 'failed',
@@ -34146,11 +34697,21 @@ async function preflight(context) {
     const region = settings.dataLocalizationRegion;
     const storageDiffers = region !== undefined && storage.storage !== undefined && !storesIn(storage.storage, region);
     if (isRegistered(before) && storageDiffers && region !== undefined) {
+        if (settings.onRegionMismatch === 're-register' && context.storage) {
+            if (!settings.dryRun)
+                return { kind: 're-register', before, storage: storage.storage, region };
+            return {
+                kind: 'dry-run',
+                before,
+                storage: storage.storage,
+                plannedRequest: plannedRegionChange(settings, region, plannedRequest(settings))
+            };
+        }
         return {
             kind: 'failed',
             before,
             storage: storage.storage,
-            message: `The number is registered with ${describeStorage(storage.storage)} storage, not in-country storage in ${region} as data-localization-region asks, and storage can only change while a number is not registered. No call was made. To move it: deregister the number (the deregister sub-action), then run this action again with the region; that spends one deregister and one register call, and the number is offline for a few minutes.`
+            message: `The number is registered with ${describeStorage(storage.storage)} storage, not in-country storage in ${region} as data-localization-region asks, and storage can only change while a number is not registered. No call was made. To move it: deregister the number (the deregister sub-action), then run this action again with the region, or run this action with on-region-mismatch: re-register, which does both; that spends one deregister and one register call, and the number is offline for a few minutes.`
         };
     }
     const skip = isRegistered(before) && settings.skipIfRegistered;
@@ -34213,7 +34774,7 @@ async function checkStorageAfter(context, report) {
     report.storageAfter = read.storage;
     context.host.info(`Storage after: ${describeStorage(read.storage)}.`);
     if (!storesIn(read.storage, region)) {
-        report.unmet = `The number is registered, but its storage is ${describeStorage(read.storage)}, not in-country storage in ${region} as data-localization-region asks. Storage cannot change while the number is registered: deregister it, then run this action again.`;
+        report.unmet = `The number is registered, but its storage is ${describeStorage(read.storage)}, not in-country storage in ${region} as data-localization-region asks. Storage cannot change while the number is registered: deregister it, then run this action again (or run it again with on-region-mismatch: re-register, which does both).`;
     }
 }
 /** Registers with retries, settling uncertain attempts by reading the number. */
@@ -34234,7 +34795,7 @@ async function postCheck(context) {
         context.warn(describeFailure('Registered, but reading the number afterwards failed', after.failure));
         return undefined;
     }
-    logState(context, 'After', after.state);
+    main_logState(context, 'After', after.state);
     if (after.state.platformType !== 'CLOUD_API') {
         context.warn(`Registered, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`);
     }
@@ -34259,12 +34820,12 @@ function applyRegistration(report, outcome) {
     if (outcome.observedState)
         report.after = outcome.observedState;
 }
-function plural(count, noun) {
+function main_plural(count, noun) {
     return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 function registerFailureMessage(outcome) {
     const { failure } = outcome;
-    const calls = `${plural(outcome.attempts, 'register call')} made`;
+    const calls = `${main_plural(outcome.attempts, 'register call')} made`;
     if (outcome.uncertain) {
         return describeFailure('The outcome of the register call is uncertain', failure, `The call may still have gone through, and nothing settled it: ${outcome.reason}.\nBefore running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true): a run on a number that is already registered only spends one of its 10 register calls per 72 hours (${calls}).`);
     }
@@ -34288,10 +34849,10 @@ function logPlan(host, settings) {
         : 'registration without backup';
     host.info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`);
 }
-function logState(context, when, state) {
+function main_logState(context, when, state) {
     const throughput = state.throughputLevel ? `, throughput ${state.throughputLevel}` : '';
     const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${throughput}.`;
-    context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
+    context.host.info(context.redactor.redact(line, report_MAX_MESSAGE_LENGTH));
 }
 function fail(report, message) {
     report.result = 'failed';
@@ -34301,7 +34862,7 @@ function firstHeader(header) {
     return Array.isArray(header) ? header[0] : header;
 }
 /** Inputs from the host; a secret is masked in the host's log and in our redaction. */
-function inputsFrom(host, redactor) {
+function main_inputsFrom(host, redactor) {
     return {
         getInput: name => host.input(name),
         registerSecret: value => {

@@ -21,7 +21,10 @@ const INPUT_GROUPS: [string, string[]][] = [
   ['The number and its credentials', ['access-token', 'phone-number-id', 'pin']],
   ['Migration from the On-Premises API', ['backup-data', 'backup-file', 'backup-password']],
   ['Receiving messages', ['waba-id', 'app-id', 'callback-url', 'verify-token']],
-  ['The request', ['data-localization-region', 'api-version', 'graph-api-url']],
+  [
+    'The request',
+    ['data-localization-region', 'on-region-mismatch', 'api-version', 'graph-api-url']
+  ],
   [
     'Safety and behaviour',
     ['timeout-seconds', 'retries', 'settle-seconds', 'preflight', 'skip-if-registered', 'dry-run']

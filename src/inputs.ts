@@ -1,4 +1,5 @@
 import { extractBackupData, readBackupFile } from './backup.js'
+import { usesSettingsApi } from './storage.js'
 import {
   boolean,
   InputError,
@@ -29,6 +30,10 @@ export const DATA_LOCALIZATION_REGIONS = [
 ] as const // prettier-ignore
 export type DataLocalizationRegion = (typeof DATA_LOCALIZATION_REGIONS)[number]
 
+/** What `on-region-mismatch` accepts. */
+export const ON_REGION_MISMATCH = ['fail', 're-register'] as const
+export type OnRegionMismatch = (typeof ON_REGION_MISMATCH)[number]
+
 /** Everything the action needs, validated; the rest of the code sees only this. */
 export interface Settings extends GraphSettings {
   /** Two-step verification PIN: exactly 6 digits, a string so that leading zeros survive. */
@@ -37,6 +42,12 @@ export interface Settings extends GraphSettings {
   backup?: Backup
   /** Optional `data_localization_region` of the register body. */
   dataLocalizationRegion?: DataLocalizationRegion
+  /**
+   * A registered number whose storage is not `dataLocalizationRegion`: refuse it before any call
+   * (`fail`, the default), or move it (`re-register`: deregister, settings, register, each step
+   * confirmed by a read). Absent means `fail`.
+   */
+  onRegionMismatch?: OnRegionMismatch
   /**
    * After an uncertain register call, how long (from when it was sent) to keep reading the number
    * before a retry may go out: a slow backend can still be registering after a gateway gave up.
@@ -137,6 +148,18 @@ export function readSettings(
     )
   }
 
+  const onRegionMismatch = readOnRegionMismatch(
+    input('on-region-mismatch'),
+    dataLocalizationRegion !== undefined,
+    connection.apiVersion,
+    problems
+  )
+  if (onRegionMismatch === 're-register' && !preflight && !dryRun) {
+    warnings.push(
+      'on-region-mismatch: re-register has no effect with preflight: false: the number and its storage are not read before registering, so no mismatch is found.'
+    )
+  }
+
   const wiring = readWiring(source, phoneNumberId, problems)
 
   if (problems.length > 0) throw new InputError(problems)
@@ -147,6 +170,7 @@ export function readSettings(
       pin,
       ...(backup && { backup }),
       ...(dataLocalizationRegion && { dataLocalizationRegion }),
+      onRegionMismatch,
       ...connection,
       settleMs,
       preflight,
@@ -156,6 +180,32 @@ export function readSettings(
     },
     warnings
   }
+}
+
+/**
+ * `fail` or `re-register`; re-register with a region needs the settings edge (Graph v21.0 and
+ * newer), through which storage is set between the deregister and the register call.
+ */
+function readOnRegionMismatch(
+  value: string,
+  regionAsked: boolean,
+  apiVersion: string,
+  problems: string[]
+): OnRegionMismatch {
+  if (value === '') return 'fail'
+  const chosen = ON_REGION_MISMATCH.find(known => known === value)
+  if (chosen === undefined) {
+    problems.push('on-region-mismatch: expected fail or re-register.')
+    return 'fail'
+  }
+  // An api-version that is not a version at all has its own problem already.
+  const version = /^v[0-9]+\.[0-9]+$/.test(apiVersion)
+  if (chosen === 're-register' && regionAsked && version && !usesSettingsApi(apiVersion)) {
+    problems.push(
+      "on-region-mismatch: re-register needs Graph v21.0 or newer (api-version): it sets the storage through the number's settings between the deregister and the register call."
+    )
+  }
+  return chosen
 }
 
 /** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */

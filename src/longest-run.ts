@@ -18,9 +18,34 @@ export function longestRunMs(settings: Settings, timing: RetryTiming): number {
   const likeRead = (r + 1) * T + r * pause
   const wiring = (wiringCalls(settings) + settingsCalls(settings)) * likeRead
   if (settings.dryRun) return read + T + wiring
-  const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause
+  const perCall = T + Math.max(settings.settleMs, T) + T
+  const register = (r + 1) * perCall + r * pause
   const postCheck = settings.preflight ? T : 0
-  return read + register + postCheck + T + wiring
+  return read + register + postCheck + T + wiring + regionChangeMs(settings, timing)
+}
+
+/**
+ * What a storage-region change (`on-region-mismatch: re-register`) can add before the register
+ * call: r + 1 deregister calls, each followed by reading until the settle window has passed, 2r
+ * pauses, the read that confirms the deregistration, and the read of the settings that confirms the
+ * storage (with its retries). Zero when no change can happen: no region, no pre-flight, a dry run,
+ * or `fail`.
+ */
+export function regionChangeMs(settings: Settings, timing: RetryTiming): number {
+  if (
+    settings.onRegionMismatch !== 're-register' ||
+    settings.dataLocalizationRegion === undefined ||
+    !settings.preflight ||
+    settings.dryRun
+  ) {
+    return 0
+  }
+  const T = settings.timeoutMs
+  const r = settings.retries
+  const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs)
+  const deregister = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause + T
+  const confirmStorage = (r + 1) * T + r * pause
+  return deregister + confirmStorage
 }
 
 /**

@@ -19,6 +19,13 @@ import { finish } from './finish.js'
 import { actionsHost, type Host } from './host.js'
 import { newProgress, trackOutcome, watchCancellation, type Progress } from './cancellation.js'
 import { wireNumber } from './wiring-step.js'
+import {
+  deregisterAndStore,
+  plannedRegionChange,
+  whereAfterRegisterFailure,
+  withWhere
+} from './region-change.js'
+import type { DataLocalizationRegion } from './inputs.js'
 
 /** Time, for tests to replace. */
 export interface RunOptions {
@@ -51,6 +58,8 @@ interface Context {
 type Preflight = (
   | { kind: 'register'; before: PhoneNumberState; setStorage: boolean }
   | { kind: 'already-registered'; before: PhoneNumberState }
+  /** Registered in another region, and on-region-mismatch: re-register: deregister, settings, register. */
+  | { kind: 're-register'; before: PhoneNumberState; region: DataLocalizationRegion }
   | { kind: 'dry-run'; before: PhoneNumberState; plannedRequest: string }
   | { kind: 'failed'; message: string; failure?: Failure; before?: PhoneNumberState }
 ) & { storage?: Storage }
@@ -71,6 +80,8 @@ export async function run(options: RunOptions = {}): Promise<void> {
   }
   let graph: GraphClient | undefined
   const progress = newProgress()
+  /** The deregister call of a storage-region change, apart from the register calls. */
+  const deregisterProgress = newProgress()
   let finished = false
   const finishOnce = async (failurePrinted = false): Promise<void> => {
     if (finished) return
@@ -79,11 +90,11 @@ export async function run(options: RunOptions = {}): Promise<void> {
     await finish(report, redactor, host, failurePrinted)
   }
   const stopWatching = watchCancellation(signal => {
-    const message = cancellationMessage(signal, progress, report.result)
+    const message = cancellationMessage(signal, progress, report.result, deregisterProgress)
     // At once: the runner may kill the step soon after.
     host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }))
     report.attempts = Math.max(report.attempts, progress.calls)
-    if (progress.outcomeUnknown) report.result = 'uncertain'
+    if (progress.outcomeUnknown || deregisterProgress.outcomeUnknown) report.result = 'uncertain'
     else if (report.result !== 'registered') report.result = 'failed'
     if (report.result === 'registered') report.warnings.push(message)
     else report.errorMessage = message
@@ -131,6 +142,9 @@ export async function run(options: RunOptions = {}): Promise<void> {
 
     // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
     let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined
+    let registerFrom: PhoneNumberState | undefined
+    /** The region of a storage-region change under way, whose register step is still to come. */
+    let changingTo: DataLocalizationRegion | undefined
     if (settings.preflight || settings.dryRun) {
       const checked = await preflight(context)
       report.before = checked.before
@@ -158,7 +172,33 @@ export async function run(options: RunOptions = {}): Promise<void> {
           return await wireNumber(context, report)
         case 'register':
           setStorage = checked.setStorage
+          registerFrom = checked.before
           break
+        case 're-register': {
+          if (!context.storage) throw new Error('a storage-region change needs the settings edge')
+          const changed = await deregisterAndStore(
+            { ...context, storage: context.storage },
+            { before: checked.before, storage: checked.storage, region: checked.region },
+            deregisterProgress
+          )
+          report.deregistration = changed.deregistration
+          if (changed.kind === 'stopped') {
+            if (changed.after) report.after = changed.after
+            if (changed.storage) report.storageAfter = changed.storage
+            report.failure = changed.failure
+            report.httpStatus = changed.failure?.httpStatus ?? changed.exchange?.status
+            report.fbtraceId = changed.failure?.fbtraceId
+            fail(report, changed.message)
+            report.result = changed.result
+            return
+          }
+          report.after = changed.state
+          report.storageAfter = changed.storage
+          setStorage = false
+          registerFrom = changed.state
+          changingTo = checked.region
+          break
+        }
       }
     }
 
@@ -182,14 +222,23 @@ export async function run(options: RunOptions = {}): Promise<void> {
       }
     }
 
-    const registered = await register(context, report.before)
+    const registered = await register(context, registerFrom)
     applyRegistration(report, registered)
     if (!registered.ok) {
-      fail(report, registerFailureMessage(registered))
+      const where = changingTo && whereAfterRegisterFailure(changingTo, registered.uncertain)
+      const message = registerFailureMessage(registered)
+      fail(report, where ? withWhere(message, where) : message)
       if (registered.uncertain) report.result = 'uncertain'
       return
     }
     host.info(`Registered after ${plural(registered.attempts, 'register call')}.`)
+    if (changingTo) {
+      host.info(
+        `The storage-region change is done: deregistered, storage set in ${changingTo}, registered again.`
+      )
+      // The read after the deregistration no longer says how the number is now.
+      if (!registered.confirmedState) report.after = undefined
+    }
     // An uncertain call settled by a read has already shown the new state.
     if (settings.preflight && report.after === undefined) {
       const after = await postCheck(context)
@@ -212,7 +261,18 @@ export async function run(options: RunOptions = {}): Promise<void> {
   }
 }
 
-function cancellationMessage(signal: NodeJS.Signals, progress: Progress, result: string): string {
+function cancellationMessage(
+  signal: NodeJS.Signals,
+  progress: Progress,
+  result: string,
+  deregisterProgress: Progress
+): string {
+  if (deregisterProgress.outcomeUnknown) {
+    return `Cancelled (${signal}) while the deregister call of a storage-region change was in flight: its outcome is unknown, and no settings or register call was made. The number is either still registered or deregistered (offline): check its platform (WhatsApp Manager, or this action with dry-run: true), then run this action again with the same inputs, which finishes the change from either state (it needs the PIN).`
+  }
+  if (deregisterProgress.carriedOut && result !== 'registered' && !progress.outcomeUnknown) {
+    return `Cancelled (${signal}) during a storage-region change, after the number was deregistered and before it was registered again: it is offline. Run this action again with the same inputs to finish (it sets the storage and registers the number; it needs the PIN).`
+  }
   if (progress.outcomeUnknown) {
     return `Cancelled (${signal}) while a register call was in flight: its outcome is unknown. Before running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true); calling register on a number that is already registered only spends one of its 10 calls per 72 hours.`
   }
@@ -252,11 +312,20 @@ async function preflight(context: Context): Promise<Preflight> {
   const storageDiffers =
     region !== undefined && storage.storage !== undefined && !storesIn(storage.storage, region)
   if (isRegistered(before) && storageDiffers && region !== undefined) {
+    if (settings.onRegionMismatch === 're-register' && context.storage) {
+      if (!settings.dryRun) return { kind: 're-register', before, storage: storage.storage, region }
+      return {
+        kind: 'dry-run',
+        before,
+        storage: storage.storage,
+        plannedRequest: plannedRegionChange(settings, region, plannedRequest(settings))
+      }
+    }
     return {
       kind: 'failed',
       before,
       storage: storage.storage,
-      message: `The number is registered with ${describeStorage(storage.storage)} storage, not in-country storage in ${region} as data-localization-region asks, and storage can only change while a number is not registered. No call was made. To move it: deregister the number (the deregister sub-action), then run this action again with the region; that spends one deregister and one register call, and the number is offline for a few minutes.`
+      message: `The number is registered with ${describeStorage(storage.storage)} storage, not in-country storage in ${region} as data-localization-region asks, and storage can only change while a number is not registered. No call was made. To move it: deregister the number (the deregister sub-action), then run this action again with the region, or run this action with on-region-mismatch: re-register, which does both; that spends one deregister and one register call, and the number is offline for a few minutes.`
     }
   }
   const skip = isRegistered(before) && settings.skipIfRegistered
@@ -332,7 +401,7 @@ async function checkStorageAfter(context: Context, report: RunReport): Promise<v
   report.storageAfter = read.storage
   context.host.info(`Storage after: ${describeStorage(read.storage)}.`)
   if (!storesIn(read.storage, region)) {
-    report.unmet = `The number is registered, but its storage is ${describeStorage(read.storage)}, not in-country storage in ${region} as data-localization-region asks. Storage cannot change while the number is registered: deregister it, then run this action again.`
+    report.unmet = `The number is registered, but its storage is ${describeStorage(read.storage)}, not in-country storage in ${region} as data-localization-region asks. Storage cannot change while the number is registered: deregister it, then run this action again (or run it again with on-region-mismatch: re-register, which does both).`
   }
 }
 

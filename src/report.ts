@@ -26,6 +26,11 @@ export interface RunReport {
   unmet?: string
   /** Register calls made. */
   attempts: number
+  /**
+   * The deregistration of a storage-region change (`on-region-mismatch: re-register`), when one was
+   * started: its calls, and whether a read showed the number off CLOUD_API afterwards.
+   */
+  deregistration?: Deregistration
   /** Status of the response that decided the result. */
   httpStatus?: number
   failure?: Failure
@@ -43,6 +48,14 @@ export interface RunReport {
   /** Warnings also given in the log. */
   warnings: string[]
   durationMs?: number
+}
+
+/** What the deregister step of a storage-region change did. */
+export interface Deregistration {
+  /** Deregister calls made. */
+  attempts: number
+  /** `yes`: a read shows it off CLOUD_API; `no`: no call went through; `unknown`: not proved. */
+  done: 'yes' | 'no' | 'unknown'
 }
 
 /** Whether the number can receive messages: its WABA's app subscription and its webhook URL. */

@@ -23,7 +23,8 @@ export function buildSummary(summary: Summary, report: RunReport, redactor: Reda
     ...numberRows(report),
     ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
     ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
-    ['Result', RESULT_LABELS[report.result]],
+    ...deregistrationRows(report),
+    ['Result', resultLabel(report)],
     ['Register calls', String(report.attempts)],
     ['HTTP status', report.httpStatus?.toString()],
     ['fbtrace_id', report.fbtraceId],
@@ -37,6 +38,28 @@ export function buildSummary(summary: Summary, report: RunReport, redactor: Reda
     ...(wiring && { afterTable: show => addWiring(summary, wiring, show) })
   }
   return writeSummary(summary, 'WhatsApp Cloud API registration', rows, details, redactor)
+}
+
+/** The deregistration of a storage-region change, when one was started. */
+function deregistrationRows(report: RunReport): SummaryRow[] {
+  const deregistration = report.deregistration
+  if (!deregistration) return []
+  const done: Record<typeof deregistration.done, string> = {
+    yes: 'yes, to change the storage region (confirmed by a read)',
+    no: 'no: the number was left registered',
+    unknown: 'unknown: the deregister call may have gone through'
+  }
+  return [
+    ['Deregistered', done[deregistration.done]],
+    ['Deregister calls', String(deregistration.attempts)]
+  ]
+}
+
+function resultLabel(report: RunReport): string {
+  if (report.result === 'uncertain' && report.deregistration?.done === 'unknown') {
+    return '⚠️ uncertain: the deregister call may have gone through; check before running again'
+  }
+  return RESULT_LABELS[report.result]
 }
 
 /** A row of the summary's table; one without a value is left out. */

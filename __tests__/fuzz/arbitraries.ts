@@ -305,6 +305,16 @@ const wildValues = {
   ),
   'backup-password': fc.oneof(fc.constant(''), input(anything)),
   'data-localization-region': input(region),
+  'on-region-mismatch': input(
+    fc.oneof(
+      { arbitrary: fc.constantFrom('', 'fail', 're-register'), weight: 3 },
+      {
+        arbitrary: fc.constantFrom('Fail', 'RE-REGISTER', 're_register', 'reregister', 'true'),
+        weight: 1
+      },
+      { arbitrary: anything, weight: 1 }
+    )
+  ),
   'api-version': input(apiVersion),
   'graph-api-url': input(graphApiUrl),
   'timeout-seconds': input(
@@ -344,6 +354,7 @@ const validValues = {
   'phone-number-id': input(fc.stringMatching(/^[0-9]{1,32}$/)),
   pin: input(fc.stringMatching(/^[0-9]{6}$/)),
   'data-localization-region': input(optional(fc.mixedCase(fc.constantFrom(...REGIONS)))),
+  'on-region-mismatch': input(fc.constantFrom('', 'fail', 're-register')),
   'api-version': input(optional(fc.stringMatching(/^v[0-9]{1,3}\.[0-9]{1,3}$/))),
   'graph-api-url': input(
     optional(
@@ -451,6 +462,7 @@ export const VALID_BASE: Record<string, string> = {
   'backup-data': '',
   'backup-password': '',
   'data-localization-region': '',
+  'on-region-mismatch': '',
   'api-version': '',
   'graph-api-url': '',
   'timeout-seconds': '',
@@ -478,6 +490,8 @@ export const NEAR_MISSES: { values: Record<string, string>; file?: BackupFileSpe
   ...['+15550100', '1'.repeat(33), '12a', '١٢٣', '12 34', '-1', '1.5'].map(v => ({ 'phone-number-id': v })),
   ...['12345', '1234567', '12345a', '１２３４５６', '12 456', '0x1234', '-12345'].map(v => ({ pin: v })),
   ...['XX', 'D', 'DEU', 'EU', 'D E', 'de-DE'].map(v => ({ 'data-localization-region': v })),
+  ...['Fail', 'RE-REGISTER', 're_register', 'reregister', 'true', 're-register fail'].map(v => ({ 'on-region-mismatch': v })),
+  ...['v20.0', 'v19.0', 'v9.99'].map(v => ({ 'on-region-mismatch': 're-register', 'data-localization-region': 'DE', 'api-version': v })),
   ...['v26', '26.0', 'V26.0', 'v26.0.1', 'v.0', 'v26.', 'v 26.0', 'v26.0/'].map(v => ({ 'api-version': v })),
   ...[
     'http://graph.facebook.com',

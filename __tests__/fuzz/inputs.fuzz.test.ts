@@ -77,6 +77,7 @@ const INPUT_NAMES = [
   'backup-file',
   'backup-password',
   'data-localization-region',
+  'on-region-mismatch',
   'api-version',
   'graph-api-url',
   'timeout-seconds',
@@ -249,6 +250,7 @@ function expectContract(settings: Settings, warnings: string[], scenario: Scenar
         'pin',
         'backup',
         'dataLocalizationRegion',
+        'onRegionMismatch',
         'apiVersion',
         'graphApiUrl',
         'timeoutMs',
@@ -314,6 +316,13 @@ function expectContract(settings: Settings, warnings: string[], scenario: Scenar
   else {
     expect(REGIONS).toContain(settings.dataLocalizationRegion)
     expect(settings.dataLocalizationRegion).toBe(region.toUpperCase())
+  }
+
+  // fail or re-register, exactly; re-register with a region only where settings set the storage.
+  const mismatch = input('on-region-mismatch')
+  expect(settings.onRegionMismatch).toBe(mismatch === '' ? 'fail' : mismatch)
+  if (settings.onRegionMismatch === 're-register' && settings.dataLocalizationRegion) {
+    expect(Number(/^v([0-9]+)\./.exec(settings.apiVersion)?.[1])).toBeGreaterThanOrEqual(21)
   }
 
   // Wiring exactly with a WABA; a callback URL needs it and a verify token, sent exactly.
@@ -385,6 +394,7 @@ function cannedInputs(files: { missing: string; directory: string; blank: string
       'backup-data': P(3),
       'backup-file': files.missing,
       'data-localization-region': 'XX',
+      'on-region-mismatch': 'x',
       'api-version': 'x',
       'graph-api-url': 'ftp://x',
       'timeout-seconds': 'x',
@@ -403,6 +413,8 @@ function cannedInputs(files: { missing: string; directory: string; blank: string
     { ...CANNED_VALID, 'backup-data': `{"x":"${P(5)}"}`, 'backup-password': P(4) },
     { ...CANNED_VALID, 'backup-data': P(6) },
     { ...CANNED_VALID, 'backup-data': `{"settings":{"data":"${P(6)}"}}` },
+    { ...CANNED_VALID, 'on-region-mismatch': 're-register', 'data-localization-region': 'DE', 'api-version': 'v20.0' },
+    { ...CANNED_VALID, 'on-region-mismatch': 're-register', 'data-localization-region': 'DE', preflight: 'false' },
     { ...CANNED_VALID, 'waba-id': 'x', 'app-id': 'x', 'callback-url': 'x', 'verify-token': P(7) },
     { ...CANNED_VALID, 'app-id': '1', 'callback-url': 'https://x.example/' },
     { ...CANNED_VALID, 'waba-id': CANNED_VALID['phone-number-id'], 'verify-token': P(7) },

@@ -28375,7 +28375,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7265);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3777);
 
 // Colour only on a terminal and never when NO_COLOR is set; everything else goes through main().
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), process.env, {
@@ -28389,7 +28389,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7265:
+/***/ 3777:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29597,390 +29597,6 @@ function decodeText(bytes) {
     return text.includes('\u0000') ? undefined : text;
 }
 
-;// CONCATENATED MODULE: ./src/input-rules.ts
-/**
- * The input rules every entry shares (the register action and its sub-actions): where inputs come
- * from, how secrets are registered before anything is read, and one validator per common input.
- * Each validator pushes its problem, in our own words and never with the value, and returns a
- * usable fallback so that every problem is reported at once.
- */
-
-const MAX_RETRIES = 10;
-const MAX_SETTLE_SECONDS = 300;
-/** Keeps `timeout-seconds` within what a timer can hold; a day is far beyond any sane request. */
-const MAX_TIMEOUT_SECONDS = 86_400;
-/** Bad inputs, all of them at once; messages name inputs and expectations, never secret values. */
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(`Invalid inputs:\n${problems.map(problem => `- ${problem}`).join('\n')}`);
-        this.problems = problems;
-        this.name = 'InputError';
-    }
-}
-/**
- * Registers the token (as given and trimmed: a header value) and the exact secrets, before any
- * other input is read: anything printed later, even by a failing parser, is then already masked.
- */
-function registerSecrets(source, exactSecretInputs) {
-    const token = source.getInput('access-token');
-    const given = [token, token.trim(), ...exactSecretInputs.map(name => source.getInput(name))];
-    for (const value of new Set(given))
-        if (value.trim() !== '')
-            source.registerSecret(value);
-}
-/** An input with surrounding whitespace removed (every input but the exact secrets). */
-function trimmedInputs(source) {
-    return name => source.getInput(name).trim();
-}
-function required(value, name, problems) {
-    if (value === '')
-        problems.push(`${name}: required, but empty or not set.`);
-    return value;
-}
-function readAccessToken(input, problems) {
-    const accessToken = required(input('access-token'), 'access-token', problems);
-    if (accessToken !== '') {
-        if (/^bearer\s/i.test(accessToken)) {
-            problems.push('access-token: give the token alone, without the "Bearer " prefix.');
-        }
-        else if (!/^[\x21-\x7e]+$/.test(accessToken)) {
-            problems.push('access-token: expected one line of printable ASCII without spaces (a system-user access token).');
-        }
-    }
-    return accessToken;
-}
-function readPhoneNumberId(input, problems) {
-    const phoneNumberId = required(input('phone-number-id'), 'phone-number-id', problems);
-    if (phoneNumberId !== '' && !/^[0-9]{1,32}$/.test(phoneNumberId)) {
-        problems.push(`phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''}.`);
-    }
-    return phoneNumberId;
-}
-/**
- * A two-step verification PIN (`pin`, `new-pin`): exactly 6 digits, taken exactly as given, since
- * the PIN is sent as it is and a secret saved with a trailing newline is a different PIN.
- */
-function readPin(source, name, problems) {
-    const pin = source.getInput(name);
-    if (pin.trim() === '')
-        problems.push(`${name}: required, but empty or not set.`);
-    else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
-        problems.push(`${name}: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).`);
-    }
-    else if (!/^[0-9]{6}$/.test(pin)) {
-        problems.push(`${name}: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.`);
-    }
-    return pin;
-}
-function readApiVersion(input, problems) {
-    const apiVersion = input('api-version') || DEFAULT_API_VERSION;
-    if (!/^v[0-9]+\.[0-9]+$/.test(apiVersion)) {
-        problems.push(`api-version: expected a Graph API version such as ${DEFAULT_API_VERSION}.`);
-    }
-    return apiVersion;
-}
-function readGraphApiUrl(input, problems) {
-    const value = input('graph-api-url') || DEFAULT_GRAPH_API_URL;
-    const expected = 'graph-api-url: expected an https URL such as https://graph.facebook.com (plain http only for a loopback host), without credentials, query or fragment.';
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        problems.push(expected);
-        return value;
-    }
-    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
-    if (!secure ||
-        url.username !== '' ||
-        url.password !== '' ||
-        url.search !== '' ||
-        url.hash !== '') {
-        problems.push(expected);
-    }
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-}
-function isLoopback(hostname) {
-    return hostname === 'localhost' || /^127(\.[0-9]{1,3}){3}$/.test(hostname) || hostname === '[::1]';
-}
-/**
- * `timeout-seconds` in milliseconds; below the recommended minimum, a warning that names what a
- * request cut short risks (`risk`).
- */
-function readTimeoutMs(input, problems, warnings, risk) {
-    const seconds = wholeNumber(input('timeout-seconds'), 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS, problems); // prettier-ignore
-    if (seconds < RECOMMENDED_MIN_TIMEOUT_SECONDS) {
-        warnings.push(`timeout-seconds is ${seconds}: ${risk} ${RECOMMENDED_MIN_TIMEOUT_SECONDS} or more is safer.`);
-    }
-    return seconds * 1000;
-}
-function readRetries(input, problems) {
-    return wholeNumber(input('retries'), 'retries', DEFAULT_RETRIES, 0, MAX_RETRIES, problems);
-}
-function readSettleMs(input, problems) {
-    const seconds = wholeNumber(input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems); // prettier-ignore
-    return seconds * 1000;
-}
-function readDryRun(input, problems) {
-    return input_rules_boolean(input('dry-run'), 'dry-run', false, problems);
-}
-function wholeNumber(value, name, fallback, min, max, problems) {
-    if (value === '')
-        return fallback;
-    const parsed = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
-    if (Number.isNaN(parsed) || parsed < min || parsed > max) {
-        problems.push(`${name}: expected a whole number from ${min} to ${max}.`);
-        return fallback;
-    }
-    return parsed;
-}
-/** YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
-function input_rules_boolean(value, name, fallback, problems) {
-    if (value === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    problems.push(`${name}: expected true or false.`);
-    return fallback;
-}
-/**
- * The Graph endpoint and the request limits, which every action reads alike: `api-version`,
- * `graph-api-url`, `timeout-seconds` (`whyTimeoutMatters` ends its warning) and `retries`.
- */
-function readConnection(input, problems, warnings, whyTimeoutMatters) {
-    return {
-        apiVersion: readApiVersion(input, problems),
-        graphApiUrl: readGraphApiUrl(input, problems),
-        timeoutMs: readTimeoutMs(input, problems, warnings, whyTimeoutMatters),
-        retries: readRetries(input, problems)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-
-
-
-/** Regions of the contract's `WhatsAppDataLocalizationRegion` enum. */
-const DATA_LOCALIZATION_REGIONS = [
-    'AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP', 'KR', 'SG', 'ZA'
-]; // prettier-ignore
-/**
- * Secrets sent exactly as given: a password with a leading space is a different password. The
- * token alone is trimmed (a header value), and the backup data is registered once it is known
- * (the whole backup response around it is public shape, not a secret).
- */
-const EXACT_SECRET_INPUTS = ['pin', 'backup-password', 'verify-token'];
-/** Meta's override guide: a callback URL of at most this many characters. */
-const MAX_CALLBACK_URL_LENGTH = 200;
-/**
- * Reads, masks and validates every input; throws InputError listing every problem. `readOnly`: for
- * a check that writes nothing (no PIN needed, always a dry run).
- */
-function readSettings(source, { readOnly = false } = {}) {
-    registerSecrets(source, EXACT_SECRET_INPUTS);
-    const input = trimmedInputs(source);
-    const problems = [];
-    const warnings = [];
-    const accessToken = readAccessToken(input, problems);
-    const phoneNumberId = readPhoneNumberId(input, problems);
-    // A read-only check sends no PIN, so it needs none.
-    const pin = readOnly && source.getInput('pin').trim() === '' ? '' : readPin(source, 'pin', problems);
-    const backup = readBackup(source, problems);
-    const region = input('data-localization-region').toUpperCase();
-    const dataLocalizationRegion = DATA_LOCALIZATION_REGIONS.find(known => known === region);
-    if (region !== '' && dataLocalizationRegion === undefined) {
-        problems.push(`data-localization-region: expected one of ${DATA_LOCALIZATION_REGIONS.join(' ')}.`);
-    }
-    const connection = readConnection(input, problems, warnings, 'register can take 15 s, and a request cut short leaves its outcome uncertain.');
-    const settleMs = readSettleMs(input, problems);
-    const preflight = input_rules_boolean(input('preflight'), 'preflight', true, problems);
-    const skipIfRegistered = input_rules_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
-    const dryRun = readOnly || readDryRun(input, problems);
-    if (skipIfRegistered && !preflight && !dryRun) {
-        warnings.push('skip-if-registered has no effect with preflight: false: the number is not read before registering.');
-    }
-    const wiring = readWiring(source, phoneNumberId, problems);
-    if (problems.length > 0)
-        throw new InputError(problems);
-    return {
-        settings: {
-            accessToken,
-            phoneNumberId,
-            pin,
-            ...(backup && { backup }),
-            ...(dataLocalizationRegion && { dataLocalizationRegion }),
-            ...connection,
-            settleMs,
-            preflight,
-            skipIfRegistered,
-            dryRun,
-            ...(wiring && { wiring })
-        },
-        warnings
-    };
-}
-/** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */
-function readBackup(source, problems) {
-    const inline = source.getInput('backup-data');
-    const file = source.getInput('backup-file').trim();
-    const password = source.getInput('backup-password');
-    const hasInline = inline.trim() !== '';
-    if (hasInline && file !== '') {
-        problems.push('backup-data and backup-file: give one of them, not both.');
-        return undefined;
-    }
-    if (!hasInline && file === '') {
-        if (password !== '') {
-            problems.push('backup-password: given without a backup; add backup-data or backup-file, or remove it.');
-        }
-        return undefined;
-    }
-    const sourceName = hasInline ? 'backup-data' : 'backup-file';
-    let text = inline;
-    if (sourceName === 'backup-file') {
-        const read = readBackupFile(file, source.workspace);
-        if (!read.ok) {
-            problems.push(read.problem);
-            return undefined;
-        }
-        text = read.text;
-    }
-    const extracted = extractBackupData(text, sourceName);
-    if (!extracted.ok) {
-        problems.push(extracted.problem);
-        return undefined;
-    }
-    // What is sent is the secret: the data itself, not the backup response around it.
-    source.registerSecret(extracted.data);
-    if (password === '') {
-        problems.push('backup-password: required with a backup: the password given to the On-Premises backup call.');
-        return undefined;
-    }
-    return { data: extracted.data, password, source: sourceName };
-}
-/**
- * `waba-id` with the optional `app-id`, and `callback-url` with its `verify-token`: the override
- * only works once the app is subscribed, so a callback needs the WABA.
- */
-function readWiring(source, phoneNumberId, problems) {
-    const input = (name) => source.getInput(name).trim();
-    const wabaId = input('waba-id');
-    const appId = input('app-id');
-    const callbackUrl = input('callback-url');
-    const verifyToken = source.getInput('verify-token');
-    const hasToken = verifyToken.trim() !== '';
-    const before = problems.length;
-    if (wabaId !== '' && !/^[0-9]{1,32}$/.test(wabaId)) {
-        problems.push("waba-id: expected the WhatsApp Business Account's ID, digits only (WhatsApp Manager › Account tools, or Business settings › WhatsApp accounts).");
-    }
-    else if (wabaId !== '' && wabaId === phoneNumberId) {
-        problems.push("waba-id: is the same as phone-number-id; give the WhatsApp Business Account's ID, not the number's.");
-    }
-    if (appId !== '' && !/^[0-9]{1,32}$/.test(appId)) {
-        problems.push("app-id: expected the app's ID, digits only (App Dashboard › App settings).");
-    }
-    if (appId !== '' && wabaId === '') {
-        problems.push('app-id: given without waba-id; the subscription is checked on a WhatsApp Business Account, so add waba-id or remove app-id.');
-    }
-    if (callbackUrl !== '') {
-        if (!isCallbackUrl(callbackUrl)) {
-            problems.push(`callback-url: expected an https URL of at most ${MAX_CALLBACK_URL_LENGTH} characters, without credentials or fragment, such as https://bot.example.com/whatsapp/webhook.`);
-        }
-        if (wabaId === '') {
-            problems.push('callback-url: needs waba-id: the override only works once the app is subscribed to the WhatsApp Business Account.');
-        }
-        if (!hasToken) {
-            problems.push('verify-token: required with callback-url: Meta sends it to the callback URL, which must answer the verification challenge with the same token.');
-        }
-    }
-    else if (hasToken) {
-        problems.push('verify-token: given without callback-url; add callback-url or remove it.');
-    }
-    if (problems.length > before || wabaId === '')
-        return undefined;
-    return {
-        wabaId,
-        ...(appId !== '' && { appId }),
-        ...(callbackUrl !== '' && { webhook: { callbackUrl, verifyToken } })
-    };
-}
-function isCallbackUrl(value) {
-    if (value.length > MAX_CALLBACK_URL_LENGTH || !URL.canParse(value))
-        return false;
-    const url = new URL(value);
-    return (url.protocol === 'https:' &&
-        url.hostname !== '' &&
-        url.username === '' &&
-        url.password === '' &&
-        url.hash === '' &&
-        // URL drops tabs and line breaks silently, and encodes the rest: such a value is not one URL.
-        // eslint-disable-next-line no-control-regex
-        !/[\s\u0000-\u001f\u007f]/.test(value));
-}
-
-;// CONCATENATED MODULE: ./src/longest-run.ts
-/**
- * The longest a run can take with these inputs, every request hanging until its deadline and every
- * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
- * until the settle window has passed (the last read may start at its end), one post-check read, one
- * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
- * `Retry-After`, whichever cap is larger); then the wiring calls, each like a read. A job killed
- * before this leaves an outcome unknown.
- */
-function longestRunMs(settings, timing) {
-    const T = settings.timeoutMs;
-    const r = settings.retries;
-    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
-    const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0;
-    const wiring = wiringCalls(settings) * ((r + 1) * T + r * pause);
-    if (settings.dryRun)
-        return read + T + wiring;
-    const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause;
-    const postCheck = settings.preflight ? T : 0;
-    return read + register + postCheck + T + wiring;
-}
-/**
- * The wiring calls a run can make, each with the retries of a read: the token's app (without
- * app-id), the subscribed apps, subscribe and read them again, the number's webhook configuration,
- * and with callback-url the override and its read-back. A dry run only reads.
- */
-function wiringCalls(settings) {
-    const wiring = settings.wiring;
-    if (!wiring)
-        return 0;
-    const app = wiring.appId === undefined ? 1 : 0;
-    if (settings.dryRun)
-        return app + 2;
-    return app + 3 + (wiring.webhook ? 3 : 1);
-}
-/** `15 min 30 s`, `45 s`. */
-function minutesAndSeconds(ms) {
-    const seconds = Math.ceil(ms / 1000);
-    const minutes = Math.floor(seconds / 60);
-    if (minutes === 0)
-        return `${seconds} s`;
-    return `${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`;
-}
-/**
- * The same bound for a sub-action's one call (deregister, a PIN change): r + 1 reads before it, r + 1
- * calls (each followed by reading until the settle window has passed, when the call is settled by
- * reading), 2r pauses, an optional read after, and one extra read when an older Graph version
- * rejects an optional field.
- */
-function longestCallRunMs(call, timing) {
-    const T = call.timeoutMs;
-    const r = call.retries;
-    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
-    const read = (r + 1) * T + r * pause;
-    if (call.dryRun)
-        return read + T;
-    const perCall = call.settleMs === undefined ? T : T + Math.max(call.settleMs, T) + T;
-    return read + (r + 1) * perCall + r * pause + (call.readAfter ? T : 0) + T;
-}
-
 ;// CONCATENATED MODULE: ./src/error-codes.ts
 /**
  * Graph error codes the action recognises, with what they mean and what to do. The README's
@@ -30654,6 +30270,452 @@ class StorageSettings {
     }
 }
 
+;// CONCATENATED MODULE: ./src/input-rules.ts
+/**
+ * The input rules every entry shares (the register action and its sub-actions): where inputs come
+ * from, how secrets are registered before anything is read, and one validator per common input.
+ * Each validator pushes its problem, in our own words and never with the value, and returns a
+ * usable fallback so that every problem is reported at once.
+ */
+
+const MAX_RETRIES = 10;
+const MAX_SETTLE_SECONDS = 300;
+/** Keeps `timeout-seconds` within what a timer can hold; a day is far beyond any sane request. */
+const MAX_TIMEOUT_SECONDS = 86_400;
+/** Bad inputs, all of them at once; messages name inputs and expectations, never secret values. */
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(`Invalid inputs:\n${problems.map(problem => `- ${problem}`).join('\n')}`);
+        this.problems = problems;
+        this.name = 'InputError';
+    }
+}
+/**
+ * Registers the token (as given and trimmed: a header value) and the exact secrets, before any
+ * other input is read: anything printed later, even by a failing parser, is then already masked.
+ */
+function registerSecrets(source, exactSecretInputs) {
+    const token = source.getInput('access-token');
+    const given = [token, token.trim(), ...exactSecretInputs.map(name => source.getInput(name))];
+    for (const value of new Set(given))
+        if (value.trim() !== '')
+            source.registerSecret(value);
+}
+/** An input with surrounding whitespace removed (every input but the exact secrets). */
+function trimmedInputs(source) {
+    return name => source.getInput(name).trim();
+}
+function required(value, name, problems) {
+    if (value === '')
+        problems.push(`${name}: required, but empty or not set.`);
+    return value;
+}
+function readAccessToken(input, problems) {
+    const accessToken = required(input('access-token'), 'access-token', problems);
+    if (accessToken !== '') {
+        if (/^bearer\s/i.test(accessToken)) {
+            problems.push('access-token: give the token alone, without the "Bearer " prefix.');
+        }
+        else if (!/^[\x21-\x7e]+$/.test(accessToken)) {
+            problems.push('access-token: expected one line of printable ASCII without spaces (a system-user access token).');
+        }
+    }
+    return accessToken;
+}
+function readPhoneNumberId(input, problems) {
+    const phoneNumberId = required(input('phone-number-id'), 'phone-number-id', problems);
+    if (phoneNumberId !== '' && !/^[0-9]{1,32}$/.test(phoneNumberId)) {
+        problems.push(`phone-number-id: expected the number's Graph ID, digits only (WhatsApp Manager › Phone numbers)${phoneNumberId.startsWith('+') ? '; this looks like the phone number itself' : ''}.`);
+    }
+    return phoneNumberId;
+}
+/**
+ * A two-step verification PIN (`pin`, `new-pin`): exactly 6 digits, taken exactly as given, since
+ * the PIN is sent as it is and a secret saved with a trailing newline is a different PIN.
+ */
+function readPin(source, name, problems) {
+    const pin = source.getInput(name);
+    if (pin.trim() === '')
+        problems.push(`${name}: required, but empty or not set.`);
+    else if (/^[0-9]{6}$/.test(pin.trim()) && pin !== pin.trim()) {
+        problems.push(`${name}: has spaces or a line break around its 6 digits; the PIN is sent exactly as given, so remove them (a secret saved with a trailing newline is a common cause).`);
+    }
+    else if (!/^[0-9]{6}$/.test(pin)) {
+        problems.push(`${name}: expected exactly 6 digits (0-9), such as "004217"; quote it in YAML to keep leading zeros.`);
+    }
+    return pin;
+}
+function readApiVersion(input, problems) {
+    const apiVersion = input('api-version') || DEFAULT_API_VERSION;
+    if (!/^v[0-9]+\.[0-9]+$/.test(apiVersion)) {
+        problems.push(`api-version: expected a Graph API version such as ${DEFAULT_API_VERSION}.`);
+    }
+    return apiVersion;
+}
+function readGraphApiUrl(input, problems) {
+    const value = input('graph-api-url') || DEFAULT_GRAPH_API_URL;
+    const expected = 'graph-api-url: expected an https URL such as https://graph.facebook.com (plain http only for a loopback host), without credentials, query or fragment.';
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        problems.push(expected);
+        return value;
+    }
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+    if (!secure ||
+        url.username !== '' ||
+        url.password !== '' ||
+        url.search !== '' ||
+        url.hash !== '') {
+        problems.push(expected);
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+function isLoopback(hostname) {
+    return hostname === 'localhost' || /^127(\.[0-9]{1,3}){3}$/.test(hostname) || hostname === '[::1]';
+}
+/**
+ * `timeout-seconds` in milliseconds; below the recommended minimum, a warning that names what a
+ * request cut short risks (`risk`).
+ */
+function readTimeoutMs(input, problems, warnings, risk) {
+    const seconds = wholeNumber(input('timeout-seconds'), 'timeout-seconds', DEFAULT_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS, problems); // prettier-ignore
+    if (seconds < RECOMMENDED_MIN_TIMEOUT_SECONDS) {
+        warnings.push(`timeout-seconds is ${seconds}: ${risk} ${RECOMMENDED_MIN_TIMEOUT_SECONDS} or more is safer.`);
+    }
+    return seconds * 1000;
+}
+function readRetries(input, problems) {
+    return wholeNumber(input('retries'), 'retries', DEFAULT_RETRIES, 0, MAX_RETRIES, problems);
+}
+function readSettleMs(input, problems) {
+    const seconds = wholeNumber(input('settle-seconds'), 'settle-seconds', DEFAULT_SETTLE_SECONDS, 0, MAX_SETTLE_SECONDS, problems); // prettier-ignore
+    return seconds * 1000;
+}
+function readDryRun(input, problems) {
+    return input_rules_boolean(input('dry-run'), 'dry-run', false, problems);
+}
+function wholeNumber(value, name, fallback, min, max, problems) {
+    if (value === '')
+        return fallback;
+    const parsed = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
+    if (Number.isNaN(parsed) || parsed < min || parsed > max) {
+        problems.push(`${name}: expected a whole number from ${min} to ${max}.`);
+        return fallback;
+    }
+    return parsed;
+}
+/** YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
+function input_rules_boolean(value, name, fallback, problems) {
+    if (value === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    problems.push(`${name}: expected true or false.`);
+    return fallback;
+}
+/**
+ * The Graph endpoint and the request limits, which every action reads alike: `api-version`,
+ * `graph-api-url`, `timeout-seconds` (`whyTimeoutMatters` ends its warning) and `retries`.
+ */
+function readConnection(input, problems, warnings, whyTimeoutMatters) {
+    return {
+        apiVersion: readApiVersion(input, problems),
+        graphApiUrl: readGraphApiUrl(input, problems),
+        timeoutMs: readTimeoutMs(input, problems, warnings, whyTimeoutMatters),
+        retries: readRetries(input, problems)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+
+
+/** Regions of the contract's `WhatsAppDataLocalizationRegion` enum. */
+const DATA_LOCALIZATION_REGIONS = [
+    'AE', 'AU', 'BH', 'BR', 'CA', 'CH', 'DE', 'GB', 'ID', 'IN', 'JP', 'KR', 'SG', 'ZA'
+]; // prettier-ignore
+/** What `on-region-mismatch` accepts. */
+const ON_REGION_MISMATCH = ['fail', 're-register'];
+/**
+ * Secrets sent exactly as given: a password with a leading space is a different password. The
+ * token alone is trimmed (a header value), and the backup data is registered once it is known
+ * (the whole backup response around it is public shape, not a secret).
+ */
+const EXACT_SECRET_INPUTS = ['pin', 'backup-password', 'verify-token'];
+/** Meta's override guide: a callback URL of at most this many characters. */
+const MAX_CALLBACK_URL_LENGTH = 200;
+/**
+ * Reads, masks and validates every input; throws InputError listing every problem. `readOnly`: for
+ * a check that writes nothing (no PIN needed, always a dry run).
+ */
+function readSettings(source, { readOnly = false } = {}) {
+    registerSecrets(source, EXACT_SECRET_INPUTS);
+    const input = trimmedInputs(source);
+    const problems = [];
+    const warnings = [];
+    const accessToken = readAccessToken(input, problems);
+    const phoneNumberId = readPhoneNumberId(input, problems);
+    // A read-only check sends no PIN, so it needs none.
+    const pin = readOnly && source.getInput('pin').trim() === '' ? '' : readPin(source, 'pin', problems);
+    const backup = readBackup(source, problems);
+    const region = input('data-localization-region').toUpperCase();
+    const dataLocalizationRegion = DATA_LOCALIZATION_REGIONS.find(known => known === region);
+    if (region !== '' && dataLocalizationRegion === undefined) {
+        problems.push(`data-localization-region: expected one of ${DATA_LOCALIZATION_REGIONS.join(' ')}.`);
+    }
+    const connection = readConnection(input, problems, warnings, 'register can take 15 s, and a request cut short leaves its outcome uncertain.');
+    const settleMs = readSettleMs(input, problems);
+    const preflight = input_rules_boolean(input('preflight'), 'preflight', true, problems);
+    const skipIfRegistered = input_rules_boolean(input('skip-if-registered'), 'skip-if-registered', true, problems);
+    const dryRun = readOnly || readDryRun(input, problems);
+    if (skipIfRegistered && !preflight && !dryRun) {
+        warnings.push('skip-if-registered has no effect with preflight: false: the number is not read before registering.');
+    }
+    const onRegionMismatch = readOnRegionMismatch(input('on-region-mismatch'), dataLocalizationRegion !== undefined, connection.apiVersion, problems);
+    if (onRegionMismatch === 're-register' && !preflight && !dryRun) {
+        warnings.push('on-region-mismatch: re-register has no effect with preflight: false: the number and its storage are not read before registering, so no mismatch is found.');
+    }
+    const wiring = readWiring(source, phoneNumberId, problems);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return {
+        settings: {
+            accessToken,
+            phoneNumberId,
+            pin,
+            ...(backup && { backup }),
+            ...(dataLocalizationRegion && { dataLocalizationRegion }),
+            onRegionMismatch,
+            ...connection,
+            settleMs,
+            preflight,
+            skipIfRegistered,
+            dryRun,
+            ...(wiring && { wiring })
+        },
+        warnings
+    };
+}
+/**
+ * `fail` or `re-register`; re-register with a region needs the settings edge (Graph v21.0 and
+ * newer), through which storage is set between the deregister and the register call.
+ */
+function readOnRegionMismatch(value, regionAsked, apiVersion, problems) {
+    if (value === '')
+        return 'fail';
+    const chosen = ON_REGION_MISMATCH.find(known => known === value);
+    if (chosen === undefined) {
+        problems.push('on-region-mismatch: expected fail or re-register.');
+        return 'fail';
+    }
+    // An api-version that is not a version at all has its own problem already.
+    const version = /^v[0-9]+\.[0-9]+$/.test(apiVersion);
+    if (chosen === 're-register' && regionAsked && version && !usesSettingsApi(apiVersion)) {
+        problems.push("on-region-mismatch: re-register needs Graph v21.0 or newer (api-version): it sets the storage through the number's settings between the deregister and the register call.");
+    }
+    return chosen;
+}
+/** The backup comes from `backup-data` or `backup-file`, with `backup-password`, or not at all. */
+function readBackup(source, problems) {
+    const inline = source.getInput('backup-data');
+    const file = source.getInput('backup-file').trim();
+    const password = source.getInput('backup-password');
+    const hasInline = inline.trim() !== '';
+    if (hasInline && file !== '') {
+        problems.push('backup-data and backup-file: give one of them, not both.');
+        return undefined;
+    }
+    if (!hasInline && file === '') {
+        if (password !== '') {
+            problems.push('backup-password: given without a backup; add backup-data or backup-file, or remove it.');
+        }
+        return undefined;
+    }
+    const sourceName = hasInline ? 'backup-data' : 'backup-file';
+    let text = inline;
+    if (sourceName === 'backup-file') {
+        const read = readBackupFile(file, source.workspace);
+        if (!read.ok) {
+            problems.push(read.problem);
+            return undefined;
+        }
+        text = read.text;
+    }
+    const extracted = extractBackupData(text, sourceName);
+    if (!extracted.ok) {
+        problems.push(extracted.problem);
+        return undefined;
+    }
+    // What is sent is the secret: the data itself, not the backup response around it.
+    source.registerSecret(extracted.data);
+    if (password === '') {
+        problems.push('backup-password: required with a backup: the password given to the On-Premises backup call.');
+        return undefined;
+    }
+    return { data: extracted.data, password, source: sourceName };
+}
+/**
+ * `waba-id` with the optional `app-id`, and `callback-url` with its `verify-token`: the override
+ * only works once the app is subscribed, so a callback needs the WABA.
+ */
+function readWiring(source, phoneNumberId, problems) {
+    const input = (name) => source.getInput(name).trim();
+    const wabaId = input('waba-id');
+    const appId = input('app-id');
+    const callbackUrl = input('callback-url');
+    const verifyToken = source.getInput('verify-token');
+    const hasToken = verifyToken.trim() !== '';
+    const before = problems.length;
+    if (wabaId !== '' && !/^[0-9]{1,32}$/.test(wabaId)) {
+        problems.push("waba-id: expected the WhatsApp Business Account's ID, digits only (WhatsApp Manager › Account tools, or Business settings › WhatsApp accounts).");
+    }
+    else if (wabaId !== '' && wabaId === phoneNumberId) {
+        problems.push("waba-id: is the same as phone-number-id; give the WhatsApp Business Account's ID, not the number's.");
+    }
+    if (appId !== '' && !/^[0-9]{1,32}$/.test(appId)) {
+        problems.push("app-id: expected the app's ID, digits only (App Dashboard › App settings).");
+    }
+    if (appId !== '' && wabaId === '') {
+        problems.push('app-id: given without waba-id; the subscription is checked on a WhatsApp Business Account, so add waba-id or remove app-id.');
+    }
+    if (callbackUrl !== '') {
+        if (!isCallbackUrl(callbackUrl)) {
+            problems.push(`callback-url: expected an https URL of at most ${MAX_CALLBACK_URL_LENGTH} characters, without credentials or fragment, such as https://bot.example.com/whatsapp/webhook.`);
+        }
+        if (wabaId === '') {
+            problems.push('callback-url: needs waba-id: the override only works once the app is subscribed to the WhatsApp Business Account.');
+        }
+        if (!hasToken) {
+            problems.push('verify-token: required with callback-url: Meta sends it to the callback URL, which must answer the verification challenge with the same token.');
+        }
+    }
+    else if (hasToken) {
+        problems.push('verify-token: given without callback-url; add callback-url or remove it.');
+    }
+    if (problems.length > before || wabaId === '')
+        return undefined;
+    return {
+        wabaId,
+        ...(appId !== '' && { appId }),
+        ...(callbackUrl !== '' && { webhook: { callbackUrl, verifyToken } })
+    };
+}
+function isCallbackUrl(value) {
+    if (value.length > MAX_CALLBACK_URL_LENGTH || !URL.canParse(value))
+        return false;
+    const url = new URL(value);
+    return (url.protocol === 'https:' &&
+        url.hostname !== '' &&
+        url.username === '' &&
+        url.password === '' &&
+        url.hash === '' &&
+        // URL drops tabs and line breaks silently, and encodes the rest: such a value is not one URL.
+        // eslint-disable-next-line no-control-regex
+        !/[\s\u0000-\u001f\u007f]/.test(value));
+}
+
+;// CONCATENATED MODULE: ./src/longest-run.ts
+
+/**
+ * The longest a run can take with these inputs, every request hanging until its deadline and every
+ * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
+ * until the settle window has passed (the last read may start at its end), one post-check read, one
+ * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
+ * `Retry-After`, whichever cap is larger); then the settings calls (v21.0+) and the wiring calls,
+ * each like a read. A job killed before this leaves an outcome unknown.
+ */
+function longestRunMs(settings, timing) {
+    const T = settings.timeoutMs;
+    const r = settings.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0;
+    const likeRead = (r + 1) * T + r * pause;
+    const wiring = (wiringCalls(settings) + settingsCalls(settings)) * likeRead;
+    if (settings.dryRun)
+        return read + T + wiring;
+    const perCall = T + Math.max(settings.settleMs, T) + T;
+    const register = (r + 1) * perCall + r * pause;
+    const postCheck = settings.preflight ? T : 0;
+    return read + register + postCheck + T + wiring + regionChangeMs(settings, timing);
+}
+/**
+ * What a storage-region change (`on-region-mismatch: re-register`) can add before the register
+ * call: r + 1 deregister calls, each followed by reading until the settle window has passed, 2r
+ * pauses, the read that confirms the deregistration, and the read of the settings that confirms the
+ * storage (with its retries). Zero when no change can happen: no region, no pre-flight, a dry run,
+ * or `fail`.
+ */
+function regionChangeMs(settings, timing) {
+    if (settings.onRegionMismatch !== 're-register' ||
+        settings.dataLocalizationRegion === undefined ||
+        !settings.preflight ||
+        settings.dryRun) {
+        return 0;
+    }
+    const T = settings.timeoutMs;
+    const r = settings.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const deregister = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause + T;
+    const confirmStorage = (r + 1) * T + r * pause;
+    return deregister + confirmStorage;
+}
+/**
+ * The settings calls a run can make from Graph v21.0, each with the retries of a read: the storage
+ * read before registering, and with a region the write and the read that checks it afterwards.
+ */
+function settingsCalls(settings) {
+    if (!usesSettingsApi(settings.apiVersion))
+        return 0;
+    const before = settings.preflight || settings.dryRun ? 1 : 0;
+    const region = settings.dataLocalizationRegion !== undefined && !settings.dryRun ? 2 : 0;
+    return before + region;
+}
+/**
+ * The wiring calls a run can make, each with the retries of a read: the token's app (without
+ * app-id), the subscribed apps, subscribe and read them again, the number's webhook configuration,
+ * and with callback-url the override and its read-back. A dry run only reads.
+ */
+function wiringCalls(settings) {
+    const wiring = settings.wiring;
+    if (!wiring)
+        return 0;
+    const app = wiring.appId === undefined ? 1 : 0;
+    if (settings.dryRun)
+        return app + 2;
+    return app + 3 + (wiring.webhook ? 3 : 1);
+}
+/** `15 min 30 s`, `45 s`. */
+function minutesAndSeconds(ms) {
+    const seconds = Math.ceil(ms / 1000);
+    const minutes = Math.floor(seconds / 60);
+    if (minutes === 0)
+        return `${seconds} s`;
+    return `${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`;
+}
+/**
+ * The same bound for a sub-action's one call (deregister, a PIN change): r + 1 reads before it, r + 1
+ * calls (each followed by reading until the settle window has passed, when the call is settled by
+ * reading), 2r pauses, an optional read after, and one extra read when an older Graph version
+ * rejects an optional field.
+ */
+function longestCallRunMs(call, timing) {
+    const T = call.timeoutMs;
+    const r = call.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const read = (r + 1) * T + r * pause;
+    if (call.dryRun)
+        return read + T;
+    const perCall = call.settleMs === undefined ? T : T + Math.max(call.settleMs, T) + T;
+    return read + (r + 1) * perCall + r * pause + (call.readAfter ? T : 0) + T;
+}
+
 ;// CONCATENATED MODULE: ./src/phone-number.ts
 
 
@@ -31304,7 +31366,8 @@ function buildSummary(summary, report, redactor) {
         ...numberRows(report),
         ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
         ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
-        ['Result', RESULT_LABELS[report.result]],
+        ...deregistrationRows(report),
+        ['Result', resultLabel(report)],
         ['Register calls', String(report.attempts)],
         ['HTTP status', report.httpStatus?.toString()],
         ['fbtrace_id', report.fbtraceId],
@@ -31318,6 +31381,27 @@ function buildSummary(summary, report, redactor) {
         ...(wiring && { afterTable: show => addWiring(summary, wiring, show) })
     };
     return writeSummary(summary, 'WhatsApp Cloud API registration', rows, details, redactor);
+}
+/** The deregistration of a storage-region change, when one was started. */
+function deregistrationRows(report) {
+    const deregistration = report.deregistration;
+    if (!deregistration)
+        return [];
+    const done = {
+        yes: 'yes, to change the storage region (confirmed by a read)',
+        no: 'no: the number was left registered',
+        unknown: 'unknown: the deregister call may have gone through'
+    };
+    return [
+        ['Deregistered', done[deregistration.done]],
+        ['Deregister calls', String(deregistration.attempts)]
+    ];
+}
+function resultLabel(report) {
+    if (report.result === 'uncertain' && report.deregistration?.done === 'unknown') {
+        return '⚠️ uncertain: the deregister call may have gone through; check before running again';
+    }
+    return RESULT_LABELS[report.result];
 }
 /** The number, and its platform before and after: the first rows of every action's table. */
 function numberRows(report) {
@@ -34013,374 +34097,6 @@ function appName(app) {
     return `app ${app.id}${app.name ? ` (${app.name})` : ''}`;
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * The action: settings → pre-flight read → register → post-check → wiring (app subscription and
- * webhook override) → outputs and summary.
- */
-async function run(options = {}) {
-    const host = options.host ?? actionsHost();
-    const now = options.now ?? Date.now;
-    const started = now();
-    const redactor = new Redactor();
-    const report = newReport();
-    const warn = (message) => {
-        report.warnings.push(message);
-        host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
-    };
-    let graph;
-    const progress = newProgress();
-    let finished = false;
-    const finishOnce = async (failurePrinted = false) => {
-        if (finished)
-            return;
-        finished = true;
-        report.durationMs = now() - started;
-        await finish(report, redactor, host, failurePrinted);
-    };
-    const stopWatching = watchCancellation(signal => {
-        const message = cancellationMessage(signal, progress, report.result);
-        // At once: the runner may kill the step soon after.
-        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
-        report.attempts = Math.max(report.attempts, progress.calls);
-        if (progress.outcomeUnknown)
-            report.result = 'uncertain';
-        else if (report.result !== 'registered')
-            report.result = 'failed';
-        if (report.result === 'registered')
-            report.warnings.push(message);
-        else
-            report.errorMessage = message;
-        graph?.dispose();
-        return finishOnce(true);
-    });
-    try {
-        const { settings, warnings } = readSettings(inputsFrom(host, redactor), {
-            readOnly: options.readOnly
-        });
-        warnings.forEach(warn);
-        report.phoneNumberId = settings.phoneNumberId;
-        graph = new GraphClient({
-            baseUrl: settings.graphApiUrl,
-            apiVersion: settings.apiVersion,
-            accessToken: settings.accessToken,
-            timeoutMs: settings.timeoutMs,
-            userAgent: USER_AGENT,
-            onVersionWarning: text => warn(`Graph API version warning: ${text}`)
-        });
-        const env = {
-            timing: options.timing ?? DEFAULT_TIMING,
-            sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
-            now,
-            log: message => host.info(message)
-        };
-        const context = {
-            settings,
-            graph,
-            numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
-            storage: usesSettingsApi(settings.apiVersion)
-                ? new StorageSettings(graph, settings.phoneNumberId, env, 1 + settings.retries)
-                : undefined,
-            redactor,
-            warn,
-            progress,
-            host,
-            env
-        };
-        logPlan(host, settings);
-        const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing));
-        host.info(`Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
-        // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
-        let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined;
-        if (settings.preflight || settings.dryRun) {
-            const checked = await preflight(context);
-            report.before = checked.before;
-            report.storageBefore = checked.storage;
-            switch (checked.kind) {
-                case 'failed':
-                    report.failure = checked.failure;
-                    report.httpStatus = checked.failure?.httpStatus;
-                    report.fbtraceId = checked.failure?.fbtraceId;
-                    return fail(report, checked.message);
-                case 'already-registered':
-                    host.info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
-                    report.result = 'already-registered';
-                    return await wireNumber(context, report);
-                case 'dry-run':
-                    report.result = 'dry-run';
-                    if (options.readOnly) {
-                        host.info('Check: the number was read; nothing was written.');
-                    }
-                    else {
-                        report.plannedRequest = checked.plannedRequest;
-                        host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
-                    }
-                    return await wireNumber(context, report);
-                case 'register':
-                    setStorage = checked.setStorage;
-                    break;
-            }
-        }
-        if (setStorage && context.storage && settings.dataLocalizationRegion) {
-            const region = settings.dataLocalizationRegion;
-            host.info(`Setting in-country storage in ${region} through the number's settings (before registering).`);
-            const written = await context.storage.storeIn(region);
-            if (!written.ok) {
-                report.failure = written.failure;
-                report.httpStatus = written.failure.httpStatus;
-                report.fbtraceId = written.failure.fbtraceId;
-                return fail(report, describeFailure(`Setting local storage in ${region} failed (no register call was made)`, written.failure));
-            }
-        }
-        const registered = await register(context, report.before);
-        applyRegistration(report, registered);
-        if (!registered.ok) {
-            fail(report, registerFailureMessage(registered));
-            if (registered.uncertain)
-                report.result = 'uncertain';
-            return;
-        }
-        host.info(`Registered after ${plural(registered.attempts, 'register call')}.`);
-        // An uncertain call settled by a read has already shown the new state.
-        if (settings.preflight && report.after === undefined) {
-            const after = await postCheck(context);
-            if (after)
-                report.after = after;
-        }
-        await checkStorageAfter(context, report);
-        await wireNumber(context, report);
-    }
-    catch (error) {
-        if (error instanceof InputError) {
-            report.inputProblems = error.problems;
-            fail(report, error.message);
-        }
-        else {
-            fail(report, `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
-        }
-    }
-    finally {
-        graph?.dispose();
-        stopWatching();
-        await finishOnce();
-        options.onReport?.(report);
-    }
-}
-function cancellationMessage(signal, progress, result) {
-    if (progress.outcomeUnknown) {
-        return `Cancelled (${signal}) while a register call was in flight: its outcome is unknown. Before running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true); calling register on a number that is already registered only spends one of its 10 calls per 72 hours.`;
-    }
-    if (result === 'registered') {
-        return `Cancelled (${signal}) after the number was registered: the register call went through; only what comes after it (the read, the wiring) was cut short.`;
-    }
-    return `Cancelled (${signal}) with no register call in flight: no register call of this run can have changed the number.`;
-}
-/** Reads the number before registering and decides whether to register. */
-async function preflight(context) {
-    const { settings, numbers, env } = context;
-    const read = await numbers.readWithRetries(1 + settings.retries, env);
-    if (!read.ok) {
-        return {
-            kind: 'failed',
-            failure: read.failure,
-            message: describeFailure('Pre-flight read of the number failed (no register call was made)', read.failure)
-        };
-    }
-    const before = read.state;
-    logState(context, 'Before', before);
-    if (before.isOnBizApp === true) {
-        return {
-            kind: 'failed',
-            before,
-            message: 'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
-        };
-    }
-    const storage = await readStorage(context);
-    if (storage.kind === 'failed')
-        return { ...storage, before };
-    const region = settings.dataLocalizationRegion;
-    const storageDiffers = region !== undefined && storage.storage !== undefined && !storesIn(storage.storage, region);
-    if (isRegistered(before) && storageDiffers && region !== undefined) {
-        return {
-            kind: 'failed',
-            before,
-            storage: storage.storage,
-            message: `The number is registered with ${describeStorage(storage.storage)} storage, not in-country storage in ${region} as data-localization-region asks, and storage can only change while a number is not registered. No call was made. To move it: deregister the number (the deregister sub-action), then run this action again with the region; that spends one deregister and one register call, and the number is offline for a few minutes.`
-        };
-    }
-    const skip = isRegistered(before) && settings.skipIfRegistered;
-    if (skip && !settings.dryRun)
-        return { kind: 'already-registered', before, storage: storage.storage };
-    if (before.nameStatus === 'PENDING_REVIEW') {
-        context.warn('The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).');
-    }
-    // Storage read and not as asked, or asked without a settings read (no storage read possible).
-    const setStorage = context.storage !== undefined && region !== undefined && storageDiffers;
-    if (settings.dryRun) {
-        return {
-            kind: 'dry-run',
-            before,
-            storage: storage.storage,
-            plannedRequest: skip
-                ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
-                : [
-                    setStorage && region ? plannedStorageRequest(settings, region) : undefined,
-                    plannedRequest(settings)
-                ]
-                    .filter(Boolean)
-                    .join('; then ')
-        };
-    }
-    return { kind: 'register', before, storage: storage.storage, setStorage };
-}
-/** Reads the number's storage (v21.0 and newer); a failure stops the run only when a region is asked. */
-async function readStorage(context) {
-    if (!context.storage)
-        return { kind: 'read' };
-    const read = await context.storage.read();
-    if (read.ok) {
-        context.host.info(`Storage: ${describeStorage(read.storage)}.`);
-        return { kind: 'read', storage: read.storage };
-    }
-    const region = context.settings.dataLocalizationRegion;
-    if (region === undefined) {
-        context.warn(describeFailure("Reading the number's storage settings failed", read.failure));
-        return { kind: 'read' };
-    }
-    return {
-        kind: 'failed',
-        failure: read.failure,
-        message: describeFailure(`Reading the number's storage settings failed, so in-country storage in ${region} cannot be checked (no register call was made)`, read.failure)
-    };
-}
-/** After registering with a region (v21.0 and newer): the storage must be as asked. */
-async function checkStorageAfter(context, report) {
-    const region = context.settings.dataLocalizationRegion;
-    if (!context.storage || region === undefined) {
-        report.storageAfter = report.storageBefore;
-        return;
-    }
-    const read = await context.storage.read();
-    if (!read.ok) {
-        report.unmet = describeFailure(`The number is registered, but reading its storage settings afterwards failed, so in-country storage in ${region} is not confirmed`, read.failure);
-        return;
-    }
-    report.storageAfter = read.storage;
-    context.host.info(`Storage after: ${describeStorage(read.storage)}.`);
-    if (!storesIn(read.storage, region)) {
-        report.unmet = `The number is registered, but its storage is ${describeStorage(read.storage)}, not in-country storage in ${region} as data-localization-region asks. Storage cannot change while the number is registered: deregister it, then run this action again.`;
-    }
-}
-/** Registers with retries, settling uncertain attempts by reading the number. */
-function register(context, before) {
-    return registerWithRetries({
-        graph: context.graph,
-        numbers: context.numbers,
-        settings: context.settings,
-        env: context.env,
-        registeredBefore: isRegistered(before),
-        onOutcomeUnknown: unknown => trackOutcome(context.progress, unknown)
-    });
-}
-/** Reads the number once more to report its new state; a failure here only warns. */
-async function postCheck(context) {
-    const after = await context.numbers.read();
-    if (!after.ok) {
-        context.warn(describeFailure('Registered, but reading the number afterwards failed', after.failure));
-        return undefined;
-    }
-    logState(context, 'After', after.state);
-    if (after.state.platformType !== 'CLOUD_API') {
-        context.warn(`Registered, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`);
-    }
-    return after.state;
-}
-/** Writes what the register step found into the report. */
-function applyRegistration(report, outcome) {
-    report.attempts = outcome.attempts;
-    if (outcome.exchange) {
-        report.httpStatus = outcome.exchange.status;
-        report.response = outcome.exchange.body;
-        report.fbtraceId = firstHeader(outcome.exchange.headers['x-fb-trace-id']);
-    }
-    if (outcome.ok) {
-        report.result = 'registered';
-        if (outcome.confirmedState)
-            report.after = outcome.confirmedState;
-        return;
-    }
-    report.failure = outcome.failure;
-    report.fbtraceId = outcome.failure.fbtraceId ?? report.fbtraceId;
-    if (outcome.observedState)
-        report.after = outcome.observedState;
-}
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-function registerFailureMessage(outcome) {
-    const { failure } = outcome;
-    const calls = `${plural(outcome.attempts, 'register call')} made`;
-    if (outcome.uncertain) {
-        return describeFailure('The outcome of the register call is uncertain', failure, `The call may still have gone through, and nothing settled it: ${outcome.reason}.\nBefore running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true): a run on a number that is already registered only spends one of its 10 register calls per 72 hours (${calls}).`);
-    }
-    if (failure.next === 'settle' && outcome.observedState) {
-        const state = outcome.observedState;
-        return describeFailure('Register failed with an uncertain outcome', failure, `The number then showed platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}; not retried: ${outcome.reason} (${calls}).`);
-    }
-    return describeFailure('Register failed', failure, `Not retried: ${outcome.reason} (${calls}).`);
-}
-function plannedStorageRequest(settings, region) {
-    return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/settings with storage_configuration (IN_COUNTRY_STORAGE_ENABLED, ${region})`;
-}
-/** The register request described by its field names only: values are secrets. */
-function plannedRequest(settings) {
-    const fields = Object.keys(registerBody(settings)).flatMap(key => key === 'backup' ? ['backup.data', 'backup.password'] : [key]);
-    return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/register with ${fields.join(', ')}`;
-}
-function logPlan(host, settings) {
-    const kind = settings.backup
-        ? `migration with the backup from ${settings.backup.source}`
-        : 'registration without backup';
-    host.info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`);
-}
-function logState(context, when, state) {
-    const throughput = state.throughputLevel ? `, throughput ${state.throughputLevel}` : '';
-    const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${throughput}.`;
-    context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
-}
-function fail(report, message) {
-    report.result = 'failed';
-    report.errorMessage = message;
-}
-function firstHeader(header) {
-    return Array.isArray(header) ? header[0] : header;
-}
-/** Inputs from the host; a secret is masked in the host's log and in our redaction. */
-function inputsFrom(host, redactor) {
-    return {
-        getInput: name => host.input(name),
-        registerSecret: value => {
-            host.mask(value);
-            redactor.add(value);
-        },
-        workspace: host.workspace
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/deregistration.ts
 
 /**
@@ -34464,7 +34180,7 @@ async function runFlow(flow, options = {}) {
         return finishOnce(true);
     });
     try {
-        const { settings, warnings } = flow.readSettings(flow_inputsFrom(host, redactor));
+        const { settings, warnings } = flow.readSettings(inputsFrom(host, redactor));
         warnings.forEach(warn);
         report.phoneNumberId = settings.phoneNumberId;
         graph = new GraphClient({
@@ -34510,7 +34226,7 @@ async function runFlow(flow, options = {}) {
     }
 }
 /** Inputs from the host; a secret is masked in the host's log and in our own redaction. */
-function flow_inputsFrom(host, redactor) {
+function inputsFrom(host, redactor) {
     return {
         getInput: name => host.input(name),
         registerSecret: value => {
@@ -34525,57 +34241,13 @@ function logLongestRun(host, ms, counted) {
     host.info(`Longest possible run with these inputs: ${minutesAndSeconds(ms)} (${counted}); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
 }
 /** One line of the number's state for the log; server text redacted (it is already inert). */
-function flow_logState(context, when, state) {
+function logState(context, when, state) {
     const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}.`;
     context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
 }
 /** `1 deregister call`, `2 deregister calls`. */
-function flow_plural(count, noun) {
+function plural(count, noun) {
     return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-;// CONCATENATED MODULE: ./src/flow-report.ts
-
-
-/** A report starts as a failure with no call made, so that a crash reports failure. */
-function newFlowReport() {
-    return { result: 'failed', attempts: 0, warnings: [], notes: [] };
-}
-/**
- * The outputs an action declares, from its report: `names` are the action.yml outputs, each
- * computed the same way for every action. Text from the server is redacted and capped.
- */
-function flowOutputs(report, redactor, names, succeeded) {
-    const latest = { ...report.before, ...report.after };
-    // After a call whose outcome is unknown, the state read before it may no longer be current.
-    const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before);
-    const all = {
-        success: String(succeeded),
-        result: report.result,
-        'phone-number-id': report.phoneNumberId,
-        'display-phone-number': latest.displayPhoneNumber,
-        'verified-name': latest.verifiedName,
-        'platform-type': current?.platformType,
-        'phone-number-status': current?.status,
-        attempts: report.attempts,
-        'http-status': report.httpStatus,
-        'error-code': report.failure?.code,
-        'error-subcode': report.failure?.subcode,
-        'error-message': report.errorMessage,
-        'fbtrace-id': report.fbtraceId,
-        response: report.response
-    };
-    const unknown = names.filter(name => !(name in all));
-    if (unknown.length > 0)
-        throw new Error(`No value for the outputs ${unknown.join(', ')}`);
-    const fields = Object.fromEntries(names.map(name => [name, all[name]]));
-    return shownOutputs(fields, report, redactor);
-}
-/** The trace id of a response, from its header, as inert text. */
-function traceIdOf(exchange) {
-    const header = exchange.headers['x-fb-trace-id'];
-    const first = Array.isArray(header) ? header[0] : header;
-    return first === undefined ? undefined : neutralize(first);
 }
 
 ;// CONCATENATED MODULE: ./src/deregister/step.ts
@@ -34623,7 +34295,7 @@ async function deregisterStep(context, request) {
             };
         }
         before = read.state;
-        flow_logState(context, 'Before', before);
+        logState(context, 'Before', before);
     }
     const refused = refusal(before, settings.phoneNumberId, request.confirmDisplayPhoneNumber);
     if (refused !== undefined)
@@ -34654,7 +34326,7 @@ async function deregisterStep(context, request) {
         ...context,
         onOutcomeUnknown: unknown => trackOutcome(context.progress, unknown)
     });
-    const calls = `${flow_plural(outcome.attempts, 'deregister call')} made`;
+    const calls = `${plural(outcome.attempts, 'deregister call')} made`;
     if (!outcome.ok) {
         const { failure } = outcome;
         const common = {
@@ -34678,7 +34350,7 @@ async function deregisterStep(context, request) {
         };
     }
     markCarriedOut(context.progress);
-    host.info(`Deregistered after ${flow_plural(outcome.attempts, 'deregister call')}.`);
+    host.info(`Deregistered after ${plural(outcome.attempts, 'deregister call')}.`);
     // An uncertain call settled by a read has already shown the new state.
     const after = outcome.confirmedState ?? (await readAfter(context));
     return {
@@ -34697,11 +34369,621 @@ async function readAfter(context) {
         context.warn(describeFailure('Deregistered, but reading the number afterwards failed', read.failure));
         return undefined;
     }
-    flow_logState(context, 'After', read.state);
+    logState(context, 'After', read.state);
     if (!isDeregistered(read.state)) {
         context.warn(`Deregistered, but the number still reports platform ${read.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager before registering again.`);
     }
     return read.state;
+}
+
+;// CONCATENATED MODULE: ./src/region-change.ts
+/**
+ * A storage-region change of a registered number (`on-region-mismatch: re-register`): storage can
+ * only change while a number is not registered, so it is deregistered, its storage set, and then
+ * registered again, in that order, each step confirmed by a read before the next. This module
+ * holds the first two steps and the words for where a stopped change left the number; the register
+ * flow registers afterwards.
+ */
+
+
+
+
+/** What to run after a stop once the number is deregistered. */
+const FINISH_BY_RUNNING_AGAIN = 'run this action again with the same inputs to finish: it sets the storage (when it is not yet in the region) and registers the number; it needs the PIN, and spends one register call, no deregister call';
+/** The plan a dry run prints: three steps, each confirmed by a read. */
+function plannedRegionChange(settings, region, registerRequest) {
+    const base = `${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}`;
+    return [
+        `three writes for a storage-region change (on-region-mismatch: re-register), each confirmed by a read before the next; one deregister and one register call, and the number is offline from step 1 until step 3 is done:`,
+        `1. POST ${base}/deregister (no body), then a read of the number: no longer on CLOUD_API;`,
+        `2. POST ${base}/settings with storage_configuration (IN_COUNTRY_STORAGE_ENABLED, ${region}), then a read of the settings: in-country storage in ${region};`,
+        `3. ${registerRequest}, then the usual read of the number and its storage.`
+    ].join('\n');
+}
+/**
+ * Deregisters the number (confirmed by a read: off CLOUD_API), then sets its storage in `region`
+ * (confirmed by a read of the settings). Stops at the first failure or uncertainty, saying where the
+ * number is. `progress` tracks the deregister call alone, for a cancellation to tell it apart from
+ * the register call.
+ */
+async function deregisterAndStore(context, request, progress = newProgress()) {
+    const { host } = context;
+    const { before, region } = request;
+    const was = `registered with ${describeStorage(request.storage)} storage`;
+    host.info(`Changing the storage region (on-region-mismatch: re-register): the number is ${was}; deregister, set in-country storage in ${region}, register again. The number is offline until the register call succeeds.`);
+    // No display-number guard: the number was read just before. Coexistence is still refused.
+    const step = await deregisterStep({ ...context, progress }, { dryRun: false, before });
+    switch (step.kind) {
+        case 'refused':
+            return {
+                kind: 'stopped',
+                result: 'failed',
+                message: withWhere(step.message, `Where the number is: as it was, ${was}; no settings or register call was made.`),
+                ...(step.failure && { failure: step.failure }),
+                deregistration: { attempts: 0, done: 'no' }
+            };
+        case 'failed':
+            return {
+                kind: 'stopped',
+                result: 'failed',
+                message: withWhere(step.message, `Where the number is: as it was, ${was}; no settings or register call was made. Once the cause is fixed (for 133016: after the 72-hour window), run this action again with the same inputs to change the region.`),
+                failure: step.failure,
+                ...(step.exchange && { exchange: step.exchange }),
+                ...(step.after && { after: step.after }),
+                deregistration: { attempts: step.attempts, done: 'no' }
+            };
+        case 'uncertain':
+            return {
+                kind: 'stopped',
+                result: 'uncertain',
+                message: withWhere(step.message, `Where the number is: unknown: either still ${was}, or deregistered (offline, local storage off). No settings or register call was made. Check its platform (this action with dry-run: true), then run this action again with the same inputs: from either state it finishes the change (it needs the PIN).`),
+                failure: step.failure,
+                ...(step.exchange && { exchange: step.exchange }),
+                ...(step.after && { after: step.after }),
+                deregistration: { attempts: step.attempts, done: 'unknown' }
+            };
+        case 'deregistered':
+            if (!step.confirmed) {
+                const seen = step.after
+                    ? `still shows platform ${step.after.platformType ?? 'unknown'}`
+                    : 'failed';
+                return {
+                    kind: 'stopped',
+                    result: 'failed',
+                    message: `Deregister was answered with success, but the read afterwards ${seen}, so the deregistration is not confirmed; stopped before the settings call.\nWhere the number is: most likely deregistered (offline, local storage off) and not registered; the switch can take a few seconds. What to run next: check its platform (this action with dry-run: true), then ${FINISH_BY_RUNNING_AGAIN}.`,
+                    ...(step.exchange && { exchange: step.exchange }),
+                    ...(step.after && { after: step.after }),
+                    deregistration: { attempts: step.attempts, done: 'unknown' }
+                };
+            }
+            break;
+        case 'already-deregistered':
+        case 'dry-run':
+            // Neither happens for a registered number in a real run; nothing was called.
+            break;
+    }
+    const deregistration = step.kind === 'deregistered'
+        ? { attempts: step.attempts, done: 'yes' }
+        : { attempts: 0, done: 'no' };
+    const state = (step.kind === 'deregistered' ? step.after : undefined) ?? step.before;
+    const where = `Where the number is: deregistered (offline), not registered; no register call was made. What to run next: ${FINISH_BY_RUNNING_AGAIN}.`;
+    host.info(`Deregistered: the number is offline until it is registered again.`);
+    host.info(`Setting in-country storage in ${region} through the number's settings.`);
+    const written = await context.storage.storeIn(region);
+    if (!written.ok) {
+        return {
+            kind: 'stopped',
+            result: 'failed',
+            message: describeFailure(`Setting local storage in ${region} failed after the number was deregistered`, written.failure, where),
+            failure: written.failure,
+            after: state,
+            deregistration
+        };
+    }
+    const read = await context.storage.read();
+    if (!read.ok) {
+        return {
+            kind: 'stopped',
+            result: 'failed',
+            message: describeFailure(`The settings write was answered with success, but reading the settings to confirm in-country storage in ${region} failed`, read.failure, where),
+            failure: read.failure,
+            after: state,
+            deregistration
+        };
+    }
+    host.info(`Storage now: ${describeStorage(read.storage)}.`);
+    if (!storesIn(read.storage, region)) {
+        return {
+            kind: 'stopped',
+            result: 'failed',
+            message: `The settings write was answered with success, but the storage reads ${describeStorage(read.storage)}, not in-country storage in ${region}.\n${where}`,
+            after: state,
+            storage: read.storage,
+            deregistration
+        };
+    }
+    return { kind: 'ready', state, storage: read.storage, deregistration };
+}
+/** A failure message with where the number is put right after its first line. */
+function withWhere(message, where) {
+    const end = message.indexOf('\n');
+    return end < 0
+        ? `${message}\n${where}`
+        : `${message.slice(0, end)}\n${where}${message.slice(end)}`;
+}
+/** Where a register call that failed after the first two steps left the number. */
+function whereAfterRegisterFailure(region, uncertain) {
+    if (uncertain) {
+        return `Where the number is: in-country storage in ${region}; registered or not is unknown. Check its platform (this action with dry-run: true): when it is on CLOUD_API and CONNECTED the change is done, and a run with the same inputs leaves it alone; when it is not, run this action again with the same inputs to register it (it needs the PIN).`;
+    }
+    return `Where the number is: deregistered (offline), in-country storage in ${region}, not registered. What to run next: this action again with the same inputs (with the right PIN) to register it; it spends one register call, no deregister call.`;
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * The action: settings → pre-flight read → register → post-check → wiring (app subscription and
+ * webhook override) → outputs and summary.
+ */
+async function run(options = {}) {
+    const host = options.host ?? actionsHost();
+    const now = options.now ?? Date.now;
+    const started = now();
+    const redactor = new Redactor();
+    const report = newReport();
+    const warn = (message) => {
+        report.warnings.push(message);
+        host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
+    };
+    let graph;
+    const progress = newProgress();
+    /** The deregister call of a storage-region change, apart from the register calls. */
+    const deregisterProgress = newProgress();
+    let finished = false;
+    const finishOnce = async (failurePrinted = false) => {
+        if (finished)
+            return;
+        finished = true;
+        report.durationMs = now() - started;
+        await finish(report, redactor, host, failurePrinted);
+    };
+    const stopWatching = watchCancellation(signal => {
+        const message = cancellationMessage(signal, progress, report.result, deregisterProgress);
+        // At once: the runner may kill the step soon after.
+        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
+        report.attempts = Math.max(report.attempts, progress.calls);
+        if (progress.outcomeUnknown || deregisterProgress.outcomeUnknown)
+            report.result = 'uncertain';
+        else if (report.result !== 'registered')
+            report.result = 'failed';
+        if (report.result === 'registered')
+            report.warnings.push(message);
+        else
+            report.errorMessage = message;
+        graph?.dispose();
+        return finishOnce(true);
+    });
+    try {
+        const { settings, warnings } = readSettings(main_inputsFrom(host, redactor), {
+            readOnly: options.readOnly
+        });
+        warnings.forEach(warn);
+        report.phoneNumberId = settings.phoneNumberId;
+        graph = new GraphClient({
+            baseUrl: settings.graphApiUrl,
+            apiVersion: settings.apiVersion,
+            accessToken: settings.accessToken,
+            timeoutMs: settings.timeoutMs,
+            userAgent: USER_AGENT,
+            onVersionWarning: text => warn(`Graph API version warning: ${text}`)
+        });
+        const env = {
+            timing: options.timing ?? DEFAULT_TIMING,
+            sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
+            now,
+            log: message => host.info(message)
+        };
+        const context = {
+            settings,
+            graph,
+            numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
+            storage: usesSettingsApi(settings.apiVersion)
+                ? new StorageSettings(graph, settings.phoneNumberId, env, 1 + settings.retries)
+                : undefined,
+            redactor,
+            warn,
+            progress,
+            host,
+            env
+        };
+        logPlan(host, settings);
+        const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing));
+        host.info(`Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
+        // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
+        let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined;
+        let registerFrom;
+        /** The region of a storage-region change under way, whose register step is still to come. */
+        let changingTo;
+        if (settings.preflight || settings.dryRun) {
+            const checked = await preflight(context);
+            report.before = checked.before;
+            report.storageBefore = checked.storage;
+            switch (checked.kind) {
+                case 'failed':
+                    report.failure = checked.failure;
+                    report.httpStatus = checked.failure?.httpStatus;
+                    report.fbtraceId = checked.failure?.fbtraceId;
+                    return fail(report, checked.message);
+                case 'already-registered':
+                    host.info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
+                    report.result = 'already-registered';
+                    return await wireNumber(context, report);
+                case 'dry-run':
+                    report.result = 'dry-run';
+                    if (options.readOnly) {
+                        host.info('Check: the number was read; nothing was written.');
+                    }
+                    else {
+                        report.plannedRequest = checked.plannedRequest;
+                        host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
+                    }
+                    return await wireNumber(context, report);
+                case 'register':
+                    setStorage = checked.setStorage;
+                    registerFrom = checked.before;
+                    break;
+                case 're-register': {
+                    if (!context.storage)
+                        throw new Error('a storage-region change needs the settings edge');
+                    const changed = await deregisterAndStore({ ...context, storage: context.storage }, { before: checked.before, storage: checked.storage, region: checked.region }, deregisterProgress);
+                    report.deregistration = changed.deregistration;
+                    if (changed.kind === 'stopped') {
+                        if (changed.after)
+                            report.after = changed.after;
+                        if (changed.storage)
+                            report.storageAfter = changed.storage;
+                        report.failure = changed.failure;
+                        report.httpStatus = changed.failure?.httpStatus ?? changed.exchange?.status;
+                        report.fbtraceId = changed.failure?.fbtraceId;
+                        fail(report, changed.message);
+                        report.result = changed.result;
+                        return;
+                    }
+                    report.after = changed.state;
+                    report.storageAfter = changed.storage;
+                    setStorage = false;
+                    registerFrom = changed.state;
+                    changingTo = checked.region;
+                    break;
+                }
+            }
+        }
+        if (setStorage && context.storage && settings.dataLocalizationRegion) {
+            const region = settings.dataLocalizationRegion;
+            host.info(`Setting in-country storage in ${region} through the number's settings (before registering).`);
+            const written = await context.storage.storeIn(region);
+            if (!written.ok) {
+                report.failure = written.failure;
+                report.httpStatus = written.failure.httpStatus;
+                report.fbtraceId = written.failure.fbtraceId;
+                return fail(report, describeFailure(`Setting local storage in ${region} failed (no register call was made)`, written.failure));
+            }
+        }
+        const registered = await register(context, registerFrom);
+        applyRegistration(report, registered);
+        if (!registered.ok) {
+            const where = changingTo && whereAfterRegisterFailure(changingTo, registered.uncertain);
+            const message = registerFailureMessage(registered);
+            fail(report, where ? withWhere(message, where) : message);
+            if (registered.uncertain)
+                report.result = 'uncertain';
+            return;
+        }
+        host.info(`Registered after ${main_plural(registered.attempts, 'register call')}.`);
+        if (changingTo) {
+            host.info(`The storage-region change is done: deregistered, storage set in ${changingTo}, registered again.`);
+            // The read after the deregistration no longer says how the number is now.
+            if (!registered.confirmedState)
+                report.after = undefined;
+        }
+        // An uncertain call settled by a read has already shown the new state.
+        if (settings.preflight && report.after === undefined) {
+            const after = await postCheck(context);
+            if (after)
+                report.after = after;
+        }
+        await checkStorageAfter(context, report);
+        await wireNumber(context, report);
+    }
+    catch (error) {
+        if (error instanceof InputError) {
+            report.inputProblems = error.problems;
+            fail(report, error.message);
+        }
+        else {
+            fail(report, `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+        }
+    }
+    finally {
+        graph?.dispose();
+        stopWatching();
+        await finishOnce();
+        options.onReport?.(report);
+    }
+}
+function cancellationMessage(signal, progress, result, deregisterProgress) {
+    if (deregisterProgress.outcomeUnknown) {
+        return `Cancelled (${signal}) while the deregister call of a storage-region change was in flight: its outcome is unknown, and no settings or register call was made. The number is either still registered or deregistered (offline): check its platform (WhatsApp Manager, or this action with dry-run: true), then run this action again with the same inputs, which finishes the change from either state (it needs the PIN).`;
+    }
+    if (deregisterProgress.carriedOut && result !== 'registered' && !progress.outcomeUnknown) {
+        return `Cancelled (${signal}) during a storage-region change, after the number was deregistered and before it was registered again: it is offline. Run this action again with the same inputs to finish (it sets the storage and registers the number; it needs the PIN).`;
+    }
+    if (progress.outcomeUnknown) {
+        return `Cancelled (${signal}) while a register call was in flight: its outcome is unknown. Before running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true); calling register on a number that is already registered only spends one of its 10 calls per 72 hours.`;
+    }
+    if (result === 'registered') {
+        return `Cancelled (${signal}) after the number was registered: the register call went through; only what comes after it (the read, the wiring) was cut short.`;
+    }
+    return `Cancelled (${signal}) with no register call in flight: no register call of this run can have changed the number.`;
+}
+/** Reads the number before registering and decides whether to register. */
+async function preflight(context) {
+    const { settings, numbers, env } = context;
+    const read = await numbers.readWithRetries(1 + settings.retries, env);
+    if (!read.ok) {
+        return {
+            kind: 'failed',
+            failure: read.failure,
+            message: describeFailure('Pre-flight read of the number failed (no register call was made)', read.failure)
+        };
+    }
+    const before = read.state;
+    main_logState(context, 'Before', before);
+    if (before.isOnBizApp === true) {
+        return {
+            kind: 'failed',
+            before,
+            message: 'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
+        };
+    }
+    const storage = await readStorage(context);
+    if (storage.kind === 'failed')
+        return { ...storage, before };
+    const region = settings.dataLocalizationRegion;
+    const storageDiffers = region !== undefined && storage.storage !== undefined && !storesIn(storage.storage, region);
+    if (isRegistered(before) && storageDiffers && region !== undefined) {
+        if (settings.onRegionMismatch === 're-register' && context.storage) {
+            if (!settings.dryRun)
+                return { kind: 're-register', before, storage: storage.storage, region };
+            return {
+                kind: 'dry-run',
+                before,
+                storage: storage.storage,
+                plannedRequest: plannedRegionChange(settings, region, plannedRequest(settings))
+            };
+        }
+        return {
+            kind: 'failed',
+            before,
+            storage: storage.storage,
+            message: `The number is registered with ${describeStorage(storage.storage)} storage, not in-country storage in ${region} as data-localization-region asks, and storage can only change while a number is not registered. No call was made. To move it: deregister the number (the deregister sub-action), then run this action again with the region, or run this action with on-region-mismatch: re-register, which does both; that spends one deregister and one register call, and the number is offline for a few minutes.`
+        };
+    }
+    const skip = isRegistered(before) && settings.skipIfRegistered;
+    if (skip && !settings.dryRun)
+        return { kind: 'already-registered', before, storage: storage.storage };
+    if (before.nameStatus === 'PENDING_REVIEW') {
+        context.warn('The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).');
+    }
+    // Storage read and not as asked, or asked without a settings read (no storage read possible).
+    const setStorage = context.storage !== undefined && region !== undefined && storageDiffers;
+    if (settings.dryRun) {
+        return {
+            kind: 'dry-run',
+            before,
+            storage: storage.storage,
+            plannedRequest: skip
+                ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
+                : [
+                    setStorage && region ? plannedStorageRequest(settings, region) : undefined,
+                    plannedRequest(settings)
+                ]
+                    .filter(Boolean)
+                    .join('; then ')
+        };
+    }
+    return { kind: 'register', before, storage: storage.storage, setStorage };
+}
+/** Reads the number's storage (v21.0 and newer); a failure stops the run only when a region is asked. */
+async function readStorage(context) {
+    if (!context.storage)
+        return { kind: 'read' };
+    const read = await context.storage.read();
+    if (read.ok) {
+        context.host.info(`Storage: ${describeStorage(read.storage)}.`);
+        return { kind: 'read', storage: read.storage };
+    }
+    const region = context.settings.dataLocalizationRegion;
+    if (region === undefined) {
+        context.warn(describeFailure("Reading the number's storage settings failed", read.failure));
+        return { kind: 'read' };
+    }
+    return {
+        kind: 'failed',
+        failure: read.failure,
+        message: describeFailure(`Reading the number's storage settings failed, so in-country storage in ${region} cannot be checked (no register call was made)`, read.failure)
+    };
+}
+/** After registering with a region (v21.0 and newer): the storage must be as asked. */
+async function checkStorageAfter(context, report) {
+    const region = context.settings.dataLocalizationRegion;
+    if (!context.storage || region === undefined) {
+        report.storageAfter = report.storageBefore;
+        return;
+    }
+    const read = await context.storage.read();
+    if (!read.ok) {
+        report.unmet = describeFailure(`The number is registered, but reading its storage settings afterwards failed, so in-country storage in ${region} is not confirmed`, read.failure);
+        return;
+    }
+    report.storageAfter = read.storage;
+    context.host.info(`Storage after: ${describeStorage(read.storage)}.`);
+    if (!storesIn(read.storage, region)) {
+        report.unmet = `The number is registered, but its storage is ${describeStorage(read.storage)}, not in-country storage in ${region} as data-localization-region asks. Storage cannot change while the number is registered: deregister it, then run this action again (or run it again with on-region-mismatch: re-register, which does both).`;
+    }
+}
+/** Registers with retries, settling uncertain attempts by reading the number. */
+function register(context, before) {
+    return registerWithRetries({
+        graph: context.graph,
+        numbers: context.numbers,
+        settings: context.settings,
+        env: context.env,
+        registeredBefore: isRegistered(before),
+        onOutcomeUnknown: unknown => trackOutcome(context.progress, unknown)
+    });
+}
+/** Reads the number once more to report its new state; a failure here only warns. */
+async function postCheck(context) {
+    const after = await context.numbers.read();
+    if (!after.ok) {
+        context.warn(describeFailure('Registered, but reading the number afterwards failed', after.failure));
+        return undefined;
+    }
+    main_logState(context, 'After', after.state);
+    if (after.state.platformType !== 'CLOUD_API') {
+        context.warn(`Registered, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`);
+    }
+    return after.state;
+}
+/** Writes what the register step found into the report. */
+function applyRegistration(report, outcome) {
+    report.attempts = outcome.attempts;
+    if (outcome.exchange) {
+        report.httpStatus = outcome.exchange.status;
+        report.response = outcome.exchange.body;
+        report.fbtraceId = firstHeader(outcome.exchange.headers['x-fb-trace-id']);
+    }
+    if (outcome.ok) {
+        report.result = 'registered';
+        if (outcome.confirmedState)
+            report.after = outcome.confirmedState;
+        return;
+    }
+    report.failure = outcome.failure;
+    report.fbtraceId = outcome.failure.fbtraceId ?? report.fbtraceId;
+    if (outcome.observedState)
+        report.after = outcome.observedState;
+}
+function main_plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+function registerFailureMessage(outcome) {
+    const { failure } = outcome;
+    const calls = `${main_plural(outcome.attempts, 'register call')} made`;
+    if (outcome.uncertain) {
+        return describeFailure('The outcome of the register call is uncertain', failure, `The call may still have gone through, and nothing settled it: ${outcome.reason}.\nBefore running again, check the number's platform and status (WhatsApp Manager, or this action with dry-run: true): a run on a number that is already registered only spends one of its 10 register calls per 72 hours (${calls}).`);
+    }
+    if (failure.next === 'settle' && outcome.observedState) {
+        const state = outcome.observedState;
+        return describeFailure('Register failed with an uncertain outcome', failure, `The number then showed platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}; not retried: ${outcome.reason} (${calls}).`);
+    }
+    return describeFailure('Register failed', failure, `Not retried: ${outcome.reason} (${calls}).`);
+}
+function plannedStorageRequest(settings, region) {
+    return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/settings with storage_configuration (IN_COUNTRY_STORAGE_ENABLED, ${region})`;
+}
+/** The register request described by its field names only: values are secrets. */
+function plannedRequest(settings) {
+    const fields = Object.keys(registerBody(settings)).flatMap(key => key === 'backup' ? ['backup.data', 'backup.password'] : [key]);
+    return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/register with ${fields.join(', ')}`;
+}
+function logPlan(host, settings) {
+    const kind = settings.backup
+        ? `migration with the backup from ${settings.backup.source}`
+        : 'registration without backup';
+    host.info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`);
+}
+function main_logState(context, when, state) {
+    const throughput = state.throughputLevel ? `, throughput ${state.throughputLevel}` : '';
+    const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${throughput}.`;
+    context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
+}
+function fail(report, message) {
+    report.result = 'failed';
+    report.errorMessage = message;
+}
+function firstHeader(header) {
+    return Array.isArray(header) ? header[0] : header;
+}
+/** Inputs from the host; a secret is masked in the host's log and in our redaction. */
+function main_inputsFrom(host, redactor) {
+    return {
+        getInput: name => host.input(name),
+        registerSecret: value => {
+            host.mask(value);
+            redactor.add(value);
+        },
+        workspace: host.workspace
+    };
+}
+
+;// CONCATENATED MODULE: ./src/flow-report.ts
+
+
+/** A report starts as a failure with no call made, so that a crash reports failure. */
+function newFlowReport() {
+    return { result: 'failed', attempts: 0, warnings: [], notes: [] };
+}
+/**
+ * The outputs an action declares, from its report: `names` are the action.yml outputs, each
+ * computed the same way for every action. Text from the server is redacted and capped.
+ */
+function flowOutputs(report, redactor, names, succeeded) {
+    const latest = { ...report.before, ...report.after };
+    // After a call whose outcome is unknown, the state read before it may no longer be current.
+    const current = report.failure?.next === 'settle' ? report.after : (report.after ?? report.before);
+    const all = {
+        success: String(succeeded),
+        result: report.result,
+        'phone-number-id': report.phoneNumberId,
+        'display-phone-number': latest.displayPhoneNumber,
+        'verified-name': latest.verifiedName,
+        'platform-type': current?.platformType,
+        'phone-number-status': current?.status,
+        attempts: report.attempts,
+        'http-status': report.httpStatus,
+        'error-code': report.failure?.code,
+        'error-subcode': report.failure?.subcode,
+        'error-message': report.errorMessage,
+        'fbtrace-id': report.fbtraceId,
+        response: report.response
+    };
+    const unknown = names.filter(name => !(name in all));
+    if (unknown.length > 0)
+        throw new Error(`No value for the outputs ${unknown.join(', ')}`);
+    const fields = Object.fromEntries(names.map(name => [name, all[name]]));
+    return shownOutputs(fields, report, redactor);
+}
+/** The trace id of a response, from its header, as inert text. */
+function traceIdOf(exchange) {
+    const header = exchange.headers['x-fb-trace-id'];
+    const first = Array.isArray(header) ? header[0] : header;
+    return first === undefined ? undefined : neutralize(first);
 }
 
 ;// CONCATENATED MODULE: ./src/deregister/inputs.ts
@@ -35084,7 +35366,7 @@ async function flow_execute(context, report) {
     }
     const before = read.state;
     report.before = before;
-    flow_logState(context, 'Before', before);
+    logState(context, 'Before', before);
     if (!isRegistered(before)) {
         report.errorMessage = `The number is not registered (platform ${before.platformType ?? '?'}, status ${before.status ?? '?'}): a PIN can only be set on a number on CLOUD_API and CONNECTED, so no call was made and the PIN was not changed. When the number has no PIN yet, the PIN given to the register call becomes its PIN: register it with the new PIN (the register action's pin input) instead.`;
         return;
@@ -35103,11 +35385,11 @@ async function flow_execute(context, report) {
         report.response = outcome.exchange.body;
         report.fbtraceId = traceIdOf(outcome.exchange);
     }
-    const calls = `${flow_plural(outcome.attempts, 'PIN call')} made`;
+    const calls = `${plural(outcome.attempts, 'PIN call')} made`;
     if (outcome.ok) {
         report.result = 'pin-set';
         report.notes = [STORE_IT];
-        host.info(`PIN set after ${flow_plural(outcome.attempts, 'call')}.`);
+        host.info(`PIN set after ${plural(outcome.attempts, 'call')}.`);
         return;
     }
     report.failure = outcome.failure;
@@ -35191,6 +35473,10 @@ const COMMANDS = [
                 help: 'Migration: a file with the backup data or the backup response.'
             },
             { name: 'data-localization-region', help: 'Local-storage region, such as DE.' },
+            {
+                name: 'on-region-mismatch',
+                help: 'A registered number in another region: fail (default) or re-register (deregister, settings, register).'
+            },
             {
                 name: 'settle-seconds',
                 help: 'After an uncertain register call, read the number this long before any retry (default 30).'

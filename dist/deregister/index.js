@@ -30161,7 +30161,7 @@ const RECOMMENDED_MIN_TIMEOUT_SECONDS = 30;
 /** The first Graph version whose register body no longer carries the region (Meta deprecated it). */
 const SETTINGS_API_FROM_MAJOR = 21;
 /** From v21.0 the region is set through the number's settings, not the register body. */
-function usesSettingsApi(apiVersion) {
+function storage_usesSettingsApi(apiVersion) {
     const major = /^v([0-9]+)\./.exec(apiVersion)?.[1];
     return major !== undefined && Number(major) >= SETTINGS_API_FROM_MAJOR;
 }
@@ -30458,7 +30458,8 @@ function buildSummary(summary, report, redactor) {
         ...numberRows(report),
         ['Storage before', report.storageBefore && describeStorage(report.storageBefore)],
         ['Storage after', report.storageAfter && describeStorage(report.storageAfter)],
-        ['Result', RESULT_LABELS[report.result]],
+        ...deregistrationRows(report),
+        ['Result', resultLabel(report)],
         ['Register calls', String(report.attempts)],
         ['HTTP status', report.httpStatus?.toString()],
         ['fbtrace_id', report.fbtraceId],
@@ -30472,6 +30473,27 @@ function buildSummary(summary, report, redactor) {
         ...(wiring && { afterTable: show => addWiring(summary, wiring, show) })
     };
     return writeSummary(summary, 'WhatsApp Cloud API registration', rows, details, redactor);
+}
+/** The deregistration of a storage-region change, when one was started. */
+function deregistrationRows(report) {
+    const deregistration = report.deregistration;
+    if (!deregistration)
+        return [];
+    const done = {
+        yes: 'yes, to change the storage region (confirmed by a read)',
+        no: 'no: the number was left registered',
+        unknown: 'unknown: the deregister call may have gone through'
+    };
+    return [
+        ['Deregistered', done[deregistration.done]],
+        ['Deregister calls', String(deregistration.attempts)]
+    ];
+}
+function resultLabel(report) {
+    if (report.result === 'uncertain' && report.deregistration?.done === 'unknown') {
+        return '⚠️ uncertain: the deregister call may have gone through; check before running again';
+    }
+    return RESULT_LABELS[report.result];
 }
 /** The number, and its platform before and after: the first rows of every action's table. */
 function numberRows(report) {
@@ -32946,25 +32968,60 @@ function readConnection(input, problems, warnings, whyTimeoutMatters) {
 }
 
 ;// CONCATENATED MODULE: ./src/longest-run.ts
+
 /**
  * The longest a run can take with these inputs, every request hanging until its deadline and every
  * pause as long as allowed: r + 1 pre-flight reads, r + 1 register calls each followed by reading
  * until the settle window has passed (the last read may start at its end), one post-check read, one
  * extra read when an older Graph version rejects an optional field, and 2r pauses (a backoff or a
- * `Retry-After`, whichever cap is larger); then the wiring calls, each like a read. A job killed
- * before this leaves an outcome unknown.
+ * `Retry-After`, whichever cap is larger); then the settings calls (v21.0+) and the wiring calls,
+ * each like a read. A job killed before this leaves an outcome unknown.
  */
 function longestRunMs(settings, timing) {
     const T = settings.timeoutMs;
     const r = settings.retries;
     const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
     const read = settings.preflight || settings.dryRun ? (r + 1) * T + r * pause : 0;
-    const wiring = wiringCalls(settings) * ((r + 1) * T + r * pause);
+    const likeRead = (r + 1) * T + r * pause;
+    const wiring = (wiringCalls(settings) + settingsCalls(settings)) * likeRead;
     if (settings.dryRun)
         return read + T + wiring;
-    const register = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause;
+    const perCall = T + Math.max(settings.settleMs, T) + T;
+    const register = (r + 1) * perCall + r * pause;
     const postCheck = settings.preflight ? T : 0;
-    return read + register + postCheck + T + wiring;
+    return read + register + postCheck + T + wiring + regionChangeMs(settings, timing);
+}
+/**
+ * What a storage-region change (`on-region-mismatch: re-register`) can add before the register
+ * call: r + 1 deregister calls, each followed by reading until the settle window has passed, 2r
+ * pauses, the read that confirms the deregistration, and the read of the settings that confirms the
+ * storage (with its retries). Zero when no change can happen: no region, no pre-flight, a dry run,
+ * or `fail`.
+ */
+function regionChangeMs(settings, timing) {
+    if (settings.onRegionMismatch !== 're-register' ||
+        settings.dataLocalizationRegion === undefined ||
+        !settings.preflight ||
+        settings.dryRun) {
+        return 0;
+    }
+    const T = settings.timeoutMs;
+    const r = settings.retries;
+    const pause = Math.max(timing.maxDelayMs, timing.maxRetryAfterMs);
+    const deregister = (r + 1) * (T + Math.max(settings.settleMs, T) + T) + r * pause + T;
+    const confirmStorage = (r + 1) * T + r * pause;
+    return deregister + confirmStorage;
+}
+/**
+ * The settings calls a run can make from Graph v21.0, each with the retries of a read: the storage
+ * read before registering, and with a region the write and the read that checks it afterwards.
+ */
+function settingsCalls(settings) {
+    if (!usesSettingsApi(settings.apiVersion))
+        return 0;
+    const before = settings.preflight || settings.dryRun ? 1 : 0;
+    const region = settings.dataLocalizationRegion !== undefined && !settings.dryRun ? 2 : 0;
+    return before + region;
 }
 /**
  * The wiring calls a run can make, each with the retries of a read: the token's app (without

@@ -84,6 +84,10 @@ export const COMMANDS: CommandSpec[] = [
       },
       { name: 'data-localization-region', help: 'Local-storage region, such as DE.' },
       {
+        name: 'on-region-mismatch',
+        help: 'A registered number in another region: fail (default) or re-register (deregister, settings, register).'
+      },
+      {
         name: 'settle-seconds',
         help: 'After an uncertain register call, read the number this long before any retry (default 30).'
       },
