@@ -12,6 +12,8 @@ export const FRAGMENT_LENGTH = 6
 export const MAX_INDEXED_FRAGMENTS = 256 * 1024
 /** Longer than any text shown or received (bodies are read up to 1 MiB): a longer form never fits. */
 const MAX_WHOLE_FORM_LENGTH = 1024 * 1024
+/** How far past maxLength a text is scanned for a secret that straddles the cut. */
+const MAX_SCAN_EXTENSION = 64 * 1024
 /** A secret too large to index every fragment of is also matched by pieces of this length. */
 const PIECE_LENGTH = 256
 
@@ -42,8 +44,10 @@ export class Redactor {
   add(secret: string): void {
     if (secret === '') return
     const whole = secret.length <= MAX_WHOLE_FORM_LENGTH
-    const forms = whole ? formsOf(secret) : new Set<string>()
-    for (const form of forms) this.addForm(form)
+    const { indexed: forms, whole: wholeOnly } = whole
+      ? formsOf(secret)
+      : { indexed: new Set<string>(), whole: new Set<string>() }
+    for (const form of [...forms, ...wholeOnly]) this.addForm(form)
     // As server text is shown: matched whole only, since its spaces are not the secret's.
     if (whole) this.addPlainForms(neutralize(secret))
     // Every window of the value and its encodings while the budget lasts.
@@ -119,7 +123,9 @@ export class Redactor {
   }
 
   private addForm(form: string): void {
-    this.longest = Math.max(this.longest, form.length)
+    // A longer form is scanned for only within the text's first maxLength + this much: a huge
+    // secret straddling the cut is caught by its fragments or pieces instead.
+    this.longest = Math.max(this.longest, Math.min(form.length, MAX_SCAN_EXTENSION))
     if (form.length < FRAGMENT_LENGTH) {
       this.shortForms.add(form)
       return
@@ -132,19 +138,26 @@ export class Redactor {
 }
 
 /** The ways a secret can appear in what a server sends back, or in what we show of it. */
-function formsOf(secret: string): Set<string> {
-  const forms = new Set([secret, JSON.stringify(secret).slice(1, -1)])
-  // Graph, like PHP's encoder, writes non-ASCII as \uXXXX (either case of hex) and '/' as '\/'.
-  for (const form of [...forms]) {
-    if (/[^\x20-\x7e]/.test(form)) {
-      forms.add(asciiOnly(form, false))
-      forms.add(asciiOnly(form, true))
-    }
+function formsOf(secret: string): { indexed: Set<string>; whole: Set<string> } {
+  const json = JSON.stringify(secret).slice(1, -1)
+  // Graph, like PHP's encoder, writes non-ASCII as \uXXXX and '/' as '\/': these forms have every
+  // fragment indexed. Rarer spellings (upper-case hex, \u in raw text) are matched whole.
+  const indexed = new Set([secret, json])
+  const whole = new Set<string>()
+  const escaped = /[^\x20-\x7e]/.test(json) ? asciiOnly(json, false) : json
+  // Every escape is six characters: for a secret of mostly non-ASCII text (not a token, PIN,
+  // password or backup as Meta makes them) the escaped forms would multiply every scan, so only
+  // its other forms and fragments are matched.
+  if (escaped !== json && escaped.length <= Math.max(2 * json.length, 1024)) {
+    indexed.add(escaped)
+    whole.add(asciiOnly(json, true))
+    whole.add(asciiOnly(secret, false))
   }
-  for (const form of [...forms]) if (form.includes('/')) forms.add(form.replace(/\//g, '\\/'))
+  for (const form of [...indexed]) if (form.includes('/')) indexed.add(form.replace(/\//g, '\\/'))
+  for (const form of [...whole]) if (form.includes('/')) whole.add(form.replace(/\//g, '\\/'))
   const urlEncoded = urlEncode(secret)
-  if (urlEncoded !== undefined) forms.add(urlEncoded)
-  return forms
+  if (urlEncoded !== undefined) indexed.add(urlEncoded)
+  return { indexed, whole }
 }
 
 /** Every character outside printable ASCII as a `\uXXXX` escape (UTF-16 units, as JSON has it). */

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
 import { runCli, type CliRun } from '../../sim/action-runner.js'
 import {
   BACKUP_DATA,
@@ -26,7 +26,9 @@ import {
 import { expectNoLeaks } from './leaks.js'
 
 jest.setTimeout(30_000)
-afterEach(stopSimulators)
+// Independent scenarios, each with its own simulator, run side by side: most of their time is waiting.
+const it = jestIt.concurrent
+afterAll(stopSimulators)
 
 const ENV = { WHATSAPP_ACCESS_TOKEN: TOKEN, WHATSAPP_PIN: PIN }
 

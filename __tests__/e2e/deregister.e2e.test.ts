@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
 import { DEREGISTER_ENTRY, inputVariable, parseOutputFile } from '../../sim/action-runner.js'
 import type { Fault } from '../../sim/graph-simulator.js'
 import {
@@ -27,7 +27,9 @@ import {
 import { deregisterInputs, runDeregister } from './lifecycle-scenario.js'
 
 jest.setTimeout(30_000)
-afterEach(stopSimulators)
+// Independent scenarios, each with its own simulator, run side by side: most of their time is waiting.
+const it = jestIt.concurrent
+afterAll(stopSimulators)
 
 const SECRETS = [TOKEN]
 /** cloudNumber()'s display number, written another way: digits are what count. */

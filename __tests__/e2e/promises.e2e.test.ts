@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
 import { ACTION_ENTRY, inputVariable, parseOutputFile } from '../../sim/action-runner.js'
 import type { GraphSimulator } from '../../sim/graph-simulator.js'
 import {
@@ -35,7 +35,9 @@ import { KNOWN_ERRORS } from '../../src/error-codes.js'
 import { unicodeEscaped } from './leaks.js'
 
 jest.setTimeout(30_000)
-afterEach(stopSimulators)
+// Independent scenarios, each with its own simulator, run side by side: most of their time is waiting.
+const it = jestIt.concurrent
+afterAll(stopSimulators)
 
 const SECRETS = [TOKEN, PIN]
 const MIGRATION_SECRETS = [TOKEN, PIN, BACKUP_DATA, BACKUP_PASSWORD]

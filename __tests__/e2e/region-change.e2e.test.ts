@@ -5,7 +5,7 @@
  * read; a stop at the first failure saying where the number is; nothing changed when the
  * deregistration is refused; the plan in a dry run; coexistence refused; `fail` unchanged.
  */
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
 import type { GraphSimulator } from '../../sim/graph-simulator.js'
 import {
   CLOUD_ID,
@@ -24,7 +24,9 @@ import {
 } from './action-scenario.js'
 
 jest.setTimeout(30_000)
-afterEach(stopSimulators)
+// Independent scenarios, each with its own simulator, run side by side: most of their time is waiting.
+const it = jestIt.concurrent
+afterAll(stopSimulators)
 
 const SECRETS = [TOKEN, PIN]
 

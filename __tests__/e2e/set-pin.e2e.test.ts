@@ -3,7 +3,7 @@
  * simulator: only a registered number gets the new PIN, the PIN is masked and sent exactly, an
  * unregistered number or a bad PIN makes no write, and the summary says to store the new PIN first.
  */
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
 import {
   CLOUD_ID,
   cloudNumber,
@@ -23,7 +23,9 @@ import {
 import { NEW_PIN, runSetPin, setPinInputs } from './lifecycle-scenario.js'
 
 jest.setTimeout(30_000)
-afterEach(stopSimulators)
+// Independent scenarios, each with its own simulator, run side by side: most of their time is waiting.
+const it = jestIt.concurrent
+afterAll(stopSimulators)
 
 const SECRETS = [TOKEN, NEW_PIN]
 const STORE_IT = /Before anything else, store the new PIN where the register step reads it/

@@ -3,7 +3,7 @@
  * number's settings before registering, checked afterwards; the body field only before v21.0; a
  * registered number in another region refused before any call; and the number's state as outputs.
  */
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
 import type { GraphSimulator } from '../../sim/graph-simulator.js'
 import {
   CLOUD_ID,
@@ -22,7 +22,9 @@ import {
 } from './action-scenario.js'
 
 jest.setTimeout(30_000)
-afterEach(stopSimulators)
+// Independent scenarios, each with its own simulator, run side by side: most of their time is waiting.
+const it = jestIt.concurrent
+afterAll(stopSimulators)
 
 const SECRETS = [TOKEN, PIN]
 

@@ -3,7 +3,7 @@
  * token's app is subscribed to the WABA, then the number's webhook override is set to
  * callback-url; each checked before and confirmed after, and never after a failed registration.
  */
-import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
 import type { GraphSimulator, SimNumber, SimWaba } from '../../sim/graph-simulator.js'
 import {
   CLOUD_ID,
@@ -24,7 +24,9 @@ import {
 } from './action-scenario.js'
 
 jest.setTimeout(30_000)
-afterEach(stopSimulators)
+// Independent scenarios, each with its own simulator, run side by side: most of their time is waiting.
+const it = jestIt.concurrent
+afterAll(stopSimulators)
 
 // No 6-character run shared with the token, the PIN or any id below.
 const VERIFY_TOKEN = 'vt-Hq3Zr8WmPx5Ky2Ld'
