@@ -36,7 +36,7 @@ function report(changes: Partial<RunReport>): RunReport {
 
 describe('newReport', () => {
   it('starts as a failure with no register call, so that a crash reports failure', () => {
-    expect(newReport()).toEqual({ result: 'failed', attempts: 0, warnings: [] })
+    expect(newReport()).toEqual({ result: 'failed', attempts: 0, warnings: [], notes: [] })
   })
 })
 

@@ -1,7 +1,6 @@
-import { USER_AGENT } from './constants.js'
 import type { Failure } from './errors.js'
 import { GraphClient } from './graph.js'
-import { InputError, readSettings, type InputSource, type Settings } from './inputs.js'
+import { readSettings, type Settings } from './inputs.js'
 import { longestRunMs, minutesAndSeconds } from './longest-run.js'
 import {
   describeStorage,
@@ -14,10 +13,11 @@ import { isRegistered, PhoneNumberReader, type PhoneNumberState } from './phone-
 import { Redactor } from './redact.js'
 import { registerBody, registerWithRetries, type RegistrationOutcome } from './registration.js'
 import { describeFailure, MAX_MESSAGE_LENGTH, newReport, type RunReport } from './report.js'
-import { DEFAULT_TIMING, type RetryEnvironment, type RetryTiming } from './retry.js'
-import { finish } from './finish.js'
-import { actionsHost, type Host } from './host.js'
-import { newProgress, trackOutcome, watchCancellation, type Progress } from './cancellation.js'
+import type { RetryEnvironment, RetryTiming } from './retry.js'
+import { REGISTER_REPORTING } from './finish.js'
+import { runFlow, type Flow } from './flow.js'
+import type { Host } from './host.js'
+import { newProgress, trackOutcome, type Progress } from './cancellation.js'
 import { wireNumber } from './wiring-step.js'
 import {
   deregisterAndStore,
@@ -68,197 +68,170 @@ type Preflight = (
  * The action: settings → pre-flight read → register → post-check → wiring (app subscription and
  * webhook override) → outputs and summary.
  */
-export async function run(options: RunOptions = {}): Promise<void> {
-  const host = options.host ?? actionsHost()
-  const now = options.now ?? Date.now
-  const started = now()
-  const redactor = new Redactor()
-  const report = newReport()
-  const warn = (message: string): void => {
-    report.warnings.push(message)
-    host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH))
-  }
-  let graph: GraphClient | undefined
-  const progress = newProgress()
+export function run(options: RunOptions = {}): Promise<void> {
+  const { onReport, readOnly = false, ...flowOptions } = options
+  return runFlow(registerFlow(readOnly), {
+    ...flowOptions,
+    ...(onReport && { onReport: report => onReport(report as RunReport) })
+  })
+}
+
+/** The register action as a flow: runFlow does the host, inputs, Graph client and finishing. */
+function registerFlow(readOnly: boolean): Flow<Settings, RunReport> {
   /** The deregister call of a storage-region change, apart from the register calls. */
   const deregisterProgress = newProgress()
-  let finished = false
-  const finishOnce = async (failurePrinted = false): Promise<void> => {
-    if (finished) return
-    finished = true
-    report.durationMs = now() - started
-    await finish(report, redactor, host, failurePrinted)
+  return {
+    readSettings: source => readSettings(source, { readOnly }),
+    newReport,
+    reporting: REGISTER_REPORTING,
+    execute: (flow, report) =>
+      registerNumber(
+        {
+          ...flow,
+          storage: usesSettingsApi(flow.settings.apiVersion)
+            ? new StorageSettings(
+                flow.graph,
+                flow.settings.phoneNumberId,
+                flow.env,
+                1 + flow.settings.retries
+              )
+            : undefined
+        },
+        report,
+        readOnly,
+        deregisterProgress
+      ),
+    cancelled: (signal, progress, report) => {
+      const message = cancellationMessage(signal, progress, report.result, deregisterProgress)
+      if (progress.outcomeUnknown || deregisterProgress.outcomeUnknown) report.result = 'uncertain'
+      else if (report.result !== 'registered') report.result = 'failed'
+      if (report.result === 'registered') report.warnings.push(message)
+      else report.errorMessage = message
+      return message
+    }
   }
-  const stopWatching = watchCancellation(signal => {
-    const message = cancellationMessage(signal, progress, report.result, deregisterProgress)
-    // At once: the runner may kill the step soon after.
-    host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }))
-    report.attempts = Math.max(report.attempts, progress.calls)
-    if (progress.outcomeUnknown || deregisterProgress.outcomeUnknown) report.result = 'uncertain'
-    else if (report.result !== 'registered') report.result = 'failed'
-    if (report.result === 'registered') report.warnings.push(message)
-    else report.errorMessage = message
-    graph?.dispose()
-    return finishOnce(true)
-  })
-  try {
-    const { settings, warnings } = readSettings(inputsFrom(host, redactor), {
-      readOnly: options.readOnly
-    })
-    warnings.forEach(warn)
-    report.phoneNumberId = settings.phoneNumberId
-    graph = new GraphClient({
-      baseUrl: settings.graphApiUrl,
-      apiVersion: settings.apiVersion,
-      accessToken: settings.accessToken,
-      timeoutMs: settings.timeoutMs,
-      userAgent: USER_AGENT,
-      onVersionWarning: text => warn(`Graph API version warning: ${text}`)
-    })
-    const env: RetryEnvironment = {
-      timing: options.timing ?? DEFAULT_TIMING,
-      sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
-      now,
-      log: message => host.info(message)
-    }
-    const context: Context = {
-      settings,
-      graph,
-      numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
-      storage: usesSettingsApi(settings.apiVersion)
-        ? new StorageSettings(graph, settings.phoneNumberId, env, 1 + settings.retries)
-        : undefined,
-      redactor,
-      warn,
-      progress,
-      host,
-      env
-    }
-    logPlan(host, settings)
-    const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing))
-    host.info(
-      `Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`
-    )
+}
 
-    // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
-    let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined
-    let registerFrom: PhoneNumberState | undefined
-    /** The region of a storage-region change under way, whose register step is still to come. */
-    let changingTo: DataLocalizationRegion | undefined
-    if (settings.preflight || settings.dryRun) {
-      const checked = await preflight(context)
-      report.before = checked.before
-      report.storageBefore = checked.storage
-      switch (checked.kind) {
-        case 'failed':
-          report.failure = checked.failure
-          report.httpStatus = checked.failure?.httpStatus
-          report.fbtraceId = checked.failure?.fbtraceId
-          return fail(report, checked.message)
-        case 'already-registered':
-          host.info(
-            'The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).'
-          )
-          report.result = 'already-registered'
-          return await wireNumber(context, report)
-        case 'dry-run':
-          report.result = 'dry-run'
-          if (options.readOnly) {
-            host.info('Check: the number was read; nothing was written.')
-          } else {
-            report.plannedRequest = checked.plannedRequest
-            host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`)
-          }
-          return await wireNumber(context, report)
-        case 'register':
-          setStorage = checked.setStorage
-          registerFrom = checked.before
-          break
-        case 're-register': {
-          if (!context.storage) throw new Error('a storage-region change needs the settings edge')
-          const changed = await deregisterAndStore(
-            { ...context, storage: context.storage },
-            { before: checked.before, storage: checked.storage, region: checked.region },
-            deregisterProgress
-          )
-          report.deregistration = changed.deregistration
-          if (changed.kind === 'stopped') {
-            if (changed.after) report.after = changed.after
-            if (changed.storage) report.storageAfter = changed.storage
-            report.failure = changed.failure
-            report.httpStatus = changed.failure?.httpStatus ?? changed.exchange?.status
-            report.fbtraceId = changed.failure?.fbtraceId
-            fail(report, changed.message)
-            report.result = changed.result
-            return
-          }
-          report.after = changed.state
-          report.storageAfter = changed.storage
-          setStorage = false
-          registerFrom = changed.state
-          changingTo = checked.region
-          break
-        }
-      }
-    }
+/** settings → pre-flight read → storage → register → post-check → wiring, into the report. */
+async function registerNumber(
+  context: Context,
+  report: RunReport,
+  readOnly: boolean,
+  deregisterProgress: Progress
+): Promise<void> {
+  const { settings, host } = context
+  logPlan(host, settings)
+  const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing))
+  host.info(
+    `Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`
+  )
 
-    if (setStorage && context.storage && settings.dataLocalizationRegion) {
-      const region = settings.dataLocalizationRegion
-      host.info(
-        `Setting in-country storage in ${region} through the number's settings (before registering).`
-      )
-      const written = await context.storage.storeIn(region)
-      if (!written.ok) {
-        report.failure = written.failure
-        report.httpStatus = written.failure.httpStatus
-        report.fbtraceId = written.failure.fbtraceId
-        return fail(
-          report,
-          describeFailure(
-            `Setting local storage in ${region} failed (no register call was made)`,
-            written.failure
-          )
+  // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
+  let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined
+  let registerFrom: PhoneNumberState | undefined
+  /** The region of a storage-region change under way, whose register step is still to come. */
+  let changingTo: DataLocalizationRegion | undefined
+  if (settings.preflight || settings.dryRun) {
+    const checked = await preflight(context)
+    report.before = checked.before
+    report.storageBefore = checked.storage
+    switch (checked.kind) {
+      case 'failed':
+        report.failure = checked.failure
+        report.httpStatus = checked.failure?.httpStatus
+        report.fbtraceId = checked.failure?.fbtraceId
+        return fail(report, checked.message)
+      case 'already-registered':
+        host.info(
+          'The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).'
         )
+        report.result = 'already-registered'
+        return await wireNumber(context, report)
+      case 'dry-run':
+        report.result = 'dry-run'
+        if (readOnly) {
+          host.info('Check: the number was read; nothing was written.')
+        } else {
+          report.plannedRequest = checked.plannedRequest
+          host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`)
+        }
+        return await wireNumber(context, report)
+      case 'register':
+        setStorage = checked.setStorage
+        registerFrom = checked.before
+        break
+      case 're-register': {
+        if (!context.storage) throw new Error('a storage-region change needs the settings edge')
+        const changed = await deregisterAndStore(
+          { ...context, storage: context.storage },
+          { before: checked.before, storage: checked.storage, region: checked.region },
+          deregisterProgress
+        )
+        report.deregistration = changed.deregistration
+        if (changed.kind === 'stopped') {
+          if (changed.after) report.after = changed.after
+          if (changed.storage) report.storageAfter = changed.storage
+          report.failure = changed.failure
+          report.httpStatus = changed.failure?.httpStatus ?? changed.exchange?.status
+          report.fbtraceId = changed.failure?.fbtraceId
+          fail(report, changed.message)
+          report.result = changed.result
+          return
+        }
+        report.after = changed.state
+        report.storageAfter = changed.storage
+        setStorage = false
+        registerFrom = changed.state
+        changingTo = checked.region
+        break
       }
     }
-
-    const registered = await register(context, registerFrom)
-    applyRegistration(report, registered)
-    if (!registered.ok) {
-      const where = changingTo && whereAfterRegisterFailure(changingTo, registered.uncertain)
-      const message = registerFailureMessage(registered)
-      fail(report, where ? withWhere(message, where) : message)
-      if (registered.uncertain) report.result = 'uncertain'
-      return
-    }
-    host.info(`Registered after ${plural(registered.attempts, 'register call')}.`)
-    if (changingTo) {
-      host.info(
-        `The storage-region change is done: deregistered, storage set in ${changingTo}, registered again.`
-      )
-      // The read after the deregistration no longer says how the number is now.
-      if (!registered.confirmedState) report.after = undefined
-    }
-    // An uncertain call settled by a read has already shown the new state.
-    if (settings.preflight && report.after === undefined) {
-      const after = await postCheck(context)
-      if (after) report.after = after
-    }
-    await checkStorageAfter(context, report)
-    await wireNumber(context, report)
-  } catch (error) {
-    if (error instanceof InputError) {
-      report.inputProblems = error.problems
-      fail(report, error.message)
-    } else {
-      fail(report, `Unexpected error: ${error instanceof Error ? error.message : String(error)}`)
-    }
-  } finally {
-    graph?.dispose()
-    stopWatching()
-    await finishOnce()
-    options.onReport?.(report)
   }
+
+  if (setStorage && context.storage && settings.dataLocalizationRegion) {
+    const region = settings.dataLocalizationRegion
+    host.info(
+      `Setting in-country storage in ${region} through the number's settings (before registering).`
+    )
+    const written = await context.storage.storeIn(region)
+    if (!written.ok) {
+      report.failure = written.failure
+      report.httpStatus = written.failure.httpStatus
+      report.fbtraceId = written.failure.fbtraceId
+      return fail(
+        report,
+        describeFailure(
+          `Setting local storage in ${region} failed (no register call was made)`,
+          written.failure
+        )
+      )
+    }
+  }
+
+  const registered = await register(context, registerFrom)
+  applyRegistration(report, registered)
+  if (!registered.ok) {
+    const where = changingTo && whereAfterRegisterFailure(changingTo, registered.uncertain)
+    const message = registerFailureMessage(registered)
+    fail(report, where ? withWhere(message, where) : message)
+    if (registered.uncertain) report.result = 'uncertain'
+    return
+  }
+  host.info(`Registered after ${plural(registered.attempts, 'register call')}.`)
+  if (changingTo) {
+    host.info(
+      `The storage-region change is done: deregistered, storage set in ${changingTo}, registered again.`
+    )
+    // The read after the deregistration no longer says how the number is now.
+    if (!registered.confirmedState) report.after = undefined
+  }
+  // An uncertain call settled by a read has already shown the new state.
+  if (settings.preflight && report.after === undefined) {
+    const after = await postCheck(context)
+    if (after) report.after = after
+  }
+  await checkStorageAfter(context, report)
+  await wireNumber(context, report)
 }
 
 function cancellationMessage(
@@ -513,16 +486,4 @@ function fail(report: RunReport, message: string): void {
 
 function firstHeader(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header[0] : header
-}
-
-/** Inputs from the host; a secret is masked in the host's log and in our redaction. */
-function inputsFrom(host: Host, redactor: Redactor): InputSource {
-  return {
-    getInput: name => host.input(name),
-    registerSecret: value => {
-      host.mask(value)
-      redactor.add(value)
-    },
-    workspace: host.workspace
-  }
 }

@@ -47,6 +47,8 @@ export interface RunReport {
   inputProblems?: string[]
   /** Warnings also given in the log. */
   warnings: string[]
+  /** What the person must know or do next, whatever the result: first in the summary. */
+  notes: string[]
   durationMs?: number
 }
 
@@ -81,7 +83,7 @@ export function addUnmet(report: RunReport, message: string): void {
 }
 
 export function newReport(): RunReport {
-  return { result: 'failed', attempts: 0, warnings: [] }
+  return { result: 'failed', attempts: 0, warnings: [], notes: [] }
 }
 
 /** Lengths at which server text is cut when shown. */

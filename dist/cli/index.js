@@ -28467,21 +28467,6 @@ function parseArgs(argv, booleans) {
     return parsed;
 }
 
-;// CONCATENATED MODULE: ./src/constants.ts
-/** Identifies the action in the User-Agent header; Meta's contract wants `name/x.y.z`. */
-const ACTION_NAME = 'whatsapp-cloud-api-register';
-const ACTION_VERSION = '1.0.0';
-const USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
-/** The newest Graph API version; the `api-version` input overrides it. */
-const DEFAULT_API_VERSION = 'v26.0';
-const DEFAULT_GRAPH_API_URL = 'https://graph.facebook.com';
-const DEFAULT_TIMEOUT_SECONDS = 60;
-const DEFAULT_RETRIES = 2;
-/** Twice the 15 s Meta gives register: a slow backend has finished by then. */
-const DEFAULT_SETTLE_SECONDS = 30;
-/** Meta says register can take 15 s; a shorter client timeout turns successes into doubts. */
-const RECOMMENDED_MIN_TIMEOUT_SECONDS = 30;
-
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
@@ -30270,6 +30255,21 @@ class StorageSettings {
     }
 }
 
+;// CONCATENATED MODULE: ./src/constants.ts
+/** Identifies the action in the User-Agent header; Meta's contract wants `name/x.y.z`. */
+const ACTION_NAME = 'whatsapp-cloud-api-register';
+const ACTION_VERSION = '1.0.0';
+const USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
+/** The newest Graph API version; the `api-version` input overrides it. */
+const DEFAULT_API_VERSION = 'v26.0';
+const DEFAULT_GRAPH_API_URL = 'https://graph.facebook.com';
+const DEFAULT_TIMEOUT_SECONDS = 60;
+const DEFAULT_RETRIES = 2;
+/** Twice the 15 s Meta gives register: a slow backend has finished by then. */
+const DEFAULT_SETTLE_SECONDS = 30;
+/** Meta says register can take 15 s; a shorter client timeout turns successes into doubts. */
+const RECOMMENDED_MIN_TIMEOUT_SECONDS = 30;
+
 ;// CONCATENATED MODULE: ./src/input-rules.ts
 /**
  * The input rules every entry shares (the register action and its sub-actions): where inputs come
@@ -30821,199 +30821,6 @@ function parsePhoneNumber(body) {
     return Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined));
 }
 
-;// CONCATENATED MODULE: ./src/redact.ts
-
-/** What replaces a secret (or a piece of one) in anything shown. */
-const REDACTED = '***';
-/** Any run of this many characters taken from a secret counts as a leak. */
-const FRAGMENT_LENGTH = 6;
-/**
- * How many distinct fragments are indexed in all: enough for every window of the token, the PIN,
- * the password and a backup of this many characters. A larger backup is still matched whole and
- * line by line; indexing every window of megabytes would cost hundreds of megabytes.
- */
-const MAX_INDEXED_FRAGMENTS = 256 * 1024;
-/** Longer than any text shown or received (bodies are read up to 1 MiB): a longer form never fits. */
-const MAX_WHOLE_FORM_LENGTH = 1024 * 1024;
-/** How far past maxLength a text is scanned for a secret that straddles the cut. */
-const MAX_SCAN_EXTENSION = 64 * 1024;
-/** A secret too large to index every fragment of is also matched by pieces of this length. */
-const PIECE_LENGTH = 256;
-/**
- * Removes secret values from text that came from elsewhere (server messages, bodies) before it is
- * printed, written to an output or to the summary. The runner masks registered secrets too, but local
- * runs and other runners do not, and the runner knows nothing of a secret's encodings or pieces.
- */
-class Redactor {
-    /** Forms of FRAGMENT_LENGTH characters or more, by their first FRAGMENT_LENGTH characters. */
-    byPrefix = new Map();
-    /** Forms shorter than a fragment (a short password), matched with indexOf. */
-    shortForms = new Set();
-    fragments = new Set();
-    longest = 0;
-    constructor(secrets = []) {
-        for (const secret of secrets)
-            this.add(secret);
-    }
-    /**
-     * Registers a secret: its value, each line of it, the forms JSON and URL encoding give it
-     * (`\uXXXX` escapes included, as Graph writes non-ASCII), its neutralized form (as server text is
-     * shown), and its fragments. A secret too large for every one of its fragments to be indexed is
-     * matched by its lines and by pieces of PIECE_LENGTH characters instead, so that a 20 MiB backup
-     * costs a few copies of itself, not hundreds.
-     */
-    add(secret) {
-        if (secret === '')
-            return;
-        const whole = secret.length <= MAX_WHOLE_FORM_LENGTH;
-        const { indexed: forms, whole: wholeOnly } = whole
-            ? formsOf(secret)
-            : { indexed: new Set(), whole: new Set() };
-        for (const form of [...forms, ...wholeOnly])
-            this.addForm(form);
-        // As server text is shown: matched whole only, since its spaces are not the secret's.
-        if (whole)
-            this.addPlainForms(neutralize(secret));
-        // Every window of the value and its encodings while the budget lasts.
-        let indexed = whole;
-        for (const form of forms) {
-            if (form.length < FRAGMENT_LENGTH)
-                continue;
-            const windows = form.length - FRAGMENT_LENGTH + 1;
-            if (this.fragments.size + windows > MAX_INDEXED_FRAGMENTS) {
-                indexed = false;
-                continue;
-            }
-            for (let i = 0; i < windows; i++)
-                this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH));
-        }
-        const lines = secret.split(/\r?\n|\r/);
-        if (lines.length === 1 && indexed)
-            return;
-        // Lines are matched on their own (a server may echo one); without the fragment index, by their
-        // pieces too.
-        for (const line of lines) {
-            if (line.trim().length < FRAGMENT_LENGTH)
-                continue;
-            if (line.length <= MAX_WHOLE_FORM_LENGTH)
-                this.addPlainForms(line);
-            if (indexed || line.length <= PIECE_LENGTH)
-                continue;
-            for (let at = 0; at < line.length; at += PIECE_LENGTH) {
-                this.addPlainForms(line.slice(at, at + PIECE_LENGTH));
-            }
-        }
-    }
-    /**
-     * Returns `text` with every secret replaced, cut to `maxLength` characters. `fragments: false`
-     * keeps 6-character pieces for our own text, where a secret's piece is more likely a common word
-     * ("backup") than a leak.
-     */
-    redact(text, maxLength = 2000, { fragments = true } = {}) {
-        // Cut before scanning so that a huge body costs little, but keep enough for a secret that
-        // straddles the cut to still be recognised.
-        const scanned = text.length > maxLength + this.longest ? text.slice(0, maxLength + this.longest) : text;
-        const hidden = new Uint8Array(scanned.length);
-        for (const form of this.shortForms) {
-            for (let at = scanned.indexOf(form); at !== -1; at = scanned.indexOf(form, at + 1)) {
-                hidden.fill(1, at, at + form.length);
-            }
-        }
-        for (let i = 0; i + FRAGMENT_LENGTH <= scanned.length; i++) {
-            const window = scanned.slice(i, i + FRAGMENT_LENGTH);
-            if (fragments && this.fragments.has(window))
-                hidden.fill(1, i, i + FRAGMENT_LENGTH);
-            for (const form of this.byPrefix.get(window) ?? []) {
-                if (scanned.startsWith(form, i))
-                    hidden.fill(1, i, i + form.length);
-            }
-        }
-        // Past maxLength, only a text scanned whole may be shown: where the scan was cut, a secret that
-        // starts after maxLength may run past the cut, unrecognised.
-        const complete = scanned.length === text.length;
-        let out = '';
-        let i = 0;
-        for (; i < scanned.length && out.length < maxLength && (complete || i < maxLength); i++) {
-            if (hidden[i] === 0)
-                out += scanned[i];
-            else if (i === 0 || hidden[i - 1] === 0)
-                out += REDACTED;
-        }
-        return i < text.length ? `${out}… (${text.length} characters in all, cut)` : out;
-    }
-    /**
-     * A line or piece of a secret as it appears verbatim or in Graph's JSON: the cheap forms, for the
-     * many lines of a large backup (a line holds no line break, and base64 needs no other escape).
-     */
-    addPlainForms(text) {
-        this.addForm(text);
-        // eslint-disable-next-line no-control-regex
-        const escaped = /["\\\x00-\x1f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
-        if (escaped !== text)
-            this.addForm(escaped);
-        if (escaped.includes('/'))
-            this.addForm(escaped.replace(/\//g, '\\/'));
-    }
-    addForm(form) {
-        // A longer form is scanned for only within the text's first maxLength + this much: a huge
-        // secret straddling the cut is caught by its fragments or pieces instead.
-        this.longest = Math.max(this.longest, Math.min(form.length, MAX_SCAN_EXTENSION));
-        if (form.length < FRAGMENT_LENGTH) {
-            this.shortForms.add(form);
-            return;
-        }
-        const prefix = form.slice(0, FRAGMENT_LENGTH);
-        const known = this.byPrefix.get(prefix);
-        if (!known)
-            this.byPrefix.set(prefix, [form]);
-        else if (!known.includes(form))
-            known.push(form);
-    }
-}
-/** The ways a secret can appear in what a server sends back, or in what we show of it. */
-function formsOf(secret) {
-    const json = JSON.stringify(secret).slice(1, -1);
-    // Graph, like PHP's encoder, writes non-ASCII as \uXXXX and '/' as '\/': these forms have every
-    // fragment indexed. Rarer spellings (upper-case hex, \u in raw text) are matched whole.
-    const indexed = new Set([secret, json]);
-    const whole = new Set();
-    const escaped = /[^\x20-\x7e]/.test(json) ? asciiOnly(json, false) : json;
-    // Every escape is six characters: for a secret of mostly non-ASCII text (not a token, PIN,
-    // password or backup as Meta makes them) the escaped forms would multiply every scan, so only
-    // its other forms and fragments are matched.
-    if (escaped !== json && escaped.length <= Math.max(2 * json.length, 1024)) {
-        indexed.add(escaped);
-        whole.add(asciiOnly(json, true));
-        whole.add(asciiOnly(secret, false));
-    }
-    for (const form of [...indexed])
-        if (form.includes('/'))
-            indexed.add(form.replace(/\//g, '\\/'));
-    for (const form of [...whole])
-        if (form.includes('/'))
-            whole.add(form.replace(/\//g, '\\/'));
-    const urlEncoded = urlEncode(secret);
-    if (urlEncoded !== undefined)
-        indexed.add(urlEncoded);
-    return { indexed, whole };
-}
-/** Every character outside printable ASCII as a `\uXXXX` escape (UTF-16 units, as JSON has it). */
-function asciiOnly(text, upperCase) {
-    return text.replace(/[^\x20-\x7e]/g, c => {
-        const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
-        return `\\u${upperCase ? hex.toUpperCase() : hex}`;
-    });
-}
-/** The URL encoding of a value, or undefined for a string that has none (a lone surrogate). */
-function urlEncode(value) {
-    try {
-        return encodeURIComponent(value);
-    }
-    catch {
-        return undefined;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/settle.ts
 /** The longest pause between two reads while settling: the outcome is known this soon after. */
 const MAX_SETTLE_READ_INTERVAL_MS = 3000;
@@ -31198,7 +31005,7 @@ function addUnmet(report, message) {
     report.unmet = report.unmet === undefined ? message : `${report.unmet}\n${message}`;
 }
 function newReport() {
-    return { result: 'failed', attempts: 0, warnings: [] };
+    return { result: 'failed', attempts: 0, warnings: [], notes: [] };
 }
 /** Lengths at which server text is cut when shown. */
 const MAX_MESSAGE_LENGTH = 4000;
@@ -31561,6 +31368,46 @@ async function finishWith(reporting, report, redactor, host, failurePrinted = fa
     catch (error) {
         host.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
     }
+}
+
+;// CONCATENATED MODULE: ./src/cancellation.ts
+function newProgress() {
+    return { outcomeUnknown: false, calls: 0, carriedOut: false };
+}
+/** Marks a call that changes the number as sent (`true`) or as settled (`false`). */
+function trackOutcome(progress, unknown) {
+    if (unknown)
+        progress.calls += 1;
+    progress.outcomeUnknown = unknown;
+}
+/** Marks a call that changes the number as gone through. */
+function markCarriedOut(progress) {
+    progress.outcomeUnknown = false;
+    progress.carriedOut = true;
+}
+/**
+ * Calls `onCancel` on the first SIGINT or SIGTERM (the runner sends both when a job is cancelled),
+ * then ends the process once what it wrote has reached the runner; later signals are ignored
+ * meanwhile. Returns a function that stops watching.
+ */
+function watchCancellation(onCancel) {
+    let cancelled = false;
+    const handler = (signal) => {
+        if (cancelled)
+            return;
+        cancelled = true;
+        void onCancel(signal).finally(() => {
+            process.exitCode = 1;
+            // The run is abandoned mid-request: nothing else will end it.
+            process.stdout.write('', () => process.exit());
+        });
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+    };
 }
 
 ;// CONCATENATED MODULE: external "os"
@@ -33728,44 +33575,314 @@ function actionsHost() {
     };
 }
 
-;// CONCATENATED MODULE: ./src/cancellation.ts
-function newProgress() {
-    return { outcomeUnknown: false, calls: 0, carriedOut: false };
-}
-/** Marks a call that changes the number as sent (`true`) or as settled (`false`). */
-function trackOutcome(progress, unknown) {
-    if (unknown)
-        progress.calls += 1;
-    progress.outcomeUnknown = unknown;
-}
-/** Marks a call that changes the number as gone through. */
-function markCarriedOut(progress) {
-    progress.outcomeUnknown = false;
-    progress.carriedOut = true;
-}
+;// CONCATENATED MODULE: ./src/redact.ts
+
+/** What replaces a secret (or a piece of one) in anything shown. */
+const REDACTED = '***';
+/** Any run of this many characters taken from a secret counts as a leak. */
+const FRAGMENT_LENGTH = 6;
 /**
- * Calls `onCancel` on the first SIGINT or SIGTERM (the runner sends both when a job is cancelled),
- * then ends the process once what it wrote has reached the runner; later signals are ignored
- * meanwhile. Returns a function that stops watching.
+ * How many distinct fragments are indexed in all: enough for every window of the token, the PIN,
+ * the password and a backup of this many characters. A larger backup is still matched whole and
+ * line by line; indexing every window of megabytes would cost hundreds of megabytes.
  */
-function watchCancellation(onCancel) {
-    let cancelled = false;
-    const handler = (signal) => {
-        if (cancelled)
+const MAX_INDEXED_FRAGMENTS = 256 * 1024;
+/** Longer than any text shown or received (bodies are read up to 1 MiB): a longer form never fits. */
+const MAX_WHOLE_FORM_LENGTH = 1024 * 1024;
+/** How far past maxLength a text is scanned for a secret that straddles the cut. */
+const MAX_SCAN_EXTENSION = 64 * 1024;
+/** A secret too large to index every fragment of is also matched by pieces of this length. */
+const PIECE_LENGTH = 256;
+/**
+ * Removes secret values from text that came from elsewhere (server messages, bodies) before it is
+ * printed, written to an output or to the summary. The runner masks registered secrets too, but local
+ * runs and other runners do not, and the runner knows nothing of a secret's encodings or pieces.
+ */
+class Redactor {
+    /** Forms of FRAGMENT_LENGTH characters or more, by their first FRAGMENT_LENGTH characters. */
+    byPrefix = new Map();
+    /** Forms shorter than a fragment (a short password), matched with indexOf. */
+    shortForms = new Set();
+    fragments = new Set();
+    longest = 0;
+    constructor(secrets = []) {
+        for (const secret of secrets)
+            this.add(secret);
+    }
+    /**
+     * Registers a secret: its value, each line of it, the forms JSON and URL encoding give it
+     * (`\uXXXX` escapes included, as Graph writes non-ASCII), its neutralized form (as server text is
+     * shown), and its fragments. A secret too large for every one of its fragments to be indexed is
+     * matched by its lines and by pieces of PIECE_LENGTH characters instead, so that a 20 MiB backup
+     * costs a few copies of itself, not hundreds.
+     */
+    add(secret) {
+        if (secret === '')
             return;
-        cancelled = true;
-        void onCancel(signal).finally(() => {
-            process.exitCode = 1;
-            // The run is abandoned mid-request: nothing else will end it.
-            process.stdout.write('', () => process.exit());
+        const whole = secret.length <= MAX_WHOLE_FORM_LENGTH;
+        const { indexed: forms, whole: wholeOnly } = whole
+            ? formsOf(secret)
+            : { indexed: new Set(), whole: new Set() };
+        for (const form of [...forms, ...wholeOnly])
+            this.addForm(form);
+        // As server text is shown: matched whole only, since its spaces are not the secret's.
+        if (whole)
+            this.addPlainForms(neutralize(secret));
+        // Every window of the value and its encodings while the budget lasts.
+        let indexed = whole;
+        for (const form of forms) {
+            if (form.length < FRAGMENT_LENGTH)
+                continue;
+            const windows = form.length - FRAGMENT_LENGTH + 1;
+            if (this.fragments.size + windows > MAX_INDEXED_FRAGMENTS) {
+                indexed = false;
+                continue;
+            }
+            for (let i = 0; i < windows; i++)
+                this.fragments.add(form.slice(i, i + FRAGMENT_LENGTH));
+        }
+        const lines = secret.split(/\r?\n|\r/);
+        if (lines.length === 1 && indexed)
+            return;
+        // Lines are matched on their own (a server may echo one); without the fragment index, by their
+        // pieces too.
+        for (const line of lines) {
+            if (line.trim().length < FRAGMENT_LENGTH)
+                continue;
+            if (line.length <= MAX_WHOLE_FORM_LENGTH)
+                this.addPlainForms(line);
+            if (indexed || line.length <= PIECE_LENGTH)
+                continue;
+            for (let at = 0; at < line.length; at += PIECE_LENGTH) {
+                this.addPlainForms(line.slice(at, at + PIECE_LENGTH));
+            }
+        }
+    }
+    /**
+     * Returns `text` with every secret replaced, cut to `maxLength` characters. `fragments: false`
+     * keeps 6-character pieces for our own text, where a secret's piece is more likely a common word
+     * ("backup") than a leak.
+     */
+    redact(text, maxLength = 2000, { fragments = true } = {}) {
+        // Cut before scanning so that a huge body costs little, but keep enough for a secret that
+        // straddles the cut to still be recognised.
+        const scanned = text.length > maxLength + this.longest ? text.slice(0, maxLength + this.longest) : text;
+        const hidden = new Uint8Array(scanned.length);
+        for (const form of this.shortForms) {
+            for (let at = scanned.indexOf(form); at !== -1; at = scanned.indexOf(form, at + 1)) {
+                hidden.fill(1, at, at + form.length);
+            }
+        }
+        for (let i = 0; i + FRAGMENT_LENGTH <= scanned.length; i++) {
+            const window = scanned.slice(i, i + FRAGMENT_LENGTH);
+            if (fragments && this.fragments.has(window))
+                hidden.fill(1, i, i + FRAGMENT_LENGTH);
+            for (const form of this.byPrefix.get(window) ?? []) {
+                if (scanned.startsWith(form, i))
+                    hidden.fill(1, i, i + form.length);
+            }
+        }
+        // Past maxLength, only a text scanned whole may be shown: where the scan was cut, a secret that
+        // starts after maxLength may run past the cut, unrecognised.
+        const complete = scanned.length === text.length;
+        let out = '';
+        let i = 0;
+        for (; i < scanned.length && out.length < maxLength && (complete || i < maxLength); i++) {
+            if (hidden[i] === 0)
+                out += scanned[i];
+            else if (i === 0 || hidden[i - 1] === 0)
+                out += REDACTED;
+        }
+        return i < text.length ? `${out}… (${text.length} characters in all, cut)` : out;
+    }
+    /**
+     * A line or piece of a secret as it appears verbatim or in Graph's JSON: the cheap forms, for the
+     * many lines of a large backup (a line holds no line break, and base64 needs no other escape).
+     */
+    addPlainForms(text) {
+        this.addForm(text);
+        // eslint-disable-next-line no-control-regex
+        const escaped = /["\\\x00-\x1f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
+        if (escaped !== text)
+            this.addForm(escaped);
+        if (escaped.includes('/'))
+            this.addForm(escaped.replace(/\//g, '\\/'));
+    }
+    addForm(form) {
+        // A longer form is scanned for only within the text's first maxLength + this much: a huge
+        // secret straddling the cut is caught by its fragments or pieces instead.
+        this.longest = Math.max(this.longest, Math.min(form.length, MAX_SCAN_EXTENSION));
+        if (form.length < FRAGMENT_LENGTH) {
+            this.shortForms.add(form);
+            return;
+        }
+        const prefix = form.slice(0, FRAGMENT_LENGTH);
+        const known = this.byPrefix.get(prefix);
+        if (!known)
+            this.byPrefix.set(prefix, [form]);
+        else if (!known.includes(form))
+            known.push(form);
+    }
+}
+/** The ways a secret can appear in what a server sends back, or in what we show of it. */
+function formsOf(secret) {
+    const json = JSON.stringify(secret).slice(1, -1);
+    // Graph, like PHP's encoder, writes non-ASCII as \uXXXX and '/' as '\/': these forms have every
+    // fragment indexed. Rarer spellings (upper-case hex, \u in raw text) are matched whole.
+    const indexed = new Set([secret, json]);
+    const whole = new Set();
+    const escaped = /[^\x20-\x7e]/.test(json) ? asciiOnly(json, false) : json;
+    // Every escape is six characters: for a secret of mostly non-ASCII text (not a token, PIN,
+    // password or backup as Meta makes them) the escaped forms would multiply every scan, so only
+    // its other forms and fragments are matched.
+    if (escaped !== json && escaped.length <= Math.max(2 * json.length, 1024)) {
+        indexed.add(escaped);
+        whole.add(asciiOnly(json, true));
+        whole.add(asciiOnly(secret, false));
+    }
+    for (const form of [...indexed])
+        if (form.includes('/'))
+            indexed.add(form.replace(/\//g, '\\/'));
+    for (const form of [...whole])
+        if (form.includes('/'))
+            whole.add(form.replace(/\//g, '\\/'));
+    const urlEncoded = urlEncode(secret);
+    if (urlEncoded !== undefined)
+        indexed.add(urlEncoded);
+    return { indexed, whole };
+}
+/** Every character outside printable ASCII as a `\uXXXX` escape (UTF-16 units, as JSON has it). */
+function asciiOnly(text, upperCase) {
+    return text.replace(/[^\x20-\x7e]/g, c => {
+        const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+        return `\\u${upperCase ? hex.toUpperCase() : hex}`;
+    });
+}
+/** The URL encoding of a value, or undefined for a string that has none (a lone surrogate). */
+function urlEncode(value) {
+    try {
+        return encodeURIComponent(value);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/flow.ts
+/**
+ * What every sub-action's run shares around its own steps (deregister, set-pin): the host, inputs
+ * read and masked first, one Graph client, redaction, cancellation, and the outputs, failure and
+ * summary written once at the end, whatever happened.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/** Runs a flow: settings → its steps → outputs, failure and summary. */
+async function runFlow(flow, options = {}) {
+    const host = options.host ?? actionsHost();
+    const now = options.now ?? Date.now;
+    const started = now();
+    const redactor = new Redactor();
+    const report = flow.newReport();
+    const warn = (message) => {
+        report.warnings.push(message);
+        host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
+    };
+    let graph;
+    const progress = newProgress();
+    let finished = false;
+    const finishOnce = async (failurePrinted = false) => {
+        if (finished)
+            return;
+        finished = true;
+        report.durationMs = now() - started;
+        await finishWith(flow.reporting, report, redactor, host, failurePrinted);
+    };
+    const stopWatching = watchCancellation(signal => {
+        const message = flow.cancelled(signal, progress, report);
+        // At once: the runner may kill the step soon after.
+        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
+        report.attempts = Math.max(report.attempts, progress.calls);
+        graph?.dispose();
+        return finishOnce(true);
+    });
+    try {
+        const { settings, warnings } = flow.readSettings(inputsFrom(host, redactor));
+        warnings.forEach(warn);
+        report.phoneNumberId = settings.phoneNumberId;
+        graph = new GraphClient({
+            baseUrl: settings.graphApiUrl,
+            apiVersion: settings.apiVersion,
+            accessToken: settings.accessToken,
+            timeoutMs: settings.timeoutMs,
+            userAgent: USER_AGENT,
+            onVersionWarning: text => warn(`Graph API version warning: ${text}`)
         });
+        const env = {
+            timing: options.timing ?? DEFAULT_TIMING,
+            sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
+            now,
+            log: message => host.info(message)
+        };
+        await flow.execute({
+            settings,
+            graph,
+            numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
+            env,
+            redactor,
+            warn,
+            progress,
+            host
+        }, report);
+    }
+    catch (error) {
+        report.result = 'failed';
+        if (error instanceof InputError) {
+            report.inputProblems = error.problems;
+            report.errorMessage = error.message;
+        }
+        else {
+            report.errorMessage = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+        }
+    }
+    finally {
+        graph?.dispose();
+        stopWatching();
+        await finishOnce();
+        options.onReport?.(report);
+    }
+}
+/** Inputs from the host; a secret is masked in the host's log and in our own redaction. */
+function inputsFrom(host, redactor) {
+    return {
+        getInput: name => host.input(name),
+        registerSecret: value => {
+            host.mask(value);
+            redactor.add(value);
+        },
+        workspace: host.workspace
     };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
-    };
+}
+/** Prints the longest the run can take, so that the job's timeout-minutes can be set above it. */
+function logLongestRun(host, ms, counted) {
+    host.info(`Longest possible run with these inputs: ${minutesAndSeconds(ms)} (${counted}); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
+}
+/** One line of the number's state for the log; server text redacted (it is already inert). */
+function logState(context, when, state) {
+    const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}.`;
+    context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
+}
+/** `1 deregister call`, `2 deregister calls`. */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/wiring.ts
@@ -34148,123 +34265,6 @@ function isDeregistered(state) {
     return state.platformType !== undefined && state.platformType !== 'CLOUD_API';
 }
 
-;// CONCATENATED MODULE: ./src/flow.ts
-/**
- * What every sub-action's run shares around its own steps (deregister, set-pin): the host, inputs
- * read and masked first, one Graph client, redaction, cancellation, and the outputs, failure and
- * summary written once at the end, whatever happened.
- */
-
-
-
-
-
-
-
-
-
-
-
-/** Runs a flow: settings → its steps → outputs, failure and summary. */
-async function runFlow(flow, options = {}) {
-    const host = options.host ?? actionsHost();
-    const now = options.now ?? Date.now;
-    const started = now();
-    const redactor = new Redactor();
-    const report = flow.newReport();
-    const warn = (message) => {
-        report.warnings.push(message);
-        host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
-    };
-    let graph;
-    const progress = newProgress();
-    let finished = false;
-    const finishOnce = async (failurePrinted = false) => {
-        if (finished)
-            return;
-        finished = true;
-        report.durationMs = now() - started;
-        await finishWith(flow.reporting, report, redactor, host, failurePrinted);
-    };
-    const stopWatching = watchCancellation(signal => {
-        const message = flow.cancelled(signal, progress, report);
-        // At once: the runner may kill the step soon after.
-        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
-        report.attempts = Math.max(report.attempts, progress.calls);
-        graph?.dispose();
-        return finishOnce(true);
-    });
-    try {
-        const { settings, warnings } = flow.readSettings(inputsFrom(host, redactor));
-        warnings.forEach(warn);
-        report.phoneNumberId = settings.phoneNumberId;
-        graph = new GraphClient({
-            baseUrl: settings.graphApiUrl,
-            apiVersion: settings.apiVersion,
-            accessToken: settings.accessToken,
-            timeoutMs: settings.timeoutMs,
-            userAgent: USER_AGENT,
-            onVersionWarning: text => warn(`Graph API version warning: ${text}`)
-        });
-        const env = {
-            timing: options.timing ?? DEFAULT_TIMING,
-            sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
-            now,
-            log: message => host.info(message)
-        };
-        await flow.execute({
-            settings,
-            graph,
-            numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
-            env,
-            redactor,
-            warn,
-            progress,
-            host
-        }, report);
-    }
-    catch (error) {
-        report.result = 'failed';
-        if (error instanceof InputError) {
-            report.inputProblems = error.problems;
-            report.errorMessage = error.message;
-        }
-        else {
-            report.errorMessage = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
-        }
-    }
-    finally {
-        graph?.dispose();
-        stopWatching();
-        await finishOnce();
-        options.onReport?.(report);
-    }
-}
-/** Inputs from the host; a secret is masked in the host's log and in our own redaction. */
-function inputsFrom(host, redactor) {
-    return {
-        getInput: name => host.input(name),
-        registerSecret: value => {
-            host.mask(value);
-            redactor.add(value);
-        },
-        workspace: host.workspace
-    };
-}
-/** Prints the longest the run can take, so that the job's timeout-minutes can be set above it. */
-function logLongestRun(host, ms, counted) {
-    host.info(`Longest possible run with these inputs: ${minutesAndSeconds(ms)} (${counted}); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
-}
-/** One line of the number's state for the log; server text redacted (it is already inert). */
-function logState(context, when, state) {
-    const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}.`;
-    context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
-}
-/** `1 deregister call`, `2 deregister calls`. */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 ;// CONCATENATED MODULE: ./src/deregister/step.ts
 /**
  * The deregister step: read the number, check it is the one meant and can be deregistered, call
@@ -34548,197 +34548,146 @@ function whereAfterRegisterFailure(region, uncertain) {
 
 
 
-
-
 /**
  * The action: settings → pre-flight read → register → post-check → wiring (app subscription and
  * webhook override) → outputs and summary.
  */
-async function run(options = {}) {
-    const host = options.host ?? actionsHost();
-    const now = options.now ?? Date.now;
-    const started = now();
-    const redactor = new Redactor();
-    const report = newReport();
-    const warn = (message) => {
-        report.warnings.push(message);
-        host.warning(redactor.redact(message, MAX_MESSAGE_LENGTH));
-    };
-    let graph;
-    const progress = newProgress();
+function run(options = {}) {
+    const { onReport, readOnly = false, ...flowOptions } = options;
+    return runFlow(registerFlow(readOnly), {
+        ...flowOptions,
+        ...(onReport && { onReport: report => onReport(report) })
+    });
+}
+/** The register action as a flow: runFlow does the host, inputs, Graph client and finishing. */
+function registerFlow(readOnly) {
     /** The deregister call of a storage-region change, apart from the register calls. */
     const deregisterProgress = newProgress();
-    let finished = false;
-    const finishOnce = async (failurePrinted = false) => {
-        if (finished)
-            return;
-        finished = true;
-        report.durationMs = now() - started;
-        await finish(report, redactor, host, failurePrinted);
-    };
-    const stopWatching = watchCancellation(signal => {
-        const message = cancellationMessage(signal, progress, report.result, deregisterProgress);
-        // At once: the runner may kill the step soon after.
-        host.fail(redactor.redact(message, MAX_MESSAGE_LENGTH, { fragments: false }));
-        report.attempts = Math.max(report.attempts, progress.calls);
-        if (progress.outcomeUnknown || deregisterProgress.outcomeUnknown)
-            report.result = 'uncertain';
-        else if (report.result !== 'registered')
-            report.result = 'failed';
-        if (report.result === 'registered')
-            report.warnings.push(message);
-        else
-            report.errorMessage = message;
-        graph?.dispose();
-        return finishOnce(true);
-    });
-    try {
-        const { settings, warnings } = readSettings(main_inputsFrom(host, redactor), {
-            readOnly: options.readOnly
-        });
-        warnings.forEach(warn);
-        report.phoneNumberId = settings.phoneNumberId;
-        graph = new GraphClient({
-            baseUrl: settings.graphApiUrl,
-            apiVersion: settings.apiVersion,
-            accessToken: settings.accessToken,
-            timeoutMs: settings.timeoutMs,
-            userAgent: USER_AGENT,
-            onVersionWarning: text => warn(`Graph API version warning: ${text}`)
-        });
-        const env = {
-            timing: options.timing ?? DEFAULT_TIMING,
-            sleep: options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))),
-            now,
-            log: message => host.info(message)
-        };
-        const context = {
-            settings,
-            graph,
-            numbers: new PhoneNumberReader(graph, settings.phoneNumberId),
-            storage: usesSettingsApi(settings.apiVersion)
-                ? new StorageSettings(graph, settings.phoneNumberId, env, 1 + settings.retries)
-                : undefined,
-            redactor,
-            warn,
-            progress,
-            host,
-            env
-        };
-        logPlan(host, settings);
-        const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing));
-        host.info(`Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
-        // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
-        let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined;
-        let registerFrom;
-        /** The region of a storage-region change under way, whose register step is still to come. */
-        let changingTo;
-        if (settings.preflight || settings.dryRun) {
-            const checked = await preflight(context);
-            report.before = checked.before;
-            report.storageBefore = checked.storage;
-            switch (checked.kind) {
-                case 'failed':
-                    report.failure = checked.failure;
-                    report.httpStatus = checked.failure?.httpStatus;
-                    report.fbtraceId = checked.failure?.fbtraceId;
-                    return fail(report, checked.message);
-                case 'already-registered':
-                    host.info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
-                    report.result = 'already-registered';
-                    return await wireNumber(context, report);
-                case 'dry-run':
-                    report.result = 'dry-run';
-                    if (options.readOnly) {
-                        host.info('Check: the number was read; nothing was written.');
-                    }
-                    else {
-                        report.plannedRequest = checked.plannedRequest;
-                        host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
-                    }
-                    return await wireNumber(context, report);
-                case 'register':
-                    setStorage = checked.setStorage;
-                    registerFrom = checked.before;
-                    break;
-                case 're-register': {
-                    if (!context.storage)
-                        throw new Error('a storage-region change needs the settings edge');
-                    const changed = await deregisterAndStore({ ...context, storage: context.storage }, { before: checked.before, storage: checked.storage, region: checked.region }, deregisterProgress);
-                    report.deregistration = changed.deregistration;
-                    if (changed.kind === 'stopped') {
-                        if (changed.after)
-                            report.after = changed.after;
-                        if (changed.storage)
-                            report.storageAfter = changed.storage;
-                        report.failure = changed.failure;
-                        report.httpStatus = changed.failure?.httpStatus ?? changed.exchange?.status;
-                        report.fbtraceId = changed.failure?.fbtraceId;
-                        fail(report, changed.message);
-                        report.result = changed.result;
-                        return;
-                    }
-                    report.after = changed.state;
-                    report.storageAfter = changed.storage;
-                    setStorage = false;
-                    registerFrom = changed.state;
-                    changingTo = checked.region;
-                    break;
-                }
-            }
-        }
-        if (setStorage && context.storage && settings.dataLocalizationRegion) {
-            const region = settings.dataLocalizationRegion;
-            host.info(`Setting in-country storage in ${region} through the number's settings (before registering).`);
-            const written = await context.storage.storeIn(region);
-            if (!written.ok) {
-                report.failure = written.failure;
-                report.httpStatus = written.failure.httpStatus;
-                report.fbtraceId = written.failure.fbtraceId;
-                return fail(report, describeFailure(`Setting local storage in ${region} failed (no register call was made)`, written.failure));
-            }
-        }
-        const registered = await register(context, registerFrom);
-        applyRegistration(report, registered);
-        if (!registered.ok) {
-            const where = changingTo && whereAfterRegisterFailure(changingTo, registered.uncertain);
-            const message = registerFailureMessage(registered);
-            fail(report, where ? withWhere(message, where) : message);
-            if (registered.uncertain)
+    return {
+        readSettings: source => readSettings(source, { readOnly }),
+        newReport: newReport,
+        reporting: REGISTER_REPORTING,
+        execute: (flow, report) => registerNumber({
+            ...flow,
+            storage: usesSettingsApi(flow.settings.apiVersion)
+                ? new StorageSettings(flow.graph, flow.settings.phoneNumberId, flow.env, 1 + flow.settings.retries)
+                : undefined
+        }, report, readOnly, deregisterProgress),
+        cancelled: (signal, progress, report) => {
+            const message = cancellationMessage(signal, progress, report.result, deregisterProgress);
+            if (progress.outcomeUnknown || deregisterProgress.outcomeUnknown)
                 report.result = 'uncertain';
-            return;
+            else if (report.result !== 'registered')
+                report.result = 'failed';
+            if (report.result === 'registered')
+                report.warnings.push(message);
+            else
+                report.errorMessage = message;
+            return message;
         }
-        host.info(`Registered after ${main_plural(registered.attempts, 'register call')}.`);
-        if (changingTo) {
-            host.info(`The storage-region change is done: deregistered, storage set in ${changingTo}, registered again.`);
-            // The read after the deregistration no longer says how the number is now.
-            if (!registered.confirmedState)
-                report.after = undefined;
+    };
+}
+/** settings → pre-flight read → storage → register → post-check → wiring, into the report. */
+async function registerNumber(context, report, readOnly, deregisterProgress) {
+    const { settings, host } = context;
+    logPlan(host, settings);
+    const longest = minutesAndSeconds(longestRunMs(settings, context.env.timing));
+    host.info(`Longest possible run with these inputs: ${longest} (timeouts, retries, settle window, Retry-After); give the job a timeout-minutes above it, since a job killed mid-call leaves the outcome unknown.`);
+    // Without a pre-flight read, the region is set unconditionally (setting it again is harmless).
+    let setStorage = context.storage !== undefined && settings.dataLocalizationRegion !== undefined;
+    let registerFrom;
+    /** The region of a storage-region change under way, whose register step is still to come. */
+    let changingTo;
+    if (settings.preflight || settings.dryRun) {
+        const checked = await preflight(context);
+        report.before = checked.before;
+        report.storageBefore = checked.storage;
+        switch (checked.kind) {
+            case 'failed':
+                report.failure = checked.failure;
+                report.httpStatus = checked.failure?.httpStatus;
+                report.fbtraceId = checked.failure?.fbtraceId;
+                return fail(report, checked.message);
+            case 'already-registered':
+                host.info('The number is already on CLOUD_API and CONNECTED: nothing to do (skip-if-registered).');
+                report.result = 'already-registered';
+                return await wireNumber(context, report);
+            case 'dry-run':
+                report.result = 'dry-run';
+                if (readOnly) {
+                    host.info('Check: the number was read; nothing was written.');
+                }
+                else {
+                    report.plannedRequest = checked.plannedRequest;
+                    host.info(`Dry run: no register call. A real run would send: ${checked.plannedRequest}`);
+                }
+                return await wireNumber(context, report);
+            case 'register':
+                setStorage = checked.setStorage;
+                registerFrom = checked.before;
+                break;
+            case 're-register': {
+                if (!context.storage)
+                    throw new Error('a storage-region change needs the settings edge');
+                const changed = await deregisterAndStore({ ...context, storage: context.storage }, { before: checked.before, storage: checked.storage, region: checked.region }, deregisterProgress);
+                report.deregistration = changed.deregistration;
+                if (changed.kind === 'stopped') {
+                    if (changed.after)
+                        report.after = changed.after;
+                    if (changed.storage)
+                        report.storageAfter = changed.storage;
+                    report.failure = changed.failure;
+                    report.httpStatus = changed.failure?.httpStatus ?? changed.exchange?.status;
+                    report.fbtraceId = changed.failure?.fbtraceId;
+                    fail(report, changed.message);
+                    report.result = changed.result;
+                    return;
+                }
+                report.after = changed.state;
+                report.storageAfter = changed.storage;
+                setStorage = false;
+                registerFrom = changed.state;
+                changingTo = checked.region;
+                break;
+            }
         }
-        // An uncertain call settled by a read has already shown the new state.
-        if (settings.preflight && report.after === undefined) {
-            const after = await postCheck(context);
-            if (after)
-                report.after = after;
-        }
-        await checkStorageAfter(context, report);
-        await wireNumber(context, report);
     }
-    catch (error) {
-        if (error instanceof InputError) {
-            report.inputProblems = error.problems;
-            fail(report, error.message);
-        }
-        else {
-            fail(report, `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    if (setStorage && context.storage && settings.dataLocalizationRegion) {
+        const region = settings.dataLocalizationRegion;
+        host.info(`Setting in-country storage in ${region} through the number's settings (before registering).`);
+        const written = await context.storage.storeIn(region);
+        if (!written.ok) {
+            report.failure = written.failure;
+            report.httpStatus = written.failure.httpStatus;
+            report.fbtraceId = written.failure.fbtraceId;
+            return fail(report, describeFailure(`Setting local storage in ${region} failed (no register call was made)`, written.failure));
         }
     }
-    finally {
-        graph?.dispose();
-        stopWatching();
-        await finishOnce();
-        options.onReport?.(report);
+    const registered = await register(context, registerFrom);
+    applyRegistration(report, registered);
+    if (!registered.ok) {
+        const where = changingTo && whereAfterRegisterFailure(changingTo, registered.uncertain);
+        const message = registerFailureMessage(registered);
+        fail(report, where ? withWhere(message, where) : message);
+        if (registered.uncertain)
+            report.result = 'uncertain';
+        return;
     }
+    host.info(`Registered after ${main_plural(registered.attempts, 'register call')}.`);
+    if (changingTo) {
+        host.info(`The storage-region change is done: deregistered, storage set in ${changingTo}, registered again.`);
+        // The read after the deregistration no longer says how the number is now.
+        if (!registered.confirmedState)
+            report.after = undefined;
+    }
+    // An uncertain call settled by a read has already shown the new state.
+    if (settings.preflight && report.after === undefined) {
+        const after = await postCheck(context);
+        if (after)
+            report.after = after;
+    }
+    await checkStorageAfter(context, report);
+    await wireNumber(context, report);
 }
 function cancellationMessage(signal, progress, result, deregisterProgress) {
     if (deregisterProgress.outcomeUnknown) {
@@ -34944,17 +34893,6 @@ function fail(report, message) {
 }
 function firstHeader(header) {
     return Array.isArray(header) ? header[0] : header;
-}
-/** Inputs from the host; a secret is masked in the host's log and in our redaction. */
-function main_inputsFrom(host, redactor) {
-    return {
-        getInput: name => host.input(name),
-        registerSecret: value => {
-            host.mask(value);
-            redactor.add(value);
-        },
-        workspace: host.workspace
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/flow-report.ts
@@ -35454,7 +35392,7 @@ const WIRING = [
     },
     { name: 'app-id', help: "The app whose subscription is checked (default: the token's own)." }
 ];
-function registerFlow(readOnly) {
+function commands_registerFlow(readOnly) {
     return async (host) => {
         let found;
         await run({ host, readOnly, onReport: report => (found = report) });
@@ -35524,14 +35462,14 @@ const COMMANDS = [
             WHATSAPP_BACKUP_PASSWORD: 'backup-password',
             WHATSAPP_VERIFY_TOKEN: 'verify-token'
         },
-        run: registerFlow(false)
+        run: commands_registerFlow(false)
     },
     {
         name: 'check',
         summary: 'Read the number, its storage and, with --waba-id, its webhook wiring; never write anything.',
         options: [...CONNECTION, ...WIRING],
         secrets: { WHATSAPP_ACCESS_TOKEN: 'access-token' },
-        run: registerFlow(true)
+        run: commands_registerFlow(true)
     },
     {
         name: 'deregister',

@@ -30122,7 +30122,7 @@ function addUnmet(report, message) {
     report.unmet = report.unmet === undefined ? message : `${report.unmet}\n${message}`;
 }
 function newReport() {
-    return { result: 'failed', attempts: 0, warnings: [] };
+    return { result: 'failed', attempts: 0, warnings: [], notes: [] };
 }
 /** Lengths at which server text is cut when shown. */
 const MAX_MESSAGE_LENGTH = 4000;
