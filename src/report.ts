@@ -1,4 +1,5 @@
 import type { Failure } from './errors.js'
+import type { FlowReport } from './flow-report.js'
 import type { PhoneNumberState } from './phone-number.js'
 import { storageRegion, type Storage } from './storage.js'
 import type { Redactor } from './redact.js'
@@ -8,14 +9,13 @@ import type { App, WebhookSource } from './wiring.js'
 
 export type Result = 'registered' | 'already-registered' | 'dry-run' | 'failed' | 'uncertain'
 
-/** What the run found and did; outputs and the summary are written from it alone. */
-export interface RunReport {
+/**
+ * What the register action's run found and did; outputs and the summary are written from it alone.
+ * The fields every action shares are FlowReport's (`attempts` counts register calls); these are the
+ * register action's own.
+ */
+export interface RunReport extends FlowReport<Result> {
   result: Result
-  phoneNumberId?: string
-  /** State read before registering (pre-flight or dry run). */
-  before?: PhoneNumberState
-  /** State read after registering (post-check, or the read that settled an uncertain call). */
-  after?: PhoneNumberState
   /** Local storage read before registering, and after (v21.0 and newer). */
   storageBefore?: Storage
   storageAfter?: Storage
@@ -24,32 +24,13 @@ export interface RunReport {
    * `result` still says what happened to the number.
    */
   unmet?: string
-  /** Register calls made. */
-  attempts: number
   /**
    * The deregistration of a storage-region change (`on-region-mismatch: re-register`), when one was
    * started: its calls, and whether a read showed the number off CLOUD_API afterwards.
    */
   deregistration?: Deregistration
-  /** Status of the response that decided the result. */
-  httpStatus?: number
-  failure?: Failure
-  /** For a person: what failed, why, and what to do. Not yet redacted. */
-  errorMessage?: string
-  /** Body of the last register response. Not yet redacted. */
-  response?: string
-  fbtraceId?: string
-  /** Dry run: the request that would be sent, described by field names only. */
-  plannedRequest?: string
   /** What the wiring step found and did, when `waba-id` was given and the step ran. */
   wiring?: WiringReport
-  /** Problems with the inputs, when the run stopped on them. */
-  inputProblems?: string[]
-  /** Warnings also given in the log. */
-  warnings: string[]
-  /** What the person must know or do next, whatever the result: first in the summary. */
-  notes: string[]
-  durationMs?: number
 }
 
 /** What the deregister step of a storage-region change did. */
