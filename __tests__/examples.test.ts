@@ -3,6 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { DEFAULT_API_VERSION, DEFAULT_GRAPH_API_URL } from '../src/constants.js'
+import type { Settings } from '../src/inputs.js'
+import { longestCallRunMs, longestRunMs } from '../src/longest-run.js'
+import { DEFAULT_TIMING } from '../src/retry.js'
 import {
   formatFinding,
   ownActionPath,
@@ -431,5 +435,84 @@ describe('dependabot.yml', () => {
       expect(update.schedule.interval).toBe('weekly')
       expect(Object.keys(update.groups ?? {}).length).toBeGreaterThan(0)
     }
+  })
+})
+
+describe('the examples follow the advice on job time limits', () => {
+  /** A literal input, or undefined for an unset one or an expression (its value is not known). */
+  const literal = (value: unknown): string | undefined =>
+    typeof value === 'string' && !value.includes('${{') ? value : undefined
+  const whole = (value: unknown, fallback: number): number => Number(literal(value) ?? fallback)
+
+  /** The longest one step of this repository's actions can take, as the step prints it. */
+  function longestStepMs(uses: string, inputs: Record<string, unknown>): number {
+    const timeoutMs = whole(inputs['timeout-seconds'], 60) * 1000
+    const retries = whole(inputs.retries, 2)
+    const settleMs = whole(inputs['settle-seconds'], 30) * 1000
+    // An expression may be false: the step is counted as a real run.
+    const dryRun = literal(inputs['dry-run']) === 'true'
+    const sub = ownActionPath(uses)
+    if (sub === 'deregister' || sub === 'set-pin') {
+      return longestCallRunMs(
+        {
+          timeoutMs,
+          retries,
+          dryRun,
+          readAfter: sub === 'deregister',
+          ...(sub === 'deregister' && { settleMs })
+        },
+        DEFAULT_TIMING
+      )
+    }
+    const settings: Settings = {
+      accessToken: 't',
+      phoneNumberId: '1',
+      pin: '000000',
+      apiVersion: literal(inputs['api-version']) ?? DEFAULT_API_VERSION,
+      graphApiUrl: DEFAULT_GRAPH_API_URL,
+      timeoutMs,
+      retries,
+      settleMs,
+      preflight: literal(inputs.preflight) !== 'false',
+      skipIfRegistered: true,
+      dryRun,
+      ...(inputs['data-localization-region'] !== undefined && { dataLocalizationRegion: 'DE' }),
+      ...(inputs['on-region-mismatch'] !== undefined && { onRegionMismatch: 're-register' }),
+      ...(inputs['waba-id'] !== undefined && {
+        wiring: {
+          wabaId: '1',
+          ...(inputs['callback-url'] !== undefined && {
+            webhook: { callbackUrl: 'https://x', verifyToken: 'v' }
+          })
+        }
+      })
+    }
+    return longestRunMs(settings, DEFAULT_TIMING)
+  }
+
+  const jobs = readdirSync(path.join(root, 'examples'))
+    .filter(file => file.endsWith('.yml') && file !== 'gitlab-ci.yml')
+    .flatMap(file => {
+      const workflow = parse(read(`examples/${file}`)) as {
+        jobs: Record<
+          string,
+          {
+            'timeout-minutes'?: number
+            steps?: { uses?: string; with?: Record<string, unknown> }[]
+          }
+        >
+      }
+      return Object.entries(workflow.jobs).map(([name, job]) => [`${file} ${name}`, job] as const)
+    })
+    .filter(([, job]) =>
+      (job.steps ?? []).some(step => step.uses?.includes('whatsapp-cloud-api-register'))
+    )
+
+  it.each(jobs)('%s has a timeout-minutes above the longest run of its steps', (_, job) => {
+    const longestMs = (job.steps ?? [])
+      .filter(step => step.uses?.includes('whatsapp-cloud-api-register'))
+      .reduce((sum, step) => sum + longestStepMs(step.uses ?? '', step.with ?? {}), 0)
+    expect(job['timeout-minutes']).toBeDefined()
+    expect((job['timeout-minutes'] ?? 0) * 60_000).toBeGreaterThan(longestMs)
   })
 })
