@@ -28375,7 +28375,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3777);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(44);
 
 // Colour only on a terminal and never when NO_COLOR is set; everything else goes through main().
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), process.env, {
@@ -28389,7 +28389,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3777:
+/***/ 44:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28465,6 +28465,373 @@ function parseArgs(argv, booleans) {
         }
     }
     return parsed;
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/backup.ts
+
+
+/** Larger than any On-Premises backup seen; protects the runner from reading a wrong, huge file. */
+const MAX_BACKUP_FILE_BYTES = 64 * 1024 * 1024;
+const ENVELOPE_EXAMPLE = '{"settings":{"data":"…"}}';
+/**
+ * Takes the backup data out of what the user gave: either the raw `settings.data` string, or the
+ * whole On-Premises backup response. Problems never quote the text: it is a secret, and
+ * `JSON.parse` messages would quote it.
+ */
+function extractBackupData(text, inputName) {
+    if (text.trim() === '')
+        return { ok: false, problem: `${inputName}: the backup is empty.` };
+    // Raw data is sent exactly as given; only JSON may have whitespace around it.
+    if (!text.trimStart().startsWith('{'))
+        return { ok: true, data: text };
+    let envelope;
+    try {
+        envelope = JSON.parse(text);
+    }
+    catch {
+        return {
+            ok: false,
+            problem: `${inputName}: starts like the backup response JSON but is not valid JSON; expected ${ENVELOPE_EXAMPLE} or the raw settings.data string.`
+        };
+    }
+    const data = settingsData(envelope);
+    if (data === undefined) {
+        return {
+            ok: false,
+            problem: `${inputName}: is JSON without a non-empty "settings.data" string; expected ${ENVELOPE_EXAMPLE}.`
+        };
+    }
+    return { ok: true, data };
+}
+function settingsData(envelope) {
+    if (typeof envelope !== 'object' || envelope === null)
+        return undefined;
+    const settings = envelope.settings;
+    if (typeof settings !== 'object' || settings === null)
+        return undefined;
+    const data = settings.data;
+    return typeof data === 'string' && data.trim() !== '' ? data : undefined;
+}
+/**
+ * Reads `backup-file`, relative to the workspace. The text is kept exactly, but for a byte-order
+ * mark and the one line ending that ends a text file; UTF-16 with a byte-order mark (what Windows
+ * PowerShell writes) is decoded, and anything that is not text is refused.
+ */
+function readBackupFile(path, workspace) {
+    const fullPath = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(workspace, path);
+    const where = `backup-file: "${path}" (looked for ${fullPath})`;
+    let size;
+    try {
+        const stats = (0,external_node_fs_namespaceObject.statSync)(fullPath);
+        if (!stats.isFile())
+            return { ok: false, problem: `${where} is not a regular file.` };
+        size = stats.size;
+    }
+    catch {
+        return { ok: false, problem: `${where} does not exist or cannot be read.` };
+    }
+    if (size > MAX_BACKUP_FILE_BYTES) {
+        return {
+            ok: false,
+            problem: `${where} has ${size} bytes; a backup is expected to be at most ${MAX_BACKUP_FILE_BYTES}.`
+        };
+    }
+    let bytes;
+    try {
+        bytes = (0,external_node_fs_namespaceObject.readFileSync)(fullPath);
+    }
+    catch {
+        return { ok: false, problem: `${where} cannot be read.` };
+    }
+    const text = decodeText(bytes);
+    if (text === undefined) {
+        return {
+            ok: false,
+            problem: `${where} is not text: expected UTF-8 (or UTF-16 with a byte-order mark) holding the backup data or the backup response JSON.`
+        };
+    }
+    return { ok: true, text: text.replace(/\r?\n$/, '') };
+}
+/** UTF-8 (BOM optional) or UTF-16 with a BOM; undefined for invalid UTF-8 or binary data. */
+function decodeText(bytes) {
+    let text;
+    try {
+        if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+            text = new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2));
+        }
+        else if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+            text = new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2));
+        }
+        else {
+            // fatal: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD.
+            text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+        }
+    }
+    catch {
+        return undefined;
+    }
+    // NUL never appears in a backup or its JSON: it marks binary data (or UTF-16 without a BOM).
+    return text.includes('\u0000') ? undefined : text;
+}
+
+;// CONCATENATED MODULE: ./src/error-codes.ts
+/**
+ * Graph error codes the action recognises, with what they mean and what to do. The README's
+ * troubleshooting table is generated from this list (`npm run docs`), and a test keeps them equal.
+ */
+/** Codes from here up are WhatsApp's own; below are Graph's generic ones. */
+const WHATSAPP_CODES_FROM = 1000;
+const PERMISSION_CODES = [0, 10, ...Array.from({ length: 100 }, (_, i) => 200 + i)];
+const KNOWN_ERRORS = [
+    {
+        label: '190 (subcodes 460, 463, 467)',
+        codes: [190],
+        meaning: 'The access token is invalid or expired (463 expired, 460 password changed, 467 invalid).',
+        action: 'Create a new system-user token with whatsapp_business_management and update the secret.',
+        retry: 'never'
+    },
+    {
+        label: '0, 10, 200–299',
+        codes: PERMISSION_CODES,
+        meaning: 'A permission is missing, or the token cannot act on this WhatsApp Business Account.',
+        action: 'Grant whatsapp_business_management to the app and assign the WhatsApp account to the system user.',
+        retry: 'never'
+    },
+    {
+        label: '100 (subcode 33)',
+        codes: [100],
+        subcode: 33,
+        meaning: 'The phone number ID does not exist, or this token cannot see it.',
+        action: "Check phone-number-id (the number's ID from WhatsApp Manager, not the number or the account ID) and that the token's app can see it.",
+        retry: 'never'
+    },
+    {
+        label: '100 ("not available for SMB businesses")',
+        codes: [100],
+        // Register: "… is not available for SMB businesses"; deregister: "… for API solution for SMB businesses."
+        messageIncludes: 'for SMB businesses',
+        meaning: 'The number is used in the WhatsApp Business app (coexistence).',
+        action: 'Nothing to register or deregister on the Cloud API this way: the number is managed through the app.',
+        retry: 'never'
+    },
+    {
+        label: '100 (subcode 2207051)',
+        codes: [100],
+        subcode: 2207051,
+        meaning: 'The phone number is not registered on the WhatsApp Business Platform.',
+        action: 'Nothing to deregister: read the number (dry-run: true) to see its platform, and register it when it should be on the Cloud API.',
+        retry: 'never'
+    },
+    {
+        label: '100 ("Expected data localization region")',
+        codes: [100],
+        messageIncludes: 'Expected data localization region',
+        meaning: "The number's local storage is set to another region than the register call asked for.",
+        action: 'Give data-localization-region the region the number is set to (Meta names it), or none; storage can only change while the number is not registered.',
+        retry: 'never'
+    },
+    {
+        label: '100 ("must be subscribed")',
+        codes: [100],
+        messageIncludes: 'must be subscribed',
+        meaning: "A webhook override was refused: the token's app is not subscribed to the number's WhatsApp Business Account.",
+        action: 'Give waba-id so that the action subscribes the app first (and check that it is the WABA that holds the number).',
+        retry: 'never'
+    },
+    {
+        label: '100',
+        codes: [100],
+        meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
+        action: "Fix the input that Meta's message names.",
+        retry: 'never'
+    },
+    {
+        label: '803',
+        codes: [803],
+        meaning: 'Some of the aliases requested do not exist: the ID is wrong.',
+        action: "Check phone-number-id: it is the number's ID from WhatsApp Manager, not the phone number itself.",
+        retry: 'never'
+    },
+    {
+        label: '33',
+        codes: [33],
+        meaning: 'The object does not exist or does not support this action.',
+        action: "Check the ID and that the token's system user has the asset assigned.",
+        retry: 'never'
+    },
+    {
+        label: '3',
+        codes: [3],
+        meaning: 'The app lacks the capability for this call.',
+        action: 'Add the WhatsApp product to the app and grant whatsapp_business_management to its token.',
+        retry: 'never'
+    },
+    {
+        label: '2200',
+        codes: [2200],
+        meaning: 'Callback verification failed: Meta could not reach the callback URL, or it did not answer the challenge.',
+        action: 'Make sure the endpoint is up and reachable over https, and that it answers the verification request (hub.challenge) when hub.verify_token equals verify-token.',
+        retry: 'no'
+    },
+    {
+        label: '368',
+        codes: [368],
+        meaning: 'Temporarily blocked for a policy violation.',
+        action: 'See Business Support Home for the restriction; retrying does not lift it.',
+        retry: 'never'
+    },
+    {
+        label: '4, 80007, 130429',
+        codes: [4, 80007, 130429],
+        meaning: 'The app or business hit a Graph rate limit.',
+        action: 'Wait before running again; do not call register in a loop.',
+        retry: 'never'
+    },
+    {
+        label: '1, 2',
+        codes: [1, 2],
+        meaning: 'Unknown or temporary error at Meta: the call may or may not have gone through.',
+        action: 'Run again later; the action reads the number first and does not register twice.',
+        retry: 'read-then-backoff'
+    },
+    {
+        label: '131000',
+        codes: [131000],
+        meaning: 'Something went wrong at Meta: the call may or may not have gone through.',
+        action: 'Run again later; if it persists, contact Meta support with the fbtrace_id.',
+        retry: 'read-then-backoff'
+    },
+    {
+        label: '133000',
+        codes: [133000],
+        meaning: 'A previous deregistration of this number was not completed.',
+        action: 'Deregister the number again, then register.',
+        retry: 'no'
+    },
+    {
+        label: '133004',
+        codes: [133004],
+        meaning: 'The server is temporarily unavailable.',
+        action: "Run again after a pause (see Meta's details).",
+        retry: 'backoff'
+    },
+    {
+        label: '133005',
+        codes: [133005],
+        meaning: 'Two-step verification PIN mismatch.',
+        action: 'Use the PIN set on the number, or reset two-step verification in WhatsApp Manager. During a migration the On-Premises deployment is now down: act quickly.',
+        retry: 'never'
+    },
+    {
+        label: '133006',
+        codes: [133006],
+        meaning: 'The phone number needs to be verified again.',
+        action: 'Verify the number (request_code and verify_code), then register.',
+        retry: 'no'
+    },
+    {
+        label: '133008',
+        codes: [133008],
+        meaning: 'Too many PIN guesses for this number.',
+        action: "Wait for the time given in Meta's details before trying again.",
+        retry: 'never'
+    },
+    {
+        label: '133009',
+        codes: [133009],
+        meaning: 'PIN guessed too fast.',
+        action: "Wait as Meta's details say before trying again.",
+        retry: 'never'
+    },
+    {
+        label: '133010',
+        codes: [133010],
+        meaning: 'The phone number is not registered on the platform.',
+        action: 'Register it as a new number (no backup), not as a migration; a PIN can only be set on a registered number.',
+        retry: 'no'
+    },
+    {
+        label: '133015',
+        codes: [133015],
+        meaning: 'The number was deleted recently and the deletion has not finished.',
+        action: 'Wait about 5 minutes, then run again once.',
+        retry: 'never'
+    },
+    {
+        label: '133016',
+        codes: [133016],
+        meaning: 'Register/deregister rate limit: 10 calls per number in 72 hours.',
+        action: 'Wait until the 72-hour window allows another call; every further call extends the wait.',
+        retry: 'never'
+    },
+    {
+        label: '2388001',
+        codes: [2388001],
+        meaning: 'The certificate cannot be created: the display name is not approved yet.',
+        action: 'Wait for the display-name review, then register.',
+        retry: 'no'
+    },
+    {
+        label: '2388012',
+        codes: [2388012],
+        meaning: 'The phone number already exists.',
+        action: 'Check which WhatsApp Business Account holds the number.',
+        retry: 'no'
+    },
+    {
+        label: '2388091, 2388093',
+        codes: [2388091, 2388093],
+        meaning: 'The number is not eligible: it is not being migrated.',
+        action: 'Check the migration state in WhatsApp Manager.',
+        retry: 'no'
+    },
+    {
+        label: '2388103',
+        codes: [2388103],
+        meaning: 'The phone number cannot be migrated.',
+        action: 'Check its eligibility; contact Meta support with the fbtrace_id.',
+        retry: 'no'
+    },
+    {
+        label: '2494100',
+        codes: [2494100],
+        meaning: 'The number is in maintenance mode.',
+        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
+        retry: 'retry-after-only'
+    },
+    {
+        label: '131057',
+        codes: [131057],
+        meaning: 'The account is in maintenance mode.',
+        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
+        retry: 'retry-after-only'
+    },
+    {
+        label: '131045',
+        codes: [131045],
+        meaning: 'Incorrect certificate: registration error.',
+        action: 'Check the display name, then register again.',
+        retry: 'no'
+    }
+];
+/**
+ * Finds what the action knows of an error. A code Meta nests as `error_subcode` under `code: 100`
+ * (such as 133005) is recognised as itself.
+ */
+function lookupKnownError(code, subcode, message = '') {
+    // Meta nests a WhatsApp code (133005, 2388001: all above 1000) as the subcode of the generic 100;
+    // a generic Graph code in that place (1, 2, 4, 10, 200) only refines the 100 and is not read as
+    // itself, nor is any subcode under another code (4 stays a rate limit whatever its subcode).
+    const nestsCodes = (code === 100 || code === undefined) && subcode !== undefined && subcode >= WHATSAPP_CODES_FROM;
+    const plain = (entry) => entry.subcode === undefined && entry.messageIncludes === undefined;
+    return (KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.subcode === subcode && subcode !== undefined) ??
+        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.messageIncludes !== undefined && message.includes(e.messageIncludes)) ??
+        KNOWN_ERRORS.find(e => nestsCodes && subcode !== undefined && e.codes.includes(subcode) && plain(e)) ??
+        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && plain(e))); // prettier-ignore
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -29469,373 +29836,6 @@ function toNetworkFailure(error) {
     }
     const tls = errorCode !== undefined && TLS_CODE.test(errorCode);
     return new NetworkFailure(errorCode ?? 'the connection failed', errorCode, false, tls);
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/backup.ts
-
-
-/** Larger than any On-Premises backup seen; protects the runner from reading a wrong, huge file. */
-const MAX_BACKUP_FILE_BYTES = 64 * 1024 * 1024;
-const ENVELOPE_EXAMPLE = '{"settings":{"data":"…"}}';
-/**
- * Takes the backup data out of what the user gave: either the raw `settings.data` string, or the
- * whole On-Premises backup response. Problems never quote the text: it is a secret, and
- * `JSON.parse` messages would quote it.
- */
-function extractBackupData(text, inputName) {
-    if (text.trim() === '')
-        return { ok: false, problem: `${inputName}: the backup is empty.` };
-    // Raw data is sent exactly as given; only JSON may have whitespace around it.
-    if (!text.trimStart().startsWith('{'))
-        return { ok: true, data: text };
-    let envelope;
-    try {
-        envelope = JSON.parse(text);
-    }
-    catch {
-        return {
-            ok: false,
-            problem: `${inputName}: starts like the backup response JSON but is not valid JSON; expected ${ENVELOPE_EXAMPLE} or the raw settings.data string.`
-        };
-    }
-    const data = settingsData(envelope);
-    if (data === undefined) {
-        return {
-            ok: false,
-            problem: `${inputName}: is JSON without a non-empty "settings.data" string; expected ${ENVELOPE_EXAMPLE}.`
-        };
-    }
-    return { ok: true, data };
-}
-function settingsData(envelope) {
-    if (typeof envelope !== 'object' || envelope === null)
-        return undefined;
-    const settings = envelope.settings;
-    if (typeof settings !== 'object' || settings === null)
-        return undefined;
-    const data = settings.data;
-    return typeof data === 'string' && data.trim() !== '' ? data : undefined;
-}
-/**
- * Reads `backup-file`, relative to the workspace. The text is kept exactly, but for a byte-order
- * mark and the one line ending that ends a text file; UTF-16 with a byte-order mark (what Windows
- * PowerShell writes) is decoded, and anything that is not text is refused.
- */
-function readBackupFile(path, workspace) {
-    const fullPath = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(workspace, path);
-    const where = `backup-file: "${path}" (looked for ${fullPath})`;
-    let size;
-    try {
-        const stats = (0,external_node_fs_namespaceObject.statSync)(fullPath);
-        if (!stats.isFile())
-            return { ok: false, problem: `${where} is not a regular file.` };
-        size = stats.size;
-    }
-    catch {
-        return { ok: false, problem: `${where} does not exist or cannot be read.` };
-    }
-    if (size > MAX_BACKUP_FILE_BYTES) {
-        return {
-            ok: false,
-            problem: `${where} has ${size} bytes; a backup is expected to be at most ${MAX_BACKUP_FILE_BYTES}.`
-        };
-    }
-    let bytes;
-    try {
-        bytes = (0,external_node_fs_namespaceObject.readFileSync)(fullPath);
-    }
-    catch {
-        return { ok: false, problem: `${where} cannot be read.` };
-    }
-    const text = decodeText(bytes);
-    if (text === undefined) {
-        return {
-            ok: false,
-            problem: `${where} is not text: expected UTF-8 (or UTF-16 with a byte-order mark) holding the backup data or the backup response JSON.`
-        };
-    }
-    return { ok: true, text: text.replace(/\r?\n$/, '') };
-}
-/** UTF-8 (BOM optional) or UTF-16 with a BOM; undefined for invalid UTF-8 or binary data. */
-function decodeText(bytes) {
-    let text;
-    try {
-        if (bytes[0] === 0xff && bytes[1] === 0xfe) {
-            text = new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2));
-        }
-        else if (bytes[0] === 0xfe && bytes[1] === 0xff) {
-            text = new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2));
-        }
-        else {
-            // fatal: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD.
-            text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-        }
-    }
-    catch {
-        return undefined;
-    }
-    // NUL never appears in a backup or its JSON: it marks binary data (or UTF-16 without a BOM).
-    return text.includes('\u0000') ? undefined : text;
-}
-
-;// CONCATENATED MODULE: ./src/error-codes.ts
-/**
- * Graph error codes the action recognises, with what they mean and what to do. The README's
- * troubleshooting table is generated from this list (`npm run docs`), and a test keeps them equal.
- */
-/** Codes from here up are WhatsApp's own; below are Graph's generic ones. */
-const WHATSAPP_CODES_FROM = 1000;
-const PERMISSION_CODES = [0, 10, ...Array.from({ length: 100 }, (_, i) => 200 + i)];
-const KNOWN_ERRORS = [
-    {
-        label: '190 (subcodes 460, 463, 467)',
-        codes: [190],
-        meaning: 'The access token is invalid or expired (463 expired, 460 password changed, 467 invalid).',
-        action: 'Create a new system-user token with whatsapp_business_management and update the secret.',
-        retry: 'never'
-    },
-    {
-        label: '0, 10, 200–299',
-        codes: PERMISSION_CODES,
-        meaning: 'A permission is missing, or the token cannot act on this WhatsApp Business Account.',
-        action: 'Grant whatsapp_business_management to the app and assign the WhatsApp account to the system user.',
-        retry: 'never'
-    },
-    {
-        label: '100 (subcode 33)',
-        codes: [100],
-        subcode: 33,
-        meaning: 'The phone number ID does not exist, or this token cannot see it.',
-        action: "Check phone-number-id (the number's ID from WhatsApp Manager, not the number or the account ID) and that the token's app can see it.",
-        retry: 'never'
-    },
-    {
-        label: '100 ("not available for SMB businesses")',
-        codes: [100],
-        // Register: "… is not available for SMB businesses"; deregister: "… for API solution for SMB businesses."
-        messageIncludes: 'for SMB businesses',
-        meaning: 'The number is used in the WhatsApp Business app (coexistence).',
-        action: 'Nothing to register or deregister on the Cloud API this way: the number is managed through the app.',
-        retry: 'never'
-    },
-    {
-        label: '100 (subcode 2207051)',
-        codes: [100],
-        subcode: 2207051,
-        meaning: 'The phone number is not registered on the WhatsApp Business Platform.',
-        action: 'Nothing to deregister: read the number (dry-run: true) to see its platform, and register it when it should be on the Cloud API.',
-        retry: 'never'
-    },
-    {
-        label: '100 ("Expected data localization region")',
-        codes: [100],
-        messageIncludes: 'Expected data localization region',
-        meaning: "The number's local storage is set to another region than the register call asked for.",
-        action: 'Give data-localization-region the region the number is set to (Meta names it), or none; storage can only change while the number is not registered.',
-        retry: 'never'
-    },
-    {
-        label: '100 ("must be subscribed")',
-        codes: [100],
-        messageIncludes: 'must be subscribed',
-        meaning: "A webhook override was refused: the token's app is not subscribed to the number's WhatsApp Business Account.",
-        action: 'Give waba-id so that the action subscribes the app first (and check that it is the WABA that holds the number).',
-        retry: 'never'
-    },
-    {
-        label: '100',
-        codes: [100],
-        meaning: 'A parameter is invalid (PIN format, region, request body, or an unknown field).',
-        action: "Fix the input that Meta's message names.",
-        retry: 'never'
-    },
-    {
-        label: '803',
-        codes: [803],
-        meaning: 'Some of the aliases requested do not exist: the ID is wrong.',
-        action: "Check phone-number-id: it is the number's ID from WhatsApp Manager, not the phone number itself.",
-        retry: 'never'
-    },
-    {
-        label: '33',
-        codes: [33],
-        meaning: 'The object does not exist or does not support this action.',
-        action: "Check the ID and that the token's system user has the asset assigned.",
-        retry: 'never'
-    },
-    {
-        label: '3',
-        codes: [3],
-        meaning: 'The app lacks the capability for this call.',
-        action: 'Add the WhatsApp product to the app and grant whatsapp_business_management to its token.',
-        retry: 'never'
-    },
-    {
-        label: '2200',
-        codes: [2200],
-        meaning: 'Callback verification failed: Meta could not reach the callback URL, or it did not answer the challenge.',
-        action: 'Make sure the endpoint is up and reachable over https, and that it answers the verification request (hub.challenge) when hub.verify_token equals verify-token.',
-        retry: 'no'
-    },
-    {
-        label: '368',
-        codes: [368],
-        meaning: 'Temporarily blocked for a policy violation.',
-        action: 'See Business Support Home for the restriction; retrying does not lift it.',
-        retry: 'never'
-    },
-    {
-        label: '4, 80007, 130429',
-        codes: [4, 80007, 130429],
-        meaning: 'The app or business hit a Graph rate limit.',
-        action: 'Wait before running again; do not call register in a loop.',
-        retry: 'never'
-    },
-    {
-        label: '1, 2',
-        codes: [1, 2],
-        meaning: 'Unknown or temporary error at Meta: the call may or may not have gone through.',
-        action: 'Run again later; the action reads the number first and does not register twice.',
-        retry: 'read-then-backoff'
-    },
-    {
-        label: '131000',
-        codes: [131000],
-        meaning: 'Something went wrong at Meta: the call may or may not have gone through.',
-        action: 'Run again later; if it persists, contact Meta support with the fbtrace_id.',
-        retry: 'read-then-backoff'
-    },
-    {
-        label: '133000',
-        codes: [133000],
-        meaning: 'A previous deregistration of this number was not completed.',
-        action: 'Deregister the number again, then register.',
-        retry: 'no'
-    },
-    {
-        label: '133004',
-        codes: [133004],
-        meaning: 'The server is temporarily unavailable.',
-        action: "Run again after a pause (see Meta's details).",
-        retry: 'backoff'
-    },
-    {
-        label: '133005',
-        codes: [133005],
-        meaning: 'Two-step verification PIN mismatch.',
-        action: 'Use the PIN set on the number, or reset two-step verification in WhatsApp Manager. During a migration the On-Premises deployment is now down: act quickly.',
-        retry: 'never'
-    },
-    {
-        label: '133006',
-        codes: [133006],
-        meaning: 'The phone number needs to be verified again.',
-        action: 'Verify the number (request_code and verify_code), then register.',
-        retry: 'no'
-    },
-    {
-        label: '133008',
-        codes: [133008],
-        meaning: 'Too many PIN guesses for this number.',
-        action: "Wait for the time given in Meta's details before trying again.",
-        retry: 'never'
-    },
-    {
-        label: '133009',
-        codes: [133009],
-        meaning: 'PIN guessed too fast.',
-        action: "Wait as Meta's details say before trying again.",
-        retry: 'never'
-    },
-    {
-        label: '133010',
-        codes: [133010],
-        meaning: 'The phone number is not registered on the platform.',
-        action: 'Register it as a new number (no backup), not as a migration; a PIN can only be set on a registered number.',
-        retry: 'no'
-    },
-    {
-        label: '133015',
-        codes: [133015],
-        meaning: 'The number was deleted recently and the deletion has not finished.',
-        action: 'Wait about 5 minutes, then run again once.',
-        retry: 'never'
-    },
-    {
-        label: '133016',
-        codes: [133016],
-        meaning: 'Register/deregister rate limit: 10 calls per number in 72 hours.',
-        action: 'Wait until the 72-hour window allows another call; every further call extends the wait.',
-        retry: 'never'
-    },
-    {
-        label: '2388001',
-        codes: [2388001],
-        meaning: 'The certificate cannot be created: the display name is not approved yet.',
-        action: 'Wait for the display-name review, then register.',
-        retry: 'no'
-    },
-    {
-        label: '2388012',
-        codes: [2388012],
-        meaning: 'The phone number already exists.',
-        action: 'Check which WhatsApp Business Account holds the number.',
-        retry: 'no'
-    },
-    {
-        label: '2388091, 2388093',
-        codes: [2388091, 2388093],
-        meaning: 'The number is not eligible: it is not being migrated.',
-        action: 'Check the migration state in WhatsApp Manager.',
-        retry: 'no'
-    },
-    {
-        label: '2388103',
-        codes: [2388103],
-        meaning: 'The phone number cannot be migrated.',
-        action: 'Check its eligibility; contact Meta support with the fbtrace_id.',
-        retry: 'no'
-    },
-    {
-        label: '2494100',
-        codes: [2494100],
-        meaning: 'The number is in maintenance mode.',
-        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
-        retry: 'retry-after-only'
-    },
-    {
-        label: '131057',
-        codes: [131057],
-        meaning: 'The account is in maintenance mode.',
-        action: 'Run again in a few minutes: maintenance lasts longer than a retry within seconds.',
-        retry: 'retry-after-only'
-    },
-    {
-        label: '131045',
-        codes: [131045],
-        meaning: 'Incorrect certificate: registration error.',
-        action: 'Check the display name, then register again.',
-        retry: 'no'
-    }
-];
-/**
- * Finds what the action knows of an error. A code Meta nests as `error_subcode` under `code: 100`
- * (such as 133005) is recognised as itself.
- */
-function lookupKnownError(code, subcode, message = '') {
-    // Meta nests a WhatsApp code (133005, 2388001: all above 1000) as the subcode of the generic 100;
-    // a generic Graph code in that place (1, 2, 4, 10, 200) only refines the 100 and is not read as
-    // itself, nor is any subcode under another code (4 stays a rate limit whatever its subcode).
-    const nestsCodes = (code === 100 || code === undefined) && subcode !== undefined && subcode >= WHATSAPP_CODES_FROM;
-    const plain = (entry) => entry.subcode === undefined && entry.messageIncludes === undefined;
-    return (KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.subcode === subcode && subcode !== undefined) ??
-        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && e.messageIncludes !== undefined && message.includes(e.messageIncludes)) ??
-        KNOWN_ERRORS.find(e => nestsCodes && subcode !== undefined && e.codes.includes(subcode) && plain(e)) ??
-        KNOWN_ERRORS.find(e => code !== undefined && e.codes.includes(code) && plain(e))); // prettier-ignore
 }
 
 ;// CONCATENATED MODULE: ./src/json.ts
@@ -33885,6 +33885,419 @@ function plural(count, noun) {
     return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+;// CONCATENATED MODULE: ./src/deregistration.ts
+
+/**
+ * Calls deregister (no body) at most 1 + retries times, and again only after a failure that a
+ * retry can help: deregistering has its own budget of 10 calls per number per 72 hours (133016).
+ * An attempt whose outcome is uncertain is settled by reading the number: a number no longer on
+ * CLOUD_API has been deregistered; a retry goes out only once a read after the settle window shows
+ * it still on CLOUD_API.
+ */
+function deregisterWithRetries(context) {
+    const { graph, numbers, settings, env } = context;
+    return sendScarceCall({
+        what: 'Deregister',
+        send: () => graph.post(`${settings.phoneNumberId}/deregister`),
+        maxAttempts: 1 + settings.retries,
+        numbers,
+        env,
+        settleMs: settings.settleMs,
+        prove: state => proveDeregistered(state, settings.phoneNumberId),
+        settlingMessage: `The outcome of the deregister call is uncertain: reading the number until it is no longer on CLOUD_API, for up to ${settings.settleMs / 1000} s from the call.`,
+        happenedMessage: 'The number is no longer on CLOUD_API: the deregister call went through.',
+        ...(context.onOutcomeUnknown && { onOutcomeUnknown: context.onOutcomeUnknown })
+    });
+}
+/** What one read proves about a deregister call that may have gone through. */
+function proveDeregistered(state, phoneNumberId) {
+    const nothing = provesNothing(state, phoneNumberId);
+    if (nothing)
+        return nothing;
+    return isDeregistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' };
+}
+/** A number that reads as not on CLOUD_API has nothing to deregister. */
+function isDeregistered(state) {
+    return state.platformType !== undefined && state.platformType !== 'CLOUD_API';
+}
+
+;// CONCATENATED MODULE: ./src/deregister/step.ts
+/**
+ * The deregister step: read the number, check it is the one meant and can be deregistered, call
+ * deregister (a scarce call, settled by reading when its outcome is uncertain), and confirm by a
+ * read. The deregister action runs it alone; a flow that goes on afterwards (a storage-region
+ * change: deregister, settings, register) runs it with its own context and reads the typed outcome.
+ */
+
+
+
+
+/** Only the digits: `+1 (555) 010-0` and `15550100` are the same number. */
+function phoneDigits(text) {
+    return text.replace(/[^0-9]/g, '');
+}
+/** Why the number must not be deregistered, or undefined when it may be. */
+function refusal(before, phoneNumberId, confirmDisplayPhoneNumber) {
+    if (confirmDisplayPhoneNumber !== undefined) {
+        const shown = before.displayPhoneNumber;
+        if (shown === undefined || phoneDigits(shown) === '') {
+            return `Graph did not say the display phone number of phone-number-id ${phoneNumberId}, so confirm-display-phone-number cannot be checked. No deregister call was made.`;
+        }
+        if (phoneDigits(shown) !== phoneDigits(confirmDisplayPhoneNumber)) {
+            return `phone-number-id ${phoneNumberId} is ${shown} according to Graph, not the number confirm-display-phone-number gives (${confirmDisplayPhoneNumber}; digits compared). No deregister call was made: check that phone-number-id and confirm-display-phone-number name the same number.`;
+        }
+    }
+    if (before.isOnBizApp === true) {
+        return 'The number is also used in the WhatsApp Business app (coexistence): Meta does not allow deregistering it through the Cloud API. No deregister call was made.';
+    }
+    return undefined;
+}
+/** Reads (unless given the state), checks, deregisters, and confirms by reading. */
+async function deregisterStep(context, request) {
+    const { settings, host } = context;
+    let before = request.before;
+    if (before === undefined) {
+        const read = await context.numbers.readWithRetries(1 + settings.retries, context.env);
+        if (!read.ok) {
+            return {
+                kind: 'refused',
+                failure: read.failure,
+                message: describeFailure('Reading the number failed (no deregister call was made)', read.failure)
+            };
+        }
+        before = read.state;
+        logState(context, 'Before', before);
+    }
+    const refused = refusal(before, settings.phoneNumberId, request.confirmDisplayPhoneNumber);
+    if (refused !== undefined)
+        return { kind: 'refused', before, message: refused };
+    if (request.confirmDisplayPhoneNumber !== undefined) {
+        host.info('confirm-display-phone-number matches the number Graph reports.');
+    }
+    if (before.platformType === undefined) {
+        return {
+            kind: 'refused',
+            before,
+            message: 'The read of the number did not say its platform, so whether it is registered is unknown. No deregister call was made.'
+        };
+    }
+    const registered = !isDeregistered(before);
+    if (request.dryRun) {
+        const plannedRequest = registered
+            ? `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/deregister (no body)`
+            : `Nothing: the number is not on CLOUD_API (platform ${before.platformType}), so a real run would leave it alone.`;
+        host.info(`Dry run: no deregister call. A real run would send: ${plannedRequest}`);
+        return { kind: 'dry-run', before, plannedRequest };
+    }
+    if (!registered) {
+        host.info(`The number is not on CLOUD_API (platform ${before.platformType}, status ${before.status ?? '?'}): nothing to deregister, no deregister call made.`);
+        return { kind: 'already-deregistered', before };
+    }
+    const outcome = await deregisterWithRetries({
+        ...context,
+        onOutcomeUnknown: unknown => trackOutcome(context.progress, unknown)
+    });
+    const calls = `${plural(outcome.attempts, 'deregister call')} made`;
+    if (!outcome.ok) {
+        const { failure } = outcome;
+        const common = {
+            before,
+            attempts: outcome.attempts,
+            failure,
+            ...(outcome.observedState && { after: outcome.observedState }),
+            ...(outcome.exchange && { exchange: outcome.exchange })
+        };
+        if (outcome.uncertain) {
+            return {
+                kind: 'uncertain',
+                ...common,
+                message: describeFailure('The outcome of the deregister call is uncertain', failure, `The call may still have gone through, and nothing settled it: ${outcome.reason}.\nBefore running again, check the number's platform (WhatsApp Manager, or this action with dry-run: true): a number no longer on CLOUD_API has been deregistered, and each further call spends one of its 10 deregister calls per 72 hours (${calls}).`)
+            };
+        }
+        return {
+            kind: 'failed',
+            ...common,
+            message: describeFailure('Deregister failed', failure, `Not retried: ${outcome.reason} (${calls}).`)
+        };
+    }
+    markCarriedOut(context.progress);
+    host.info(`Deregistered after ${plural(outcome.attempts, 'deregister call')}.`);
+    // An uncertain call settled by a read has already shown the new state.
+    const after = outcome.confirmedState ?? (await readAfter(context));
+    return {
+        kind: 'deregistered',
+        before,
+        ...(after && { after }),
+        confirmed: after !== undefined && isDeregistered(after),
+        attempts: outcome.attempts,
+        ...(outcome.exchange && { exchange: outcome.exchange })
+    };
+}
+/** Reads the number once more to report its new state; a failure here only warns. */
+async function readAfter(context) {
+    const read = await context.numbers.read();
+    if (!read.ok) {
+        context.warn(describeFailure('Deregistered, but reading the number afterwards failed', read.failure));
+        return undefined;
+    }
+    logState(context, 'After', read.state);
+    if (!isDeregistered(read.state)) {
+        context.warn(`Deregistered, but the number still reports platform ${read.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager before registering again.`);
+    }
+    return read.state;
+}
+
+;// CONCATENATED MODULE: ./src/region-change.ts
+/**
+ * A storage-region change of a registered number (`on-region-mismatch: re-register`): storage can
+ * only change while a number is not registered, so it is deregistered, its storage set, and then
+ * registered again, in that order, each step confirmed by a read before the next. This module
+ * holds the first two steps and the words for where a stopped change left the number; the register
+ * flow registers afterwards.
+ */
+
+
+
+
+/** What to run after a stop once the number is deregistered. */
+const FINISH_BY_RUNNING_AGAIN = 'run this action again with the same inputs to finish: it sets the storage (when it is not yet in the region) and registers the number; it needs the PIN, and spends one register call, no deregister call';
+/** The plan a dry run prints: three steps, each confirmed by a read. */
+function plannedRegionChange(settings, region, registerRequest) {
+    const base = `${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}`;
+    return [
+        `three writes for a storage-region change (on-region-mismatch: re-register), each confirmed by a read before the next; one deregister and one register call, and the number is offline from step 1 until step 3 is done:`,
+        `1. POST ${base}/deregister (no body), then a read of the number: no longer on CLOUD_API;`,
+        `2. POST ${base}/settings with storage_configuration (IN_COUNTRY_STORAGE_ENABLED, ${region}), then a read of the settings: in-country storage in ${region};`,
+        `3. ${registerRequest}, then the usual read of the number and its storage.`
+    ].join('\n');
+}
+/**
+ * Deregisters the number (confirmed by a read: off CLOUD_API), then sets its storage in `region`
+ * (confirmed by a read of the settings). Stops at the first failure or uncertainty, saying where the
+ * number is. `progress` tracks the deregister call alone, for a cancellation to tell it apart from
+ * the register call.
+ */
+async function deregisterAndStore(context, request, progress = newProgress()) {
+    const { host } = context;
+    const { before, region } = request;
+    const was = `registered with ${describeStorage(request.storage)} storage`;
+    host.info(`Changing the storage region (on-region-mismatch: re-register): the number is ${was}; deregister, set in-country storage in ${region}, register again. The number is offline until the register call succeeds.`);
+    // No display-number guard: the number was read just before. Coexistence is still refused.
+    const step = await deregisterStep({ ...context, progress }, { dryRun: false, before });
+    switch (step.kind) {
+        case 'refused':
+            return {
+                kind: 'stopped',
+                result: 'failed',
+                message: withWhere(step.message, `Where the number is: as it was, ${was}; no settings or register call was made.`),
+                ...(step.failure && { failure: step.failure }),
+                deregistration: { attempts: 0, done: 'no' }
+            };
+        case 'failed':
+            return {
+                kind: 'stopped',
+                result: 'failed',
+                message: withWhere(step.message, `Where the number is: as it was, ${was}; no settings or register call was made. Once the cause is fixed (for 133016: after the 72-hour window), run this action again with the same inputs to change the region.`),
+                failure: step.failure,
+                ...(step.exchange && { exchange: step.exchange }),
+                ...(step.after && { after: step.after }),
+                deregistration: { attempts: step.attempts, done: 'no' }
+            };
+        case 'uncertain':
+            return {
+                kind: 'stopped',
+                result: 'uncertain',
+                message: withWhere(step.message, `Where the number is: unknown: either still ${was}, or deregistered (offline, local storage off). No settings or register call was made. Check its platform (this action with dry-run: true), then run this action again with the same inputs: from either state it finishes the change (it needs the PIN).`),
+                failure: step.failure,
+                ...(step.exchange && { exchange: step.exchange }),
+                ...(step.after && { after: step.after }),
+                deregistration: { attempts: step.attempts, done: 'unknown' }
+            };
+        case 'deregistered':
+            if (!step.confirmed) {
+                const seen = step.after
+                    ? `still shows platform ${step.after.platformType ?? 'unknown'}`
+                    : 'failed';
+                return {
+                    kind: 'stopped',
+                    result: 'failed',
+                    message: `Deregister was answered with success, but the read afterwards ${seen}, so the deregistration is not confirmed; stopped before the settings call.\nWhere the number is: most likely deregistered (offline, local storage off) and not registered; the switch can take a few seconds. What to run next: check its platform (this action with dry-run: true), then ${FINISH_BY_RUNNING_AGAIN}.`,
+                    ...(step.exchange && { exchange: step.exchange }),
+                    ...(step.after && { after: step.after }),
+                    deregistration: { attempts: step.attempts, done: 'unknown' }
+                };
+            }
+            break;
+        case 'already-deregistered':
+        case 'dry-run':
+            // Neither happens for a registered number in a real run; nothing was called.
+            break;
+    }
+    const deregistration = step.kind === 'deregistered'
+        ? { attempts: step.attempts, done: 'yes' }
+        : { attempts: 0, done: 'no' };
+    const state = (step.kind === 'deregistered' ? step.after : undefined) ?? step.before;
+    const where = `Where the number is: deregistered (offline), not registered; no register call was made. What to run next: ${FINISH_BY_RUNNING_AGAIN}.`;
+    host.info(`Deregistered: the number is offline until it is registered again.`);
+    host.info(`Setting in-country storage in ${region} through the number's settings.`);
+    const written = await context.storage.storeIn(region);
+    if (!written.ok) {
+        return {
+            kind: 'stopped',
+            result: 'failed',
+            message: describeFailure(`Setting local storage in ${region} failed after the number was deregistered`, written.failure, where),
+            failure: written.failure,
+            after: state,
+            deregistration
+        };
+    }
+    const read = await context.storage.read();
+    if (!read.ok) {
+        return {
+            kind: 'stopped',
+            result: 'failed',
+            message: describeFailure(`The settings write was answered with success, but reading the settings to confirm in-country storage in ${region} failed`, read.failure, where),
+            failure: read.failure,
+            after: state,
+            deregistration
+        };
+    }
+    host.info(`Storage now: ${describeStorage(read.storage)}.`);
+    if (!storesIn(read.storage, region)) {
+        return {
+            kind: 'stopped',
+            result: 'failed',
+            message: `The settings write was answered with success, but the storage reads ${describeStorage(read.storage)}, not in-country storage in ${region}.\n${where}`,
+            after: state,
+            storage: read.storage,
+            deregistration
+        };
+    }
+    return { kind: 'ready', state, storage: read.storage, deregistration };
+}
+/** A failure message with where the number is put right after its first line. */
+function withWhere(message, where) {
+    const end = message.indexOf('\n');
+    return end < 0
+        ? `${message}\n${where}`
+        : `${message.slice(0, end)}\n${where}${message.slice(end)}`;
+}
+/** Where a register call that failed after the first two steps left the number. */
+function whereAfterRegisterFailure(region, uncertain) {
+    if (uncertain) {
+        return `Where the number is: in-country storage in ${region}; registered or not is unknown. Check its platform (this action with dry-run: true): when it is on CLOUD_API and CONNECTED the change is done, and a run with the same inputs leaves it alone; when it is not, run this action again with the same inputs to register it (it needs the PIN).`;
+    }
+    return `Where the number is: deregistered (offline), in-country storage in ${region}, not registered. What to run next: this action again with the same inputs (with the right PIN) to register it; it spends one register call, no deregister call.`;
+}
+
+;// CONCATENATED MODULE: ./src/preflight.ts
+
+
+
+
+
+/** Reads the number before registering and decides whether to register. */
+async function preflight(context) {
+    const { settings, numbers, env } = context;
+    const read = await numbers.readWithRetries(1 + settings.retries, env);
+    if (!read.ok) {
+        return {
+            kind: 'failed',
+            failure: read.failure,
+            message: describeFailure('Pre-flight read of the number failed (no register call was made)', read.failure)
+        };
+    }
+    const before = read.state;
+    preflight_logState(context, 'Before', before);
+    if (before.isOnBizApp === true) {
+        return {
+            kind: 'failed',
+            before,
+            message: 'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
+        };
+    }
+    const storage = await readStorage(context);
+    if (storage.kind === 'failed')
+        return { ...storage, before };
+    const region = settings.dataLocalizationRegion;
+    const storageDiffers = region !== undefined && storage.storage !== undefined && !storesIn(storage.storage, region);
+    if (isRegistered(before) && storageDiffers && region !== undefined) {
+        if (settings.onRegionMismatch === 're-register' && context.storage) {
+            if (!settings.dryRun)
+                return { kind: 're-register', before, storage: storage.storage, region };
+            return {
+                kind: 'dry-run',
+                before,
+                storage: storage.storage,
+                plannedRequest: plannedRegionChange(settings, region, plannedRequest(settings))
+            };
+        }
+        return {
+            kind: 'failed',
+            before,
+            storage: storage.storage,
+            message: `The number is registered with ${describeStorage(storage.storage)} storage, not in-country storage in ${region} as data-localization-region asks, and storage can only change while a number is not registered. No call was made. To move it: deregister the number (the deregister sub-action), then run this action again with the region, or run this action with on-region-mismatch: re-register, which does both; that spends one deregister and one register call, and the number is offline for a few minutes.`
+        };
+    }
+    const skip = isRegistered(before) && settings.skipIfRegistered;
+    if (skip && !settings.dryRun)
+        return { kind: 'already-registered', before, storage: storage.storage };
+    if (before.nameStatus === 'PENDING_REVIEW') {
+        context.warn('The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).');
+    }
+    // Storage read and not as asked, or asked without a settings read (no storage read possible).
+    const setStorage = context.storage !== undefined && region !== undefined && storageDiffers;
+    if (settings.dryRun) {
+        return {
+            kind: 'dry-run',
+            before,
+            storage: storage.storage,
+            plannedRequest: skip
+                ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
+                : [
+                    setStorage && region ? plannedStorageRequest(settings, region) : undefined,
+                    plannedRequest(settings)
+                ]
+                    .filter(Boolean)
+                    .join('; then ')
+        };
+    }
+    return { kind: 'register', before, storage: storage.storage, setStorage };
+}
+/** Reads the number's storage (v21.0 and newer); a failure stops the run only when a region is asked. */
+async function readStorage(context) {
+    if (!context.storage)
+        return { kind: 'read' };
+    const read = await context.storage.read();
+    if (read.ok) {
+        context.host.info(`Storage: ${describeStorage(read.storage)}.`);
+        return { kind: 'read', storage: read.storage };
+    }
+    const region = context.settings.dataLocalizationRegion;
+    if (region === undefined) {
+        context.warn(describeFailure("Reading the number's storage settings failed", read.failure));
+        return { kind: 'read' };
+    }
+    return {
+        kind: 'failed',
+        failure: read.failure,
+        message: describeFailure(`Reading the number's storage settings failed, so in-country storage in ${region} cannot be checked (no register call was made)`, read.failure)
+    };
+}
+function plannedStorageRequest(settings, region) {
+    return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/settings with storage_configuration (IN_COUNTRY_STORAGE_ENABLED, ${region})`;
+}
+/** The register request described by its field names only: values are secrets. */
+function plannedRequest(settings) {
+    const fields = Object.keys(registerBody(settings)).flatMap(key => key === 'backup' ? ['backup.data', 'backup.password'] : [key]);
+    return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/register with ${fields.join(', ')}`;
+}
+function preflight_logState(context, when, state) {
+    const throughput = state.throughputLevel ? `, throughput ${state.throughputLevel}` : '';
+    const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${throughput}.`;
+    context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
+}
+
 ;// CONCATENATED MODULE: ./src/wiring.ts
 
 
@@ -34229,313 +34642,7 @@ function appName(app) {
     return `app ${app.id}${app.name ? ` (${app.name})` : ''}`;
 }
 
-;// CONCATENATED MODULE: ./src/deregistration.ts
-
-/**
- * Calls deregister (no body) at most 1 + retries times, and again only after a failure that a
- * retry can help: deregistering has its own budget of 10 calls per number per 72 hours (133016).
- * An attempt whose outcome is uncertain is settled by reading the number: a number no longer on
- * CLOUD_API has been deregistered; a retry goes out only once a read after the settle window shows
- * it still on CLOUD_API.
- */
-function deregisterWithRetries(context) {
-    const { graph, numbers, settings, env } = context;
-    return sendScarceCall({
-        what: 'Deregister',
-        send: () => graph.post(`${settings.phoneNumberId}/deregister`),
-        maxAttempts: 1 + settings.retries,
-        numbers,
-        env,
-        settleMs: settings.settleMs,
-        prove: state => proveDeregistered(state, settings.phoneNumberId),
-        settlingMessage: `The outcome of the deregister call is uncertain: reading the number until it is no longer on CLOUD_API, for up to ${settings.settleMs / 1000} s from the call.`,
-        happenedMessage: 'The number is no longer on CLOUD_API: the deregister call went through.',
-        ...(context.onOutcomeUnknown && { onOutcomeUnknown: context.onOutcomeUnknown })
-    });
-}
-/** What one read proves about a deregister call that may have gone through. */
-function proveDeregistered(state, phoneNumberId) {
-    const nothing = provesNothing(state, phoneNumberId);
-    if (nothing)
-        return nothing;
-    return isDeregistered(state) ? { proved: 'happened', value: state } : { proved: 'not-happened' };
-}
-/** A number that reads as not on CLOUD_API has nothing to deregister. */
-function isDeregistered(state) {
-    return state.platformType !== undefined && state.platformType !== 'CLOUD_API';
-}
-
-;// CONCATENATED MODULE: ./src/deregister/step.ts
-/**
- * The deregister step: read the number, check it is the one meant and can be deregistered, call
- * deregister (a scarce call, settled by reading when its outcome is uncertain), and confirm by a
- * read. The deregister action runs it alone; a flow that goes on afterwards (a storage-region
- * change: deregister, settings, register) runs it with its own context and reads the typed outcome.
- */
-
-
-
-
-/** Only the digits: `+1 (555) 010-0` and `15550100` are the same number. */
-function phoneDigits(text) {
-    return text.replace(/[^0-9]/g, '');
-}
-/** Why the number must not be deregistered, or undefined when it may be. */
-function refusal(before, phoneNumberId, confirmDisplayPhoneNumber) {
-    if (confirmDisplayPhoneNumber !== undefined) {
-        const shown = before.displayPhoneNumber;
-        if (shown === undefined || phoneDigits(shown) === '') {
-            return `Graph did not say the display phone number of phone-number-id ${phoneNumberId}, so confirm-display-phone-number cannot be checked. No deregister call was made.`;
-        }
-        if (phoneDigits(shown) !== phoneDigits(confirmDisplayPhoneNumber)) {
-            return `phone-number-id ${phoneNumberId} is ${shown} according to Graph, not the number confirm-display-phone-number gives (${confirmDisplayPhoneNumber}; digits compared). No deregister call was made: check that phone-number-id and confirm-display-phone-number name the same number.`;
-        }
-    }
-    if (before.isOnBizApp === true) {
-        return 'The number is also used in the WhatsApp Business app (coexistence): Meta does not allow deregistering it through the Cloud API. No deregister call was made.';
-    }
-    return undefined;
-}
-/** Reads (unless given the state), checks, deregisters, and confirms by reading. */
-async function deregisterStep(context, request) {
-    const { settings, host } = context;
-    let before = request.before;
-    if (before === undefined) {
-        const read = await context.numbers.readWithRetries(1 + settings.retries, context.env);
-        if (!read.ok) {
-            return {
-                kind: 'refused',
-                failure: read.failure,
-                message: describeFailure('Reading the number failed (no deregister call was made)', read.failure)
-            };
-        }
-        before = read.state;
-        logState(context, 'Before', before);
-    }
-    const refused = refusal(before, settings.phoneNumberId, request.confirmDisplayPhoneNumber);
-    if (refused !== undefined)
-        return { kind: 'refused', before, message: refused };
-    if (request.confirmDisplayPhoneNumber !== undefined) {
-        host.info('confirm-display-phone-number matches the number Graph reports.');
-    }
-    if (before.platformType === undefined) {
-        return {
-            kind: 'refused',
-            before,
-            message: 'The read of the number did not say its platform, so whether it is registered is unknown. No deregister call was made.'
-        };
-    }
-    const registered = !isDeregistered(before);
-    if (request.dryRun) {
-        const plannedRequest = registered
-            ? `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/deregister (no body)`
-            : `Nothing: the number is not on CLOUD_API (platform ${before.platformType}), so a real run would leave it alone.`;
-        host.info(`Dry run: no deregister call. A real run would send: ${plannedRequest}`);
-        return { kind: 'dry-run', before, plannedRequest };
-    }
-    if (!registered) {
-        host.info(`The number is not on CLOUD_API (platform ${before.platformType}, status ${before.status ?? '?'}): nothing to deregister, no deregister call made.`);
-        return { kind: 'already-deregistered', before };
-    }
-    const outcome = await deregisterWithRetries({
-        ...context,
-        onOutcomeUnknown: unknown => trackOutcome(context.progress, unknown)
-    });
-    const calls = `${plural(outcome.attempts, 'deregister call')} made`;
-    if (!outcome.ok) {
-        const { failure } = outcome;
-        const common = {
-            before,
-            attempts: outcome.attempts,
-            failure,
-            ...(outcome.observedState && { after: outcome.observedState }),
-            ...(outcome.exchange && { exchange: outcome.exchange })
-        };
-        if (outcome.uncertain) {
-            return {
-                kind: 'uncertain',
-                ...common,
-                message: describeFailure('The outcome of the deregister call is uncertain', failure, `The call may still have gone through, and nothing settled it: ${outcome.reason}.\nBefore running again, check the number's platform (WhatsApp Manager, or this action with dry-run: true): a number no longer on CLOUD_API has been deregistered, and each further call spends one of its 10 deregister calls per 72 hours (${calls}).`)
-            };
-        }
-        return {
-            kind: 'failed',
-            ...common,
-            message: describeFailure('Deregister failed', failure, `Not retried: ${outcome.reason} (${calls}).`)
-        };
-    }
-    markCarriedOut(context.progress);
-    host.info(`Deregistered after ${plural(outcome.attempts, 'deregister call')}.`);
-    // An uncertain call settled by a read has already shown the new state.
-    const after = outcome.confirmedState ?? (await readAfter(context));
-    return {
-        kind: 'deregistered',
-        before,
-        ...(after && { after }),
-        confirmed: after !== undefined && isDeregistered(after),
-        attempts: outcome.attempts,
-        ...(outcome.exchange && { exchange: outcome.exchange })
-    };
-}
-/** Reads the number once more to report its new state; a failure here only warns. */
-async function readAfter(context) {
-    const read = await context.numbers.read();
-    if (!read.ok) {
-        context.warn(describeFailure('Deregistered, but reading the number afterwards failed', read.failure));
-        return undefined;
-    }
-    logState(context, 'After', read.state);
-    if (!isDeregistered(read.state)) {
-        context.warn(`Deregistered, but the number still reports platform ${read.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager before registering again.`);
-    }
-    return read.state;
-}
-
-;// CONCATENATED MODULE: ./src/region-change.ts
-/**
- * A storage-region change of a registered number (`on-region-mismatch: re-register`): storage can
- * only change while a number is not registered, so it is deregistered, its storage set, and then
- * registered again, in that order, each step confirmed by a read before the next. This module
- * holds the first two steps and the words for where a stopped change left the number; the register
- * flow registers afterwards.
- */
-
-
-
-
-/** What to run after a stop once the number is deregistered. */
-const FINISH_BY_RUNNING_AGAIN = 'run this action again with the same inputs to finish: it sets the storage (when it is not yet in the region) and registers the number; it needs the PIN, and spends one register call, no deregister call';
-/** The plan a dry run prints: three steps, each confirmed by a read. */
-function plannedRegionChange(settings, region, registerRequest) {
-    const base = `${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}`;
-    return [
-        `three writes for a storage-region change (on-region-mismatch: re-register), each confirmed by a read before the next; one deregister and one register call, and the number is offline from step 1 until step 3 is done:`,
-        `1. POST ${base}/deregister (no body), then a read of the number: no longer on CLOUD_API;`,
-        `2. POST ${base}/settings with storage_configuration (IN_COUNTRY_STORAGE_ENABLED, ${region}), then a read of the settings: in-country storage in ${region};`,
-        `3. ${registerRequest}, then the usual read of the number and its storage.`
-    ].join('\n');
-}
-/**
- * Deregisters the number (confirmed by a read: off CLOUD_API), then sets its storage in `region`
- * (confirmed by a read of the settings). Stops at the first failure or uncertainty, saying where the
- * number is. `progress` tracks the deregister call alone, for a cancellation to tell it apart from
- * the register call.
- */
-async function deregisterAndStore(context, request, progress = newProgress()) {
-    const { host } = context;
-    const { before, region } = request;
-    const was = `registered with ${describeStorage(request.storage)} storage`;
-    host.info(`Changing the storage region (on-region-mismatch: re-register): the number is ${was}; deregister, set in-country storage in ${region}, register again. The number is offline until the register call succeeds.`);
-    // No display-number guard: the number was read just before. Coexistence is still refused.
-    const step = await deregisterStep({ ...context, progress }, { dryRun: false, before });
-    switch (step.kind) {
-        case 'refused':
-            return {
-                kind: 'stopped',
-                result: 'failed',
-                message: withWhere(step.message, `Where the number is: as it was, ${was}; no settings or register call was made.`),
-                ...(step.failure && { failure: step.failure }),
-                deregistration: { attempts: 0, done: 'no' }
-            };
-        case 'failed':
-            return {
-                kind: 'stopped',
-                result: 'failed',
-                message: withWhere(step.message, `Where the number is: as it was, ${was}; no settings or register call was made. Once the cause is fixed (for 133016: after the 72-hour window), run this action again with the same inputs to change the region.`),
-                failure: step.failure,
-                ...(step.exchange && { exchange: step.exchange }),
-                ...(step.after && { after: step.after }),
-                deregistration: { attempts: step.attempts, done: 'no' }
-            };
-        case 'uncertain':
-            return {
-                kind: 'stopped',
-                result: 'uncertain',
-                message: withWhere(step.message, `Where the number is: unknown: either still ${was}, or deregistered (offline, local storage off). No settings or register call was made. Check its platform (this action with dry-run: true), then run this action again with the same inputs: from either state it finishes the change (it needs the PIN).`),
-                failure: step.failure,
-                ...(step.exchange && { exchange: step.exchange }),
-                ...(step.after && { after: step.after }),
-                deregistration: { attempts: step.attempts, done: 'unknown' }
-            };
-        case 'deregistered':
-            if (!step.confirmed) {
-                const seen = step.after
-                    ? `still shows platform ${step.after.platformType ?? 'unknown'}`
-                    : 'failed';
-                return {
-                    kind: 'stopped',
-                    result: 'failed',
-                    message: `Deregister was answered with success, but the read afterwards ${seen}, so the deregistration is not confirmed; stopped before the settings call.\nWhere the number is: most likely deregistered (offline, local storage off) and not registered; the switch can take a few seconds. What to run next: check its platform (this action with dry-run: true), then ${FINISH_BY_RUNNING_AGAIN}.`,
-                    ...(step.exchange && { exchange: step.exchange }),
-                    ...(step.after && { after: step.after }),
-                    deregistration: { attempts: step.attempts, done: 'unknown' }
-                };
-            }
-            break;
-        case 'already-deregistered':
-        case 'dry-run':
-            // Neither happens for a registered number in a real run; nothing was called.
-            break;
-    }
-    const deregistration = step.kind === 'deregistered'
-        ? { attempts: step.attempts, done: 'yes' }
-        : { attempts: 0, done: 'no' };
-    const state = (step.kind === 'deregistered' ? step.after : undefined) ?? step.before;
-    const where = `Where the number is: deregistered (offline), not registered; no register call was made. What to run next: ${FINISH_BY_RUNNING_AGAIN}.`;
-    host.info(`Deregistered: the number is offline until it is registered again.`);
-    host.info(`Setting in-country storage in ${region} through the number's settings.`);
-    const written = await context.storage.storeIn(region);
-    if (!written.ok) {
-        return {
-            kind: 'stopped',
-            result: 'failed',
-            message: describeFailure(`Setting local storage in ${region} failed after the number was deregistered`, written.failure, where),
-            failure: written.failure,
-            after: state,
-            deregistration
-        };
-    }
-    const read = await context.storage.read();
-    if (!read.ok) {
-        return {
-            kind: 'stopped',
-            result: 'failed',
-            message: describeFailure(`The settings write was answered with success, but reading the settings to confirm in-country storage in ${region} failed`, read.failure, where),
-            failure: read.failure,
-            after: state,
-            deregistration
-        };
-    }
-    host.info(`Storage now: ${describeStorage(read.storage)}.`);
-    if (!storesIn(read.storage, region)) {
-        return {
-            kind: 'stopped',
-            result: 'failed',
-            message: `The settings write was answered with success, but the storage reads ${describeStorage(read.storage)}, not in-country storage in ${region}.\n${where}`,
-            after: state,
-            storage: read.storage,
-            deregistration
-        };
-    }
-    return { kind: 'ready', state, storage: read.storage, deregistration };
-}
-/** A failure message with where the number is put right after its first line. */
-function withWhere(message, where) {
-    const end = message.indexOf('\n');
-    return end < 0
-        ? `${message}\n${where}`
-        : `${message.slice(0, end)}\n${where}${message.slice(end)}`;
-}
-/** Where a register call that failed after the first two steps left the number. */
-function whereAfterRegisterFailure(region, uncertain) {
-    if (uncertain) {
-        return `Where the number is: in-country storage in ${region}; registered or not is unknown. Check its platform (this action with dry-run: true): when it is on CLOUD_API and CONNECTED the change is done, and a run with the same inputs leaves it alone; when it is not, run this action again with the same inputs to register it (it needs the PIN).`;
-    }
-    return `Where the number is: deregistered (offline), in-country storage in ${region}, not registered. What to run next: this action again with the same inputs (with the right PIN) to register it; it spends one register call, no deregister call.`;
-}
-
 ;// CONCATENATED MODULE: ./src/main.ts
-
 
 
 
@@ -34704,94 +34811,6 @@ function cancellationMessage(signal, progress, result, deregisterProgress) {
     }
     return `Cancelled (${signal}) with no register call in flight: no register call of this run can have changed the number.`;
 }
-/** Reads the number before registering and decides whether to register. */
-async function preflight(context) {
-    const { settings, numbers, env } = context;
-    const read = await numbers.readWithRetries(1 + settings.retries, env);
-    if (!read.ok) {
-        return {
-            kind: 'failed',
-            failure: read.failure,
-            message: describeFailure('Pre-flight read of the number failed (no register call was made)', read.failure)
-        };
-    }
-    const before = read.state;
-    main_logState(context, 'Before', before);
-    if (before.isOnBizApp === true) {
-        return {
-            kind: 'failed',
-            before,
-            message: 'The number is also used in the WhatsApp Business app (coexistence): /register is not available for it, so there is nothing to register. No register call was made.'
-        };
-    }
-    const storage = await readStorage(context);
-    if (storage.kind === 'failed')
-        return { ...storage, before };
-    const region = settings.dataLocalizationRegion;
-    const storageDiffers = region !== undefined && storage.storage !== undefined && !storesIn(storage.storage, region);
-    if (isRegistered(before) && storageDiffers && region !== undefined) {
-        if (settings.onRegionMismatch === 're-register' && context.storage) {
-            if (!settings.dryRun)
-                return { kind: 're-register', before, storage: storage.storage, region };
-            return {
-                kind: 'dry-run',
-                before,
-                storage: storage.storage,
-                plannedRequest: plannedRegionChange(settings, region, plannedRequest(settings))
-            };
-        }
-        return {
-            kind: 'failed',
-            before,
-            storage: storage.storage,
-            message: `The number is registered with ${describeStorage(storage.storage)} storage, not in-country storage in ${region} as data-localization-region asks, and storage can only change while a number is not registered. No call was made. To move it: deregister the number (the deregister sub-action), then run this action again with the region, or run this action with on-region-mismatch: re-register, which does both; that spends one deregister and one register call, and the number is offline for a few minutes.`
-        };
-    }
-    const skip = isRegistered(before) && settings.skipIfRegistered;
-    if (skip && !settings.dryRun)
-        return { kind: 'already-registered', before, storage: storage.storage };
-    if (before.nameStatus === 'PENDING_REVIEW') {
-        context.warn('The display name is still in review (name_status PENDING_REVIEW): registering now has left numbers stuck in PENDING (error 2388001).');
-    }
-    // Storage read and not as asked, or asked without a settings read (no storage read possible).
-    const setStorage = context.storage !== undefined && region !== undefined && storageDiffers;
-    if (settings.dryRun) {
-        return {
-            kind: 'dry-run',
-            before,
-            storage: storage.storage,
-            plannedRequest: skip
-                ? 'Nothing: the number is already registered, so a real run would skip it (skip-if-registered).'
-                : [
-                    setStorage && region ? plannedStorageRequest(settings, region) : undefined,
-                    plannedRequest(settings)
-                ]
-                    .filter(Boolean)
-                    .join('; then ')
-        };
-    }
-    return { kind: 'register', before, storage: storage.storage, setStorage };
-}
-/** Reads the number's storage (v21.0 and newer); a failure stops the run only when a region is asked. */
-async function readStorage(context) {
-    if (!context.storage)
-        return { kind: 'read' };
-    const read = await context.storage.read();
-    if (read.ok) {
-        context.host.info(`Storage: ${describeStorage(read.storage)}.`);
-        return { kind: 'read', storage: read.storage };
-    }
-    const region = context.settings.dataLocalizationRegion;
-    if (region === undefined) {
-        context.warn(describeFailure("Reading the number's storage settings failed", read.failure));
-        return { kind: 'read' };
-    }
-    return {
-        kind: 'failed',
-        failure: read.failure,
-        message: describeFailure(`Reading the number's storage settings failed, so in-country storage in ${region} cannot be checked (no register call was made)`, read.failure)
-    };
-}
 /** After registering with a region (v21.0 and newer): the storage must be as asked. */
 async function checkStorageAfter(context, report) {
     const region = context.settings.dataLocalizationRegion;
@@ -34828,7 +34847,7 @@ async function postCheck(context) {
         context.warn(describeFailure('Registered, but reading the number afterwards failed', after.failure));
         return undefined;
     }
-    main_logState(context, 'After', after.state);
+    preflight_logState(context, 'After', after.state);
     if (after.state.platformType !== 'CLOUD_API') {
         context.warn(`Registered, but the number reports platform ${after.state.platformType ?? 'unknown'}: the switch can take a few seconds; check it in WhatsApp Manager.`);
     }
@@ -34868,24 +34887,11 @@ function registerFailureMessage(outcome) {
     }
     return describeFailure('Register failed', failure, `Not retried: ${outcome.reason} (${calls}).`);
 }
-function plannedStorageRequest(settings, region) {
-    return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/settings with storage_configuration (IN_COUNTRY_STORAGE_ENABLED, ${region})`;
-}
-/** The register request described by its field names only: values are secrets. */
-function plannedRequest(settings) {
-    const fields = Object.keys(registerBody(settings)).flatMap(key => key === 'backup' ? ['backup.data', 'backup.password'] : [key]);
-    return `POST ${settings.graphApiUrl}/${settings.apiVersion}/${settings.phoneNumberId}/register with ${fields.join(', ')}`;
-}
 function logPlan(host, settings) {
     const kind = settings.backup
         ? `migration with the backup from ${settings.backup.source}`
         : 'registration without backup';
     host.info(`Phone number ${settings.phoneNumberId}: ${kind}, Graph API ${settings.apiVersion}.`);
-}
-function main_logState(context, when, state) {
-    const throughput = state.throughputLevel ? `, throughput ${state.throughputLevel}` : '';
-    const line = `${when}: ${state.displayPhoneNumber ?? '?'} (${state.verifiedName ?? '?'}), platform ${state.platformType ?? '?'}, status ${state.status ?? '?'}${throughput}.`;
-    context.host.info(context.redactor.redact(line, MAX_MESSAGE_LENGTH));
 }
 function fail(report, message) {
     report.result = 'failed';
