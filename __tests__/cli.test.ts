@@ -88,10 +88,22 @@ describe('parseArgs', () => {
     }
   })
 
+  it.each([['register', '004217'], ['-004217']])(
+    'never echoes a stray argument, which may be a secret typed in the wrong place: %j',
+    (...argv) => {
+      expect(() => parseArgs(argv, booleans)).toThrow(UsageError)
+      try {
+        parseArgs(argv, booleans)
+      } catch (error) {
+        expect((error as Error).message).not.toContain('004217')
+      }
+    }
+  )
+
   it.each([
     [['--retries', '1', '--retries', '2'], /--retries: given twice/],
     [['register', 'check'], /one command at a time/],
-    [['-x'], /-x: not an option/]
+    [['-x'], /starting with "-" is not an option/]
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv, booleans)).toThrow(message)
   })

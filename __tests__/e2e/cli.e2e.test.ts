@@ -293,6 +293,7 @@ describe('bad usage and input (exit 2, no request)', () => {
 
   it.each([
     [['deploy'], /deploy: not a command/],
+    [['004217'], /^error: not a command \(the commands are register, check/m],
     [['register', '--colour', 'red'], /--colour: not an option of register/],
     [['register', '--phone-number-id'], /--phone-number-id: needs a value/],
     [[], /^Usage: whatsapp-cloud-api-register <command>/]

@@ -28441,10 +28441,12 @@ function parseArgs(argv, booleans) {
         }
         const option = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg);
         if (!option) {
+            // Never echoed: a stray argument may be a secret typed in the wrong place.
             if (arg.startsWith('-'))
-                throw new UsageError(`${arg}: not an option this tool knows.`);
-            if (parsed.command !== undefined)
-                throw new UsageError(`${arg}: one command at a time.`);
+                throw new UsageError('an argument starting with "-" is not an option this tool knows (options are --name value or --name=value).');
+            if (parsed.command !== undefined) {
+                throw new UsageError('one command at a time, and option values go after --name.');
+            }
             parsed.command = arg;
             continue;
         }
@@ -35546,8 +35548,11 @@ async function main(argv, env, terminal, workspace) {
         terminal.stdout(generalHelp());
         return args.help ? EXIT.success : EXIT.usage;
     }
-    if (!command)
-        return usage(terminal, `${args.command}: not a command (${commandNames()}).`);
+    if (!command) {
+        // Named only when it looks like a command word: a mistyped secret is never echoed.
+        const shown = /^[a-z][a-z-]{0,29}$/.test(args.command) ? `${args.command}: ` : '';
+        return usage(terminal, `${shown}not a command (the commands are ${commandNames()}).`);
+    }
     if (args.help) {
         terminal.stdout(commandHelp(command));
         return EXIT.success;

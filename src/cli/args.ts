@@ -51,8 +51,14 @@ export function parseArgs(argv: string[], booleans: ReadonlySet<string>): Parsed
     }
     const option = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg)
     if (!option) {
-      if (arg.startsWith('-')) throw new UsageError(`${arg}: not an option this tool knows.`)
-      if (parsed.command !== undefined) throw new UsageError(`${arg}: one command at a time.`)
+      // Never echoed: a stray argument may be a secret typed in the wrong place.
+      if (arg.startsWith('-'))
+        throw new UsageError(
+          'an argument starting with "-" is not an option this tool knows (options are --name value or --name=value).'
+        )
+      if (parsed.command !== undefined) {
+        throw new UsageError('one command at a time, and option values go after --name.')
+      }
       parsed.command = arg
       continue
     }

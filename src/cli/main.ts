@@ -30,7 +30,11 @@ export async function main(
     terminal.stdout(generalHelp())
     return args.help ? EXIT.success : EXIT.usage
   }
-  if (!command) return usage(terminal, `${args.command}: not a command (${commandNames()}).`)
+  if (!command) {
+    // Named only when it looks like a command word: a mistyped secret is never echoed.
+    const shown = /^[a-z][a-z-]{0,29}$/.test(args.command) ? `${args.command}: ` : ''
+    return usage(terminal, `${shown}not a command (the commands are ${commandNames()}).`)
+  }
   if (args.help) {
     terminal.stdout(commandHelp(command))
     return EXIT.success
