@@ -35,6 +35,8 @@ export interface RunOptions {
   cwd?: string
   /** Entry point to run instead of the committed bundle (e.g. a reference bundle for a benchmark). */
   script?: string
+  /** Cancel the run as the runner does: send `signal` once `when()` holds (checked every 20 ms). */
+  interrupt?: { when: () => boolean; signal: NodeJS.Signals }
 }
 
 /** The committed bundle that action.yml's `runs.main` names. */
@@ -105,7 +107,14 @@ export async function runAction(
     Object.assign(env, options.env)
 
     const node = options.node ?? process.env.E2E_NODE ?? process.execPath
-    const child = await spawnAndWait(node, [script], workspace, env, options.timeoutMs ?? 60_000)
+    const child = await spawnAndWait(
+      node,
+      [script],
+      workspace,
+      env,
+      options.timeoutMs ?? 60_000,
+      options.interrupt
+    )
     const run: ActionRun = {
       ...child,
       outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
@@ -218,10 +227,18 @@ function spawnAndWait(
   args: string[],
   cwd: string,
   env: Record<string, string>,
-  timeoutMs: number
+  timeoutMs: number,
+  interrupt?: RunOptions['interrupt']
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(node, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const watch =
+      interrupt &&
+      setInterval(() => {
+        if (!interrupt.when()) return
+        clearInterval(watch)
+        child.kill(interrupt.signal)
+      }, 20)
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
@@ -229,10 +246,12 @@ function spawnAndWait(
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.once('error', error => {
       clearTimeout(timer)
+      clearInterval(watch)
       reject(error)
     })
     child.once('close', (exitCode, signal) => {
       clearTimeout(timer)
+      clearInterval(watch)
       resolve({ exitCode, signal, stdout, stderr })
     })
   })

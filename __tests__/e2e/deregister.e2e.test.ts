@@ -4,12 +4,7 @@
  * alone, coexistence refused, its own 10-per-72h budget never spent by a retry of a permanent
  * error, uncertain outcomes settled by reading, and the summary saying what deregistering costs.
  */
-import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
-import { DEREGISTER_ENTRY, inputVariable, parseOutputFile } from '../../sim/action-runner.js'
 import type { Fault } from '../../sim/graph-simulator.js'
 import {
   CLOUD_ID,
@@ -308,37 +303,13 @@ describe('cancellation', () => {
   it('says at once that a deregister call in flight has an unknown outcome, and writes the outputs', async () => {
     const { sim, url } = await startSimulator([cloudNumber()])
     sim.script('deregister', [{ kind: 'hang' }])
-    const dir = await mkdtemp(join(tmpdir(), 'deregister-'))
-    try {
-      const outputFile = join(dir, 'output')
-      await writeFile(outputFile, '')
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '',
-        GITHUB_OUTPUT: outputFile,
-        GITHUB_WORKSPACE: dir
-      }
-      for (const [name, value] of Object.entries(deregisterInputs(url, CLOUD_ID, CLOUD_DISPLAY)))
-        env[inputVariable(name)] = value
-      const child = spawn(process.env.E2E_NODE ?? process.execPath, [DEREGISTER_ENTRY], {
-        cwd: dir,
-        env
-      })
-      let stdout = ''
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-      const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
-      while (sim.writes().length === 0) await new Promise(resolve => setTimeout(resolve, 20))
-      child.kill('SIGTERM')
-      expect(await exited).toBe(1)
-      expect(stdout).toMatch(
-        /^::error::Cancelled \(SIGTERM\) while a deregister call was in flight: its outcome is unknown/m
-      )
-      expect(parseOutputFile(await readFile(outputFile, 'utf8'))).toMatchObject({
-        result: 'uncertain',
-        success: 'false',
-        attempts: '1'
-      })
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
+    const run = await runDeregister(deregisterInputs(url, CLOUD_ID, CLOUD_DISPLAY), SECRETS, {
+      interrupt: { when: () => sim.writes().length > 0, signal: 'SIGTERM' }
+    })
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(
+      /^::error::Cancelled \(SIGTERM\) while a deregister call was in flight: its outcome is unknown/m
+    )
+    expect(run.outputs).toMatchObject({ result: 'uncertain', success: 'false', attempts: '1' })
   })
 })

@@ -3,12 +3,10 @@
  * behind a gateway that gives up, reads that prove nothing, hostile server text, secrets echoed in
  * `\uXXXX` form, exact secrets, large and UTF-16 backup files, cancellation and broken runner files.
  */
-import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it as jestIt, jest } from '@jest/globals'
-import { ACTION_ENTRY, inputVariable, parseOutputFile } from '../../sim/action-runner.js'
 import type { GraphSimulator } from '../../sim/graph-simulator.js'
 import {
   BACKUP_DATA,
@@ -294,44 +292,12 @@ describe('big inputs stay cheap, and the log is never cut off', () => {
 })
 
 describe('cancellation and broken runner files', () => {
-  /** Runs the action until `ready` holds, sends `signal`, and returns what it printed and wrote. */
-  async function cancelWhen(
-    sim: GraphSimulator,
-    url: string,
-    ready: () => boolean,
-    signal: NodeJS.Signals
-  ): Promise<{ exitCode: number | null; stdout: string; outputs: Record<string, string> }> {
-    const dir = await mkdtemp(join(tmpdir(), 'promises-'))
-    try {
-      const outputFile = join(dir, 'output')
-      await writeFile(outputFile, '')
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '',
-        GITHUB_OUTPUT: outputFile,
-        GITHUB_WORKSPACE: dir
-      }
-      for (const [name, value] of Object.entries(inputs(url, NEW_NUMBER_ID)))
-        env[inputVariable(name)] = value
-      const child = spawn(process.env.E2E_NODE ?? process.execPath, [ACTION_ENTRY], {
-        cwd: dir,
-        env
-      })
-      let stdout = ''
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-      const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
-      while (!ready()) await new Promise(resolve => setTimeout(resolve, 20))
-      child.kill(signal)
-      const exitCode = await exited
-      return { exitCode, stdout, outputs: parseOutputFile(await readFile(outputFile, 'utf8')) }
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
-  }
-
   it('says at once that a register call in flight has an unknown outcome, and writes the outputs', async () => {
     const { sim, url } = await startSimulator([newNumber()])
     sim.script('register', [{ kind: 'hang' }])
-    const run = await cancelWhen(sim, url, () => sim.registerCalls().length > 0, 'SIGINT')
+    const run = await runChecked(inputs(url, NEW_NUMBER_ID), SECRETS, {
+      interrupt: { when: () => sim.registerCalls().length > 0, signal: 'SIGINT' }
+    })
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toMatch(
       /^::error::Cancelled \(SIGINT\) while a register call was in flight: its outcome is unknown/m
@@ -342,7 +308,9 @@ describe('cancellation and broken runner files', () => {
   it('stops cleanly when cancelled outside a register call, saying nothing was changed', async () => {
     const { sim, url } = await startSimulator([newNumber()])
     sim.script('read', [{ kind: 'hang' }])
-    const run = await cancelWhen(sim, url, () => sim.requests.length > 0, 'SIGTERM')
+    const run = await runChecked(inputs(url, NEW_NUMBER_ID), SECRETS, {
+      interrupt: { when: () => sim.requests.length > 0, signal: 'SIGTERM' }
+    })
     expect(run.exitCode).toBe(1)
     expect(sim.registerCalls()).toHaveLength(0)
     expect(run.stdout).toMatch(/^::error::Cancelled \(SIGTERM\) with no register call in flight/m)
